@@ -1,0 +1,6 @@
+import ArgumentParser
+
+@main
+struct SaturnCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "saturn", abstract: "Saturn")
+}

@@ -1,0 +1,83 @@
+/// The losses the design uses, evaluated directly (the fit minimises the same quantities).
+///
+/// Residuals are `rᵢ = T̂ᵢ − Tᵢ` with rows in time order (index 0 oldest, last newest).
+public enum Loss {
+    /// `MSE = (1/n) Σ rᵢ²`. - Precondition: a non-empty table.
+    public static func meanSquaredError(_ p: LatencyParameters, on table: StepTable) -> Double {
+        precondition(!table.isEmpty)
+        var s = 0.0
+        for i in 0..<table.count {
+            let r = p.latency(batchSize: table.batchSizes[i], tokens: table.tokens[i]) - table.latencies[i]
+            s += r * r
+        }
+        return s / Double(table.count)
+    }
+
+    /// Sum of squared residuals.
+    public static func sumOfSquaredResiduals(_ p: LatencyParameters, on table: StepTable) -> Double {
+        var s = 0.0
+        for i in 0..<table.count {
+            let r = p.latency(batchSize: table.batchSizes[i], tokens: table.tokens[i]) - table.latencies[i]
+            s += r * r
+        }
+        return s
+    }
+
+    /// The gradient of ``meanSquaredError(_:on:)`` with respect to the 8 parameters: `(2/n) Σ rᵢ ∂T̂ᵢ/∂θ`.
+    public static func meanSquaredErrorGradient(_ p: LatencyParameters, on table: StepTable) -> [Double] {
+        precondition(!table.isEmpty)
+        var g = SIMD8<Double>()
+        for i in 0..<table.count {
+            let b = table.batchSizes[i]
+            let s = table.tokens[i]
+            let r = p.latency(batchSize: b, tokens: s) - table.latencies[i]
+            g += r * p.gradient(batchSize: b, tokens: s)
+        }
+        g *= 2 / Double(table.count)
+        return (0..<8).map { g[$0] }
+    }
+
+    /// The weight of row `i` of `n` under exponential decay `d`: `d^(n−1−i)` (the newest row has weight 1).
+    public static func decayWeights(count n: Int, decay d: Double) -> [Double] {
+        var w = [Double](repeating: 0, count: n)
+        var current = 1.0
+        for i in stride(from: n - 1, through: 0, by: -1) {
+            w[i] = current
+            current *= d
+        }
+        return w
+    }
+
+    /// `Σᵢ dⁱ rᵢ² / Σᵢ dⁱ` with `i = 0` the newest row (DESIGN §4).
+    public static func exponentiallyWeightedLoss(_ p: LatencyParameters, on table: StepTable, decay d: Double)
+        -> Double
+    {
+        precondition(!table.isEmpty)
+        let w = decayWeights(count: table.count, decay: d)
+        var num = 0.0
+        var den = 0.0
+        for i in 0..<table.count {
+            let r = p.latency(batchSize: table.batchSizes[i], tokens: table.tokens[i]) - table.latencies[i]
+            num += w[i] * r * r
+            den += w[i]
+        }
+        return num / den
+    }
+
+    /// `Σⱼ (θⱼ − baseⱼ)²` over the 8 raw parameters.
+    public static func penalty(_ p: LatencyParameters, base: LatencyParameters) -> Double {
+        let d = SIMD8(p.vector) - SIMD8(base.vector)
+        return (d * d).sum()
+    }
+
+    /// Mean relative error `mean |T̂ − T| / T`.
+    public static func meanRelativeError(_ p: LatencyParameters, on table: StepTable) -> Double {
+        precondition(!table.isEmpty)
+        var s = 0.0
+        for i in 0..<table.count {
+            let t = table.latencies[i]
+            s += abs(p.latency(batchSize: table.batchSizes[i], tokens: table.tokens[i]) - t) / t
+        }
+        return s / Double(table.count)
+    }
+}
