@@ -1,6 +1,17 @@
 import ArgumentParser
 
+/// The `saturn` command line.
 @main
 struct SaturnCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "saturn", abstract: "Saturn")
+    static let configuration = CommandConfiguration(
+        commandName: "saturn",
+        abstract: "Fit and serve a throughput-saturation latency model for LLM inference steps.",
+        subcommands: [FitCommand.self, EvalCommand.self, BenchCommand.self]
+    )
+}
+
+/// A failure reported to the user as one line, with a non-zero exit.
+struct CLIError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
 }

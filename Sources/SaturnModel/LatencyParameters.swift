@@ -161,11 +161,12 @@ public struct LatencyParameters: Sendable, Hashable, Codable {
         return true
     }
 
-    /// The parameters clamped into `bounds` (a NaN becomes the lower bound).
+    /// The parameters clamped into `bounds`; a non-finite value (NaN or ±infinity) becomes the lower bound, so
+    /// the result always satisfies ``isWithin(_:)``.
     public func projected(onto bounds: ParameterBounds) -> LatencyParameters {
         var v = vector
         for i in 0..<8 {
-            if v[i].isNaN { v[i] = bounds.lower[i] }
+            if !v[i].isFinite { v[i] = bounds.lower[i] }
             v[i] = Swift.min(Swift.max(v[i], bounds.lower[i]), bounds.upper[i])
         }
         return LatencyParameters(vector: v)

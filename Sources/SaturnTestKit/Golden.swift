@@ -100,16 +100,3 @@ public func isClose(_ got: Double, _ expected: Double, rel: Double, abs absTol: 
     if got == expected { return true }
     return Swift.abs(got - expected) <= Swift.max(rel * Swift.abs(expected), absTol)
 }
-
-/// A small, fast, seedable generator (SplitMix64) for reproducible test inputs.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

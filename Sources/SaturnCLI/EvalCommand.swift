@@ -1,0 +1,127 @@
+import ArgumentParser
+import Foundation
+import SaturnModel
+
+/// `saturn eval FILE.csv...`: the saturation model (both losses) beside the linear and polynomial baselines.
+struct EvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Compare the saturation model (SSE and relative loss) with linear and polynomial baselines.")
+
+    @Argument(help: "One or more CSV files with columns B, S, T_ms.")
+    var files: [String]
+
+    @Option(help: "Write residual SVG plots and the Markdown table (eval.md) into this directory.")
+    var out: String?
+
+    @Flag(help: "Print JSON instead of Markdown.")
+    var json = false
+
+    @OptionGroup var table: TableOptions
+
+    func validate() throws {
+        guard !files.isEmpty else { throw ValidationError("give at least one CSV file") }
+    }
+
+    func run() throws {
+        var evaluations: [(String, ModelEvaluation)] = []
+        for file in files {
+            let steps = try table.load(file)
+            do {
+                evaluations.append((file, try ModelEvaluation(table: steps, filter: table.filter)))
+            } catch {
+                throw CLIError("\(file): \(error.description)")
+            }
+        }
+        let markdown = Self.markdown(evaluations)
+        if let out {
+            try Self.write(evaluations, markdown: markdown, to: out)
+        }
+        if json {
+            print(try Format.encode(evaluations.map { EvalDocument(file: $0.0, evaluation: $0.1) }))
+        } else {
+            print(markdown)
+        }
+    }
+
+    static func markdown(_ evaluations: [(String, ModelEvaluation)]) -> String {
+        var lines: [String] = []
+        for (file, e) in evaluations {
+            let name = URL(fileURLWithPath: file).lastPathComponent
+            lines.append("### \(name)")
+            lines.append("")
+            lines.append("rows: \(e.filter.kept) used, \(e.filter.droppedTotal) dropped; extrapolation: "
+                + "\(e.extrapolationTrainRows) train (B<=32, S<=1024) / \(e.extrapolationTestRows) test")
+            lines.append("")
+            lines.append("| model | R^2 | RMSE ms | MAE ms | mean rel err | p95 rel err | extrapolation mean rel err |")
+            lines.append("|---|---|---|---|---|---|---|")
+            for entry in e.entries {
+                let m = entry.metrics
+                lines.append("| \(entry.name) | \(Format.fixed(m.r2, 4)) | \(Format.fixed(m.rmse)) | "
+                    + "\(Format.fixed(m.mae)) | \(Format.percent(m.meanRelativeError)) | "
+                    + "\(Format.percent(m.p95RelativeError)) | \(Format.percent(entry.extrapolationMeanRelativeError)) |")
+            }
+            lines.append("")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func write(_ evaluations: [(String, ModelEvaluation)], markdown: String, to directory: String) throws {
+        let dir = URL(fileURLWithPath: directory)
+        do {
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            for (file, e) in evaluations {
+                let stem = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
+                for entry in e.entries {
+                    let plot = ResidualPlot(title: "\(stem): \(entry.name) residuals", analysis: entry.residuals)
+                    try plot.svg.write(to: dir.appendingPathComponent("\(stem)_\(entry.name)_residuals.svg"),
+                                       atomically: true, encoding: .utf8)
+                }
+            }
+            try markdown.write(to: dir.appendingPathComponent("eval.md"), atomically: true, encoding: .utf8)
+        } catch {
+            throw CLIError("\(directory): cannot write output (\(error.localizedDescription))")
+        }
+    }
+}
+
+/// JSON shape of `saturn eval --json`, one per file.
+struct EvalDocument: Encodable {
+    struct Model: Encodable {
+        var name: String
+        var r2: Double?
+        var rmse_ms: Double?
+        var mae_ms: Double?
+        var mape: Double?
+        var p95_rel_error: Double?
+        var extrapolation_mape: Double?
+        var parameters: [String: Double]?
+    }
+    var file: String
+    var rows_used: Int
+    var rows_dropped: Int
+    var extrapolation_train_rows: Int
+    var extrapolation_test_rows: Int
+    var models: [Model]
+
+    init(file: String, evaluation e: ModelEvaluation) {
+        self.file = file
+        rows_used = e.filter.kept
+        rows_dropped = e.filter.droppedTotal
+        extrapolation_train_rows = e.extrapolationTrainRows
+        extrapolation_test_rows = e.extrapolationTestRows
+        models = e.entries.map { entry in
+            var params: [String: Double]? = nil
+            if let p = entry.parameters {
+                var d: [String: Double] = [:]
+                for n in LatencyParameters.Name.allCases { d[n.rawValue] = p[n] }
+                params = d
+            }
+            return Model(
+                name: entry.name, r2: Format.json(entry.metrics.r2), rmse_ms: Format.json(entry.metrics.rmse),
+                mae_ms: Format.json(entry.metrics.mae), mape: Format.json(entry.metrics.meanRelativeError),
+                p95_rel_error: Format.json(entry.metrics.p95RelativeError),
+                extrapolation_mape: entry.extrapolationMeanRelativeError.flatMap(Format.json), parameters: params)
+        }
+    }
+}

@@ -1,0 +1,85 @@
+import ArgumentParser
+import Foundation
+import SaturnModel
+
+/// Options shared by the commands that read step CSV files.
+struct TableOptions: ParsableArguments {
+    @Option(name: .customLong("min-ms"), help: "Exclusive lower end of the latency window (ms).")
+    var minimumLatency: Double = 0.1
+
+    @Option(name: .customLong("max-ms"), help: "Exclusive upper end of the latency window (ms).")
+    var maximumLatency: Double = 500
+
+    @Flag(
+        name: .customLong("drop-invalid"),
+        help: "Drop rows with NaN, infinite, zero or negative B, S or T_ms (counted by reason) instead of failing.")
+    var dropInvalid = false
+
+    @Option(
+        name: .customLong("where"),
+        help: ArgumentHelp("Keep only rows whose COLUMN equals VALUE (repeatable).", valueName: "COLUMN=VALUE"))
+    var conditions: [String] = []
+
+    func validate() throws {
+        guard minimumLatency.isFinite, maximumLatency.isFinite, minimumLatency >= 0,
+            minimumLatency < maximumLatency
+        else {
+            throw ValidationError("--min-ms must be >= 0 and below --max-ms")
+        }
+        for c in conditions where !c.contains("=") {
+            throw ValidationError("--where takes COLUMN=VALUE, got '\(c)'")
+        }
+    }
+
+    var filter: RowFilter { RowFilter(minimumLatency: minimumLatency, maximumLatency: maximumLatency) }
+
+    var parsedConditions: [(String, String)] {
+        conditions.map { c in
+            let parts = c.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            return (String(parts[0]), parts.count > 1 ? String(parts[1]) : "")
+        }
+    }
+
+    /// Reads and parses `path`, turning every problem into a one-line ``CLIError``.
+    func load(_ path: String) throws -> StepTable {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw CLIError("\(path): cannot read file")
+        }
+        do {
+            return try StepCSV.parse(
+                text, invalidValues: dropInvalid ? .keepForFilter : .reject, where: parsedConditions)
+        } catch {
+            throw CLIError("\(path): \(error.description)")
+        }
+    }
+}
+
+/// Formatting helpers.
+enum Format {
+    static func number(_ v: Double, digits: Int = 6) -> String {
+        guard v.isFinite else { return v.isNaN ? "nan" : (v > 0 ? "inf" : "-inf") }
+        return String(format: "%.\(digits)g", v)
+    }
+
+    static func percent(_ v: Double?) -> String {
+        guard let v, v.isFinite else { return "n/a" }
+        return String(format: "%.2f%%", v * 100)
+    }
+
+    static func fixed(_ v: Double?, _ digits: Int = 3) -> String {
+        guard let v, v.isFinite else { return "n/a" }
+        return String(format: "%.\(digits)f", v)
+    }
+
+    /// JSON-safe number: nil for NaN or infinity.
+    static func json(_ v: Double) -> Double? { v.isFinite ? v : nil }
+
+    static func encode(_ value: some Encodable) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+}
