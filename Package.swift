@@ -38,7 +38,13 @@ let package = Package(
         // MARK: - Tests
         .testTarget(name: "SaturnNumericsTests", dependencies: ["SaturnNumerics", "SaturnTestKit"]),
         .testTarget(name: "SaturnModelTests", dependencies: ["SaturnModel", "SaturnNumerics", "SaturnTestKit"]),
-        .testTarget(name: "SaturnCLITests", dependencies: ["SaturnCLI", "SaturnModel", "SaturnTestKit"]),
+        .testTarget(
+            name: "SaturnCLITests",
+            dependencies: [
+                "SaturnCLI", "SaturnModel", "SaturnTestKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
     ]
 )
 

@@ -25,15 +25,38 @@ public struct FitConfiguration: Sendable, Hashable {
     /// as in the design's `loss + λ·penalty`. `P_max` is held at the base's value (it is not identifiable, so the
     /// data cannot move it; holding it makes its penalty term zero and lets the penalty act on `w₀`, `w₁` in the
     /// base's scale).
+    ///
+    /// With ``Scaling/raw`` (the design's form, and the default) the penalty is dominated by the parameters with
+    /// large numbers (`P_max`, `w₁`, `τ₀`) and barely restrains `k_S` or `τ_S`; ``Scaling/relativeToBase`` divides
+    /// each difference by `max(|baseⱼ|, 1e-9)` so every parameter is pulled in proportion.
     public struct Regularization: Sendable, Hashable {
+        /// How parameter differences are measured.
+        public enum Scaling: String, Sendable, Hashable, Codable {
+            /// `Σ (θⱼ − baseⱼ)²`, raw units (DESIGN §4).
+            case raw
+            /// `Σ ((θⱼ − baseⱼ) / max(|baseⱼ|, 1e-9))²`.
+            case relativeToBase = "relative"
+        }
+
         /// λ ≥ 0.
         public var strength: Double
         /// The base set (a prior or the last validated set); must lie within the physical bounds.
         public var base: LatencyParameters
+        /// Default ``Scaling/raw``.
+        public var scaling: Scaling
 
-        public init(strength: Double, base: LatencyParameters) {
+        public init(strength: Double, base: LatencyParameters, scaling: Scaling = .raw) {
             self.strength = strength
             self.base = base
+            self.scaling = scaling
+        }
+
+        /// Per-parameter divisors in ``LatencyParameters/Name`` order.
+        public var divisors: [Double] {
+            switch scaling {
+            case .raw: [Double](repeating: 1, count: 8)
+            case .relativeToBase: base.vector.map { Swift.max(abs($0), 1e-9) }
+            }
         }
     }
 
@@ -55,12 +78,20 @@ public struct FitConfiguration: Sendable, Hashable {
     public var maximumEvaluations: Int
     /// Relative tolerance of each local solve (cost reduction, step, projected gradient). Default 1e-12.
     public var tolerance: Double
+    /// Above this many rows, starts are explored on an evenly strided subsample of this size and only the best
+    /// ``polishedEndPoints`` distinct end points are refined on all rows. Default 2000.
+    public var explorationRowLimit: Int
+    /// End points refined on all rows after exploration. Default 2.
+    public var polishedEndPoints: Int
 
     public init(
         objective: Objective = .sumOfSquares, regularization: Regularization? = nil, filter: RowFilter = RowFilter(),
-        gridBatchPoints: Int = 12, gridTokenPoints: Int = 24, gridRowLimit: Int = 2000, gridStarts: Int = 4,
-        maximumEvaluations: Int = 400, tolerance: Double = 1e-12
+        gridBatchPoints: Int = 12, gridTokenPoints: Int = 24, gridRowLimit: Int = 1000, gridStarts: Int = 4,
+        maximumEvaluations: Int = 400, tolerance: Double = 1e-12, explorationRowLimit: Int = 1000,
+        polishedEndPoints: Int = 2
     ) {
+        self.explorationRowLimit = explorationRowLimit
+        self.polishedEndPoints = polishedEndPoints
         self.objective = objective
         self.regularization = regularization
         self.filter = filter

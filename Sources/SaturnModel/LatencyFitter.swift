@@ -91,9 +91,12 @@ public enum LatencyFitter {
             let p = reg.base.pMax
             heldPMax = p
             sqrtLambda = reg.strength.squareRoot()
-            penaltyScale = SIMD8(1 / mB, 1 / mS, p, p / mS, 1, 1 / mB, 1 / mS, 0)
+            // Divisors of kB, kS, w0, w1, tau0, tauB, tauS (P_max is held, its term is zero).
+            let d = Array(reg.divisors[1...]) + [1]
+            let dv = SIMD8(d)
+            penaltyScale = SIMD8(1 / mB, 1 / mS, p, p / mS, 1, 1 / mB, 1 / mS, 0) / dv
             penaltyBase = SIMD8(reg.base.kB, reg.base.kS, reg.base.w0, reg.base.w1, reg.base.tau0, reg.base.tauB,
-                                reg.base.tauS, 0)
+                                reg.base.tauS, 0) / dv
         } else {
             heldPMax = nil
         }
@@ -126,8 +129,7 @@ public enum LatencyFitter {
         var best: (label: String, result: BoundedLeastSquares.Result)? = nil
         var nfev = 0
         var njev = 0
-        for (label, x0) in starts {
-            let r = solver.minimize(problem, from: x0)
+        func consider(_ label: String, _ r: BoundedLeastSquares.Result) {
             nfev += r.evaluationCount
             njev += r.jacobianEvaluationCount
             if r.sumOfSquaredResiduals.isFinite,
@@ -135,6 +137,40 @@ public enum LatencyFitter {
             {
                 best = (label, r)
             }
+        }
+        if n > configuration.explorationRowLimit {
+            // Explore every start on an evenly strided subsample with a looser tolerance, then polish the
+            // best distinct end points on all rows. The subsample's basins are the full data's basins; the
+            // polish converges to the full-data minimum of the winning one.
+            let stride = (n + configuration.explorationRowLimit - 1) / configuration.explorationRowLimit
+            let sub = problem.subset(Array(Swift.stride(from: 0, to: n, by: stride)))
+            var explorer = solver
+            explorer.functionTolerance = Swift.max(configuration.tolerance, 1e-8)
+            explorer.stepTolerance = explorer.functionTolerance
+            explorer.gradientTolerance = explorer.functionTolerance
+            var ends: [(String, BoundedLeastSquares.Result)] = []
+            for (label, x0) in starts {
+                let r = explorer.minimize(sub, from: x0)
+                nfev += r.evaluationCount
+                njev += r.jacobianEvaluationCount
+                if r.sumOfSquaredResiduals.isFinite { ends.append((label, r)) }
+            }
+            ends.sort { $0.1.sumOfSquaredResiduals < $1.1.sumOfSquaredResiduals }
+            var polished: [[Double]] = []
+            let bestSubsample = ends.first?.1.sumOfSquaredResiduals ?? .infinity
+            for (label, r) in ends where polished.count < configuration.polishedEndPoints {
+                // A runner-up more than 1% worse on the subsample will not overtake on all rows.
+                if !polished.isEmpty && r.sumOfSquaredResiduals > bestSubsample * 1.01 { break }
+                // Skip end points that coincide with one already polished (relative 1e-6 in every parameter).
+                let duplicate = polished.contains { p in
+                    zip(p, r.parameters).allSatisfy { abs($0 - $1) <= 1e-6 * Swift.max(abs($0), abs($1), 1e-12) }
+                }
+                if duplicate { continue }
+                polished.append(r.parameters)
+                consider(label, solver.minimize(problem, from: r.parameters))
+            }
+        } else {
+            for (label, x0) in starts { consider(label, solver.minimize(problem, from: x0)) }
         }
         guard let winner = best else {
             throw .invalidConfiguration("no start gave a finite loss (check the data for extreme values)")

@@ -64,9 +64,14 @@ public enum Loss {
         return num / den
     }
 
-    /// `Σⱼ (θⱼ − baseⱼ)²` over the 8 raw parameters.
-    public static func penalty(_ p: LatencyParameters, base: LatencyParameters) -> Double {
-        let d = SIMD8(p.vector) - SIMD8(base.vector)
+    /// `Σⱼ (θⱼ − baseⱼ)²` over the 8 raw parameters (DESIGN §4), or with each difference divided by
+    /// `max(|baseⱼ|, 1e-9)` for ``FitConfiguration/Regularization/Scaling/relativeToBase``.
+    public static func penalty(
+        _ p: LatencyParameters, base: LatencyParameters,
+        scaling: FitConfiguration.Regularization.Scaling = .raw
+    ) -> Double {
+        let divisors = FitConfiguration.Regularization(strength: 0, base: base, scaling: scaling).divisors
+        let d = (SIMD8(p.vector) - SIMD8(base.vector)) / SIMD8(divisors)
         return (d * d).sum()
     }
 

@@ -12,12 +12,55 @@ func saturation(_ x: Double) -> (a: Double, e: Double) {
     return (a, 1 - a)
 }
 
+/// Distinct values of one column and, per row, the index of its value: `exp` is then evaluated once per
+/// distinct value instead of once per row (telemetry has few distinct batch sizes and token counts).
+struct DistinctColumn: Sendable {
+    let values: [Double]
+    let index: [Int32]
+
+    init(_ column: [Double]) {
+        var map: [Double: Int32] = [:]
+        var values: [Double] = []
+        var index = [Int32](repeating: 0, count: column.count)
+        for (i, v) in column.enumerated() {
+            if let k = map[v] {
+                index[i] = k
+            } else {
+                let k = Int32(values.count)
+                map[v] = k
+                values.append(v)
+                index[i] = k
+            }
+        }
+        self.values = values
+        self.index = index
+    }
+}
+
+/// Per-evaluation scratch: `(1 − e^(−x·v), e^(−x·v))` for every distinct value. Owned by one problem, used by one
+/// solver on one thread.
+final class SaturationTables {
+    var aB: [Double]
+    var eB: [Double]
+    var aS: [Double]
+    var eS: [Double]
+
+    init(batch: Int, tokens: Int) {
+        aB = [Double](repeating: 0, count: batch)
+        eB = aB
+        aS = [Double](repeating: 0, count: tokens)
+        eS = aS
+    }
+}
+
 /// The latency model as a 7-parameter least-squares problem in normalised, identifiable form.
 ///
 /// Parameters `x = [k_B·m_B, k_S·m_S, w₀/P, (w₁/P)·m_S, τ₀, τ_B·m_B, τ_S·m_S]` with `B' = B/m_B`, `S' = S/m_S`
 /// (medians of the rows), so `T = τ₀ + (x₂ + x₃ S')/(a b) + x₅ B' + x₆ S'` with `a = 1 − e^(−x₀ B')`,
 /// `b = 1 − e^(−x₁ S')`. Residual row i is `√wᵢ (T̂ᵢ − Tᵢ)`; an optional penalty adds
 /// `√λ (θⱼ(x) − baseⱼ)` for the seven raw parameters other than the held `P_max`.
+///
+/// Not `Sendable`: its scratch tables are mutated during evaluation (one problem per solve, one thread).
 struct SaturationProblem: LeastSquaresProblem {
     let bn: [Double]
     let sn: [Double]
@@ -30,8 +73,61 @@ struct SaturationProblem: LeastSquaresProblem {
     let penaltyScale: SIMD8<Double>
     /// Raw base values in `x` order (entry 7 unused).
     let penaltyBase: SIMD8<Double>
+    let distinctB: DistinctColumn
+    let distinctS: DistinctColumn
+    let tables: SaturationTables
+    /// `JᵀJ` rows 4…6 restricted to columns 4…6 (the τ block: `Σw²·[1, B', S'] ⊗ [1, B', S']`), which does not
+    /// depend on the parameters and is computed once.
+    let tauBlock: (SIMD8<Double>, SIMD8<Double>, SIMD8<Double>)
+
+    init(
+        bn: [Double], sn: [Double], t: [Double], sw: [Double], sqrtLambda: Double, penaltyScale: SIMD8<Double>,
+        penaltyBase: SIMD8<Double>
+    ) {
+        self.bn = bn
+        self.sn = sn
+        self.t = t
+        self.sw = sw
+        self.sqrtLambda = sqrtLambda
+        self.penaltyScale = penaltyScale
+        self.penaltyBase = penaltyBase
+        distinctB = DistinctColumn(bn)
+        distinctS = DistinctColumn(sn)
+        tables = SaturationTables(batch: distinctB.values.count, tokens: distinctS.values.count)
+        var t4 = SIMD8<Double>(), t5 = SIMD8<Double>(), t6 = SIMD8<Double>()
+        for i in 0..<t.count {
+            let w2 = sw[i] * sw[i]
+            let v = SIMD8<Double>(0, 0, 0, 0, 1, bn[i], sn[i], 0)
+            t4 += w2 * v
+            t5 += (w2 * bn[i]) * v
+            t6 += (w2 * sn[i]) * v
+        }
+        tauBlock = (t4, t5, t6)
+    }
+
+    /// The same problem on a subset of rows (for cheap exploration).
+    func subset(_ rows: [Int]) -> SaturationProblem {
+        SaturationProblem(
+            bn: rows.map { bn[$0] }, sn: rows.map { sn[$0] }, t: rows.map { t[$0] }, sw: rows.map { sw[$0] },
+            sqrtLambda: sqrtLambda, penaltyScale: penaltyScale, penaltyBase: penaltyBase)
+    }
 
     var parameterCount: Int { 7 }
+
+    private func fillTables(_ x: UnsafeBufferPointer<Double>) {
+        let kb = x[0]
+        let ks = x[1]
+        for (k, v) in distinctB.values.enumerated() {
+            let (a, e) = saturation(kb * v)
+            tables.aB[k] = a
+            tables.eB[k] = e
+        }
+        for (k, v) in distinctS.values.enumerated() {
+            let (a, e) = saturation(ks * v)
+            tables.aS[k] = a
+            tables.eS[k] = e
+        }
+    }
 
     private func penaltyResiduals(_ x: UnsafeBufferPointer<Double>) -> SIMD8<Double> {
         var v = SIMD8<Double>()
@@ -43,17 +139,27 @@ struct SaturationProblem: LeastSquaresProblem {
     }
 
     func sumOfSquares(at x: UnsafeBufferPointer<Double>) -> Double {
+        fillTables(x)
         var sum = 0.0
+        let x2 = x[2], x3 = x[3], x4 = x[4], x5 = x[5], x6 = x[6]
         bn.withUnsafeBufferPointer { bp in
             sn.withUnsafeBufferPointer { sp in
                 t.withUnsafeBufferPointer { tp in
                     sw.withUnsafeBufferPointer { wp in
-                        for i in 0..<tp.count {
-                            let (ab, _) = saturation(x[0] * bp[i])
-                            let (as_, _) = saturation(x[1] * sp[i])
-                            let pred = x[4] + (x[2] + x[3] * sp[i]) / (ab * as_) + x[5] * bp[i] + x[6] * sp[i]
-                            let r = wp[i] * (pred - tp[i])
-                            sum += r * r
+                        distinctB.index.withUnsafeBufferPointer { ib in
+                            distinctS.index.withUnsafeBufferPointer { isx in
+                                tables.aB.withUnsafeBufferPointer { aB in
+                                    tables.aS.withUnsafeBufferPointer { aS in
+                                        for i in 0..<tp.count {
+                                            let ab = aB[Int(ib[i])] * aS[Int(isx[i])]
+                                            let s = sp[i]
+                                            let pred = x4 + (x2 + x3 * s) / ab + x5 * bp[i] + x6 * s
+                                            let r = wp[i] * (pred - tp[i])
+                                            sum += r * r
+                                        }
+                                    }
+                                }
+                            }
                         }
                     }
                 }
@@ -70,41 +176,61 @@ struct SaturationProblem: LeastSquaresProblem {
         at x: UnsafeBufferPointer<Double>, jtj: UnsafeMutableBufferPointer<Double>,
         jtr: UnsafeMutableBufferPointer<Double>
     ) -> Double {
+        fillTables(x)
+        // Rows 0…3 of JᵀJ are accumulated; rows 4…6 follow by symmetry plus the constant τ block.
         var r0 = SIMD8<Double>(), r1 = SIMD8<Double>(), r2 = SIMD8<Double>(), r3 = SIMD8<Double>()
-        var r4 = SIMD8<Double>(), r5 = SIMD8<Double>(), r6 = SIMD8<Double>()
         var g = SIMD8<Double>()
         var sum = 0.0
-        let x0 = x[0], x1 = x[1], x2 = x[2], x3 = x[3], x4 = x[4], x5 = x[5], x6 = x[6]
+        let x2 = x[2], x3 = x[3], x4 = x[4], x5 = x[5], x6 = x[6]
         bn.withUnsafeBufferPointer { bp in
             sn.withUnsafeBufferPointer { sp in
                 t.withUnsafeBufferPointer { tp in
                     sw.withUnsafeBufferPointer { wp in
-                        for i in 0..<tp.count {
-                            let b = bp[i]
-                            let s = sp[i]
-                            let w = wp[i]
-                            let (ab, eb) = saturation(x0 * b)
-                            let (as_, es) = saturation(x1 * s)
-                            let u = 1 / (ab * as_)
-                            let work = x2 + x3 * s
-                            let q = work * u
-                            let r = w * (x4 + q + x5 * b + x6 * s - tp[i])
-                            sum += r * r
-                            let j = w * SIMD8<Double>(
-                                -q * b * eb / ab, -q * s * es / as_, u, s * u, 1, b, s, 0)
-                            g += r * j
-                            r0 += j[0] * j
-                            r1 += j[1] * j
-                            r2 += j[2] * j
-                            r3 += j[3] * j
-                            r4 += j[4] * j
-                            r5 += j[5] * j
-                            r6 += j[6] * j
+                        distinctB.index.withUnsafeBufferPointer { ib in
+                            distinctS.index.withUnsafeBufferPointer { isx in
+                                tables.aB.withUnsafeBufferPointer { aB in
+                                    tables.aS.withUnsafeBufferPointer { aS in
+                                        tables.eB.withUnsafeBufferPointer { eB in
+                                            tables.eS.withUnsafeBufferPointer { eS in
+                                                for i in 0..<tp.count {
+                                                    let b = bp[i]
+                                                    let s = sp[i]
+                                                    let w = wp[i]
+                                                    let kb = Int(ib[i])
+                                                    let ks = Int(isx[i])
+                                                    let ab = aB[kb]
+                                                    let as_ = aS[ks]
+                                                    let u = 1 / (ab * as_)
+                                                    let work = x2 + x3 * s
+                                                    let q = work * u
+                                                    let r = w * (x4 + q + x5 * b + x6 * s - tp[i])
+                                                    sum += r * r
+                                                    // ∂/∂x₀ = −q b e_B / a_B = −work u² a_S b e_B (no division).
+                                                    let qu = q * u
+                                                    let j = w * SIMD8<Double>(
+                                                        -qu * as_ * b * eB[kb], -qu * ab * s * eS[ks], u, s * u, 1, b, s, 0)
+                                                    g += r * j
+                                                    r0 += j[0] * j
+                                                    r1 += j[1] * j
+                                                    r2 += j[2] * j
+                                                    r3 += j[3] * j
+                                                }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
                         }
                     }
                 }
             }
         }
+        var r4 = tauBlock.0
+        var r5 = tauBlock.1
+        var r6 = tauBlock.2
+        r4[0] = r0[4]; r4[1] = r1[4]; r4[2] = r2[4]; r4[3] = r3[4]
+        r5[0] = r0[5]; r5[1] = r1[5]; r5[2] = r2[5]; r5[3] = r3[5]
+        r6[0] = r0[6]; r6[1] = r1[6]; r6[2] = r2[6]; r6[3] = r3[6]
         if sqrtLambda > 0 {
             let p = penaltyResiduals(x)
             sum += (p * p).sum()

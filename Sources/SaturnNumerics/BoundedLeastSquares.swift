@@ -49,18 +49,18 @@ public struct BoundedLeastSquares: Sendable {
     /// Why the solver stopped (SciPy `status`).
     public enum Termination: String, Sendable, Codable, CaseIterable {
         /// The projected gradient fell below `gradientTolerance` (SciPy status 1).
-        case gradientTolerance
+        case gradientTolerance = "gradient_tolerance"
         /// The relative cost reduction fell below `functionTolerance` (status 2).
-        case functionTolerance
+        case functionTolerance = "function_tolerance"
         /// The relative step fell below `stepTolerance` (status 3).
-        case stepTolerance
+        case stepTolerance = "step_tolerance"
         /// The evaluation budget ran out (status 0).
-        case maximumEvaluations
+        case maximumEvaluations = "maximum_evaluations"
         /// No step could reduce the cost even with very strong damping; the point is a local minimum to
         /// working precision.
-        case noFurtherReduction
+        case noFurtherReduction = "no_further_reduction"
         /// The starting point gives a non-finite cost.
-        case nonFiniteStart
+        case nonFiniteStart = "non_finite_start"
 
         /// True for the terminations that mean "converged" (SciPy `success`).
         public var isConverged: Bool {

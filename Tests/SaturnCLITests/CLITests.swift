@@ -1,0 +1,156 @@
+import ArgumentParser
+import Foundation
+import SaturnModel
+import SaturnTestKit
+import Testing
+
+@testable import SaturnCLI
+
+/// Locates the built `saturn` executable next to the test bundle (or `SATURN_BINARY`).
+func saturnBinary() throws -> URL {
+    var candidates: [URL] = []
+    if let env = ProcessInfo.processInfo.environment["SATURN_BINARY"] { candidates.append(URL(fileURLWithPath: env)) }
+    var dir = Bundle.main.bundleURL
+    for _ in 0..<4 {
+        candidates.append(dir.appendingPathComponent("saturn"))
+        dir = dir.deletingLastPathComponent()
+    }
+    candidates.append(Shared.repositoryRoot.appendingPathComponent(".build/debug/saturn"))
+    guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
+        throw GoldenError.missing("saturn executable (looked in \(candidates.map(\.path)))")
+    }
+    return found
+}
+
+/// Runs `saturn` with `arguments`; returns exit status, stdout and stderr.
+func runSaturn(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
+    let p = Process()
+    p.executableURL = try saturnBinary()
+    p.arguments = arguments
+    let out = Pipe()
+    let err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    try p.run()
+    let o = out.fileHandleForReading.readDataToEndOfFile()
+    let e = err.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+}
+
+func temporaryFile(_ name: String, _ contents: String) throws -> String {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("saturn-cli-tests-\(getpid())")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    let url = dir.appendingPathComponent(name)
+    try contents.write(to: url, atomically: true, encoding: .utf8)
+    return url.path
+}
+
+struct CLIParsingTests {
+    @Test func subcommandsParseWithDefaults() throws {
+        let fit = try #require(try SaturnCommand.parseAsRoot(["fit", "x.csv"]) as? FitCommand)
+        #expect(fit.loss == .relative && !fit.json && fit.table.maximumLatency == 500)
+        let eval = try #require(try SaturnCommand.parseAsRoot(["eval", "a.csv", "b.csv", "--out", "o"]) as? EvalCommand)
+        #expect(eval.files == ["a.csv", "b.csv"] && eval.out == "o")
+        let bench = try #require(try SaturnCommand.parseAsRoot(["bench", "--no-scipy"]) as? BenchCommand)
+        #expect(bench.rows == 10_000 && bench.noScipy)
+    }
+
+    @Test func invalidOptionsFailValidation() {
+        #expect(throws: (any Error).self) { try SaturnCommand.parseAsRoot(["fit", "x.csv", "--loss", "l1"]) }
+        #expect(throws: (any Error).self) { try SaturnCommand.parseAsRoot(["fit", "x.csv", "--min-ms", "9", "--max-ms", "5"]) }
+        #expect(throws: (any Error).self) { try SaturnCommand.parseAsRoot(["eval", "x.csv", "--where", "nothing"]) }
+        #expect(throws: (any Error).self) { try SaturnCommand.parseAsRoot(["bench", "--rows", "5"]) }
+    }
+
+    @Test func helpTextNamesTheCommands() {
+        let help = SaturnCommand.helpMessage()
+        for word in ["fit", "eval", "bench"] { #expect(help.contains(word)) }
+    }
+}
+
+struct CLIRunTests {
+    static let table = Shared.dataFile("steps_splitwise_llama2-70b_h100-80gb_tp4.csv").path
+
+    @Test func fitJSONHasTheDocumentedKeys() throws {
+        let r = try runSaturn(["fit", Self.table, "--json"])
+        #expect(r.status == 0, "\(r.err)")
+        let doc = try #require(try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
+        let params = try #require(doc["parameters"] as? [String: Double])
+        #expect(Set(params.keys) == Set(LatencyParameters.Name.allCases.map(\.rawValue)))
+        let metrics = try #require(doc["metrics"] as? [String: Double])
+        for key in ["r2", "rmse_ms", "mae_ms", "mape", "p50_rel_error", "p95_rel_error", "p99_rel_error"] {
+            #expect(metrics[key] != nil, "metrics.\(key)")
+        }
+        #expect(metrics["mape"]! < 0.1)
+        let rows = try #require(doc["rows"] as? [String: Any])
+        #expect(rows["used"] as? Int == 190 && rows["dropped"] as? Int == 20)
+        let fit = try #require(doc["fit"] as? [String: Any])
+        for key in ["iterations", "converged", "reason", "seconds"] { #expect(fit[key] != nil, "fit.\(key)") }
+        // The offline fit gives the same parameters as the library call.
+        let lib = try LatencyFitter.fit(
+            StepCSV.parse(String(contentsOfFile: Self.table, encoding: .utf8)),
+            configuration: FitConfiguration(objective: .relative))
+        #expect(isClose(params["k_S"]!, lib.parameters.kS, rel: 1e-12))
+    }
+
+    @Test func fitTableIsReadable() throws {
+        let r = try runSaturn(["fit", Self.table, "--loss", "sse"])
+        #expect(r.status == 0)
+        #expect(r.out.contains("(loss: sse)") && r.out.contains("R^2") && r.out.contains("not identifiable"))
+    }
+
+    @Test func evalWritesMarkdownSVGAndJSON() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("saturn-eval-\(getpid())").path
+        let r = try runSaturn(["eval", Self.table, "--out", out])
+        #expect(r.status == 0, "\(r.err)")
+        #expect(r.out.contains("| saturation_relative |") && r.out.contains("| polynomial |"))
+        let files = try FileManager.default.contentsOfDirectory(atPath: out)
+        #expect(files.contains("eval.md"))
+        #expect(files.filter { $0.hasSuffix("_residuals.svg") }.count == 4)
+        let svg = try String(contentsOfFile: out + "/" + files.first { $0.hasSuffix(".svg") }!, encoding: .utf8)
+        #expect(svg.hasPrefix("<svg") && svg.contains("<circle"))
+        let j = try runSaturn(["eval", "--json", Self.table])
+        let docs = try #require(try JSONSerialization.jsonObject(with: Data(j.out.utf8)) as? [[String: Any]])
+        let models = try #require(docs.first?["models"] as? [[String: Any]])
+        #expect(models.map { $0["name"] as? String } == ["saturation_sse", "saturation_relative", "linear", "polynomial"])
+    }
+
+    /// Each kind of bad input: one line on stderr, non-zero exit, never a crash.
+    @Test(arguments: [
+        ("empty.csv", "", "empty file"),
+        ("nan.csv", "B,S,T_ms\n1,2,3\n1,nan,3\n", "line 3: S is not finite"),
+        ("negative.csv", "B,S,T_ms\n1,2,-3\n", "line 2: T_ms must be > 0"),
+        ("zero.csv", "B,S,T_ms\n0,2,3\n", "line 2: B must be > 0"),
+        ("columns.csv", "B,T_ms\n1,3\n", "missing column 'S'"),
+        ("few.csv", "B,S,T_ms\n1,2,3\n2,4,5\n", "only 2 usable rows"),
+        ("ragged.csv", "B,S,T_ms\n1,2\n", "line 2: expected 3 fields"),
+        ("window.csv", "B,S,T_ms\n" + String(repeating: "1,2,900\n", count: 20), "only 0 usable rows (20 dropped"),
+    ])
+    func badInputGivesOneLineAndNonZeroExit(name: String, contents: String, message: String) throws {
+        let path = try temporaryFile(name, contents)
+        for args in [["fit", path], ["fit", path, "--json"], ["eval", path]] {
+            let r = try runSaturn(args)
+            #expect(r.status != 0, "\(args)")
+            let lines = r.err.split(separator: "\n")
+            #expect(lines.count == 1, "\(args): \(r.err)")
+            #expect(r.err.contains(message), "\(args): \(r.err)")
+        }
+    }
+
+    @Test func missingFileIsAnErrorNotACrash() throws {
+        let r = try runSaturn(["fit", "/nonexistent/steps.csv"])
+        #expect(r.status != 0 && r.err.contains("cannot read file"))
+    }
+
+    @Test func dropInvalidCountsInsteadOfFailing() throws {
+        var text = "B,S,T_ms\n1,nan,3\n0,4,5\n"
+        for b in 1...16 { text += "\(b),\(b * 64),\(10 + Double(b) * 0.7 + Double(b * 64) * 0.01)\n" }
+        let path = try temporaryFile("lenient.csv", text)
+        let r = try runSaturn(["fit", path, "--drop-invalid", "--json"])
+        #expect(r.status == 0, "\(r.err)")
+        let doc = try #require(try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
+        let rows = try #require(doc["rows"] as? [String: Any])
+        #expect(rows["used"] as? Int == 16 && rows["dropped"] as? Int == 2)
+    }
+}
