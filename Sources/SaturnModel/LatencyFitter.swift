@@ -161,9 +161,10 @@ public enum LatencyFitter {
             for (label, r) in ends where polished.count < configuration.polishedEndPoints {
                 // A runner-up more than 1% worse on the subsample will not overtake on all rows.
                 if !polished.isEmpty && r.sumOfSquaredResiduals > bestSubsample * 1.01 { break }
-                // Skip end points that coincide with one already polished (relative 1e-6 in every parameter).
+                // Skip end points in the basin of one already polished: every parameter within 1e-3 relative
+                // (starts stopped at the exploration tolerance differ in the last digits of one minimum).
                 let duplicate = polished.contains { p in
-                    zip(p, r.parameters).allSatisfy { abs($0 - $1) <= 1e-6 * Swift.max(abs($0), abs($1), 1e-12) }
+                    zip(p, r.parameters).allSatisfy { abs($0 - $1) <= 1e-3 * Swift.max(abs($0), abs($1), 1e-9) }
                 }
                 if duplicate { continue }
                 polished.append(r.parameters)

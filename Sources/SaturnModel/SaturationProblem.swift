@@ -138,24 +138,27 @@ struct SaturationProblem: LeastSquaresProblem {
         return masked
     }
 
-    func sumOfSquares(at x: UnsafeBufferPointer<Double>) -> Double {
-        fillTables(x)
-        var sum = 0.0
-        let x2 = x[2], x3 = x[3], x4 = x[4], x5 = x[5], x6 = x[6]
-        bn.withUnsafeBufferPointer { bp in
-            sn.withUnsafeBufferPointer { sp in
-                t.withUnsafeBufferPointer { tp in
-                    sw.withUnsafeBufferPointer { wp in
+    /// Raw views of the row columns and the saturation tables, valid inside `body` only.
+    private struct Rows {
+        var b, s, t, w: UnsafeBufferPointer<Double>
+        var indexB, indexS: UnsafeBufferPointer<Int32>
+        var aB, aS, eB, eS: UnsafeBufferPointer<Double>
+    }
+
+    private func withRows<R>(_ body: (Rows) -> R) -> R {
+        bn.withUnsafeBufferPointer { b in
+            sn.withUnsafeBufferPointer { s in
+                t.withUnsafeBufferPointer { t in
+                    sw.withUnsafeBufferPointer { w in
                         distinctB.index.withUnsafeBufferPointer { ib in
                             distinctS.index.withUnsafeBufferPointer { isx in
                                 tables.aB.withUnsafeBufferPointer { aB in
                                     tables.aS.withUnsafeBufferPointer { aS in
-                                        for i in 0..<tp.count {
-                                            let ab = aB[Int(ib[i])] * aS[Int(isx[i])]
-                                            let s = sp[i]
-                                            let pred = x4 + (x2 + x3 * s) / ab + x5 * bp[i] + x6 * s
-                                            let r = wp[i] * (pred - tp[i])
-                                            sum += r * r
+                                        tables.eB.withUnsafeBufferPointer { eB in
+                                            tables.eS.withUnsafeBufferPointer { eS in
+                                                body(Rows(b: b, s: s, t: t, w: w, indexB: ib, indexS: isx,
+                                                          aB: aB, aS: aS, eB: eB, eS: eS))
+                                            }
                                         }
                                     }
                                 }
@@ -163,6 +166,21 @@ struct SaturationProblem: LeastSquaresProblem {
                         }
                     }
                 }
+            }
+        }
+    }
+
+    func sumOfSquares(at x: UnsafeBufferPointer<Double>) -> Double {
+        fillTables(x)
+        var sum = 0.0
+        let x2 = x[2], x3 = x[3], x4 = x[4], x5 = x[5], x6 = x[6]
+        withRows { r in
+            for i in 0..<r.t.count {
+                let ab = r.aB[Int(r.indexB[i])] * r.aS[Int(r.indexS[i])]
+                let s = r.s[i]
+                let pred = x4 + (x2 + x3 * s) / ab + x5 * r.b[i] + x6 * s
+                let res = r.w[i] * (pred - r.t[i])
+                sum += res * res
             }
         }
         if sqrtLambda > 0 {
@@ -182,47 +200,28 @@ struct SaturationProblem: LeastSquaresProblem {
         var g = SIMD8<Double>()
         var sum = 0.0
         let x2 = x[2], x3 = x[3], x4 = x[4], x5 = x[5], x6 = x[6]
-        bn.withUnsafeBufferPointer { bp in
-            sn.withUnsafeBufferPointer { sp in
-                t.withUnsafeBufferPointer { tp in
-                    sw.withUnsafeBufferPointer { wp in
-                        distinctB.index.withUnsafeBufferPointer { ib in
-                            distinctS.index.withUnsafeBufferPointer { isx in
-                                tables.aB.withUnsafeBufferPointer { aB in
-                                    tables.aS.withUnsafeBufferPointer { aS in
-                                        tables.eB.withUnsafeBufferPointer { eB in
-                                            tables.eS.withUnsafeBufferPointer { eS in
-                                                for i in 0..<tp.count {
-                                                    let b = bp[i]
-                                                    let s = sp[i]
-                                                    let w = wp[i]
-                                                    let kb = Int(ib[i])
-                                                    let ks = Int(isx[i])
-                                                    let ab = aB[kb]
-                                                    let as_ = aS[ks]
-                                                    let u = 1 / (ab * as_)
-                                                    let work = x2 + x3 * s
-                                                    let q = work * u
-                                                    let r = w * (x4 + q + x5 * b + x6 * s - tp[i])
-                                                    sum += r * r
-                                                    // ∂/∂x₀ = −q b e_B / a_B = −work u² a_S b e_B (no division).
-                                                    let qu = q * u
-                                                    let j = w * SIMD8<Double>(
-                                                        -qu * as_ * b * eB[kb], -qu * ab * s * eS[ks], u, s * u, 1, b, s, 0)
-                                                    g += r * j
-                                                    r0 += j[0] * j
-                                                    r1 += j[1] * j
-                                                    r2 += j[2] * j
-                                                    r3 += j[3] * j
-                                                }
-                                            }
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
+        withRows { rows in
+            for i in 0..<rows.t.count {
+                let b = rows.b[i]
+                let s = rows.s[i]
+                let w = rows.w[i]
+                let kb = Int(rows.indexB[i])
+                let ks = Int(rows.indexS[i])
+                let ab = rows.aB[kb]
+                let as_ = rows.aS[ks]
+                let u = 1 / (ab * as_)
+                let work = x2 + x3 * s
+                let q = work * u
+                let r = w * (x4 + q + x5 * b + x6 * s - rows.t[i])
+                sum += r * r
+                // ∂/∂x₀ = −q b e_B / a_B = −work u² a_S b e_B (no division).
+                let qu = q * u
+                let j = w * SIMD8<Double>(-qu * as_ * b * rows.eB[kb], -qu * ab * s * rows.eS[ks], u, s * u, 1, b, s, 0)
+                g += r * j
+                r0 += j[0] * j
+                r1 += j[1] * j
+                r2 += j[2] * j
+                r3 += j[3] * j
             }
         }
         var r4 = tauBlock.0
