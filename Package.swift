@@ -9,10 +9,14 @@ let package = Package(
         .executable(name: "saturn", targets: ["SaturnCLI"]),
         .library(name: "SaturnModel", targets: ["SaturnModel"]),
         .library(name: "SaturnNumerics", targets: ["SaturnNumerics"]),
+        .library(name: "SaturnAgent", targets: ["SaturnAgent"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", exact: "1.39.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
     ],
     targets: [
         // MARK: - Pure numerics (no I/O, no Foundation)
@@ -22,13 +26,37 @@ let package = Package(
         ),
         .target(name: "SaturnModel", dependencies: ["SaturnNumerics"]),
 
+        // MARK: - ZeroMQ (libzmq from Debian's libzmq3-dev) and the wire protocol
+        .systemLibrary(name: "CZeroMQ", pkgConfig: "libzmq", providers: [.apt(["libzmq3-dev"])]),
+        .target(name: "ZMQ", dependencies: ["CZeroMQ"]),
+        .target(
+            name: "SaturnWire",
+            dependencies: ["SaturnModel", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
+        ),
+
+        // MARK: - The agent
+        .target(
+            name: "SaturnAgent",
+            dependencies: [
+                "ZMQ", "SaturnWire", "SaturnModel", "SaturnNumerics",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
+
         // MARK: - Executable
         .executableTarget(
             name: "SaturnCLI",
             dependencies: [
                 "SaturnModel",
                 "SaturnNumerics",
+                "SaturnAgent",
+                "ZMQ",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
 
@@ -38,6 +66,15 @@ let package = Package(
         // MARK: - Tests
         .testTarget(name: "SaturnNumericsTests", dependencies: ["SaturnNumerics", "SaturnTestKit"]),
         .testTarget(name: "SaturnModelTests", dependencies: ["SaturnModel", "SaturnNumerics", "SaturnTestKit"]),
+        .testTarget(name: "ZMQTests", dependencies: ["ZMQ"]),
+        .testTarget(
+            name: "SaturnAgentTests",
+            dependencies: [
+                "SaturnAgent", "SaturnWire", "SaturnModel", "ZMQ", "SaturnTestKit",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(
             name: "SaturnCLITests",
             dependencies: [

@@ -1,0 +1,5 @@
+#ifndef SATURN_CZEROMQ_SHIM_H
+#define SATURN_CZEROMQ_SHIM_H
+#include <errno.h>
+#include <zmq.h>
+#endif

@@ -1,0 +1,18 @@
+import Logging
+import ServiceLifecycle
+
+/// The agent as a `Service`: starts in `run()`, stops on graceful shutdown (SIGTERM / SIGINT via the group).
+public struct AgentService: Service {
+    public let agent: Agent
+
+    public init(agent: Agent) { self.agent = agent }
+
+    public func run() async throws {
+        try agent.start()
+        await withGracefulShutdownHandler {
+            await agent.waitUntilStopped()
+        } onGracefulShutdown: {
+            agent.stop()
+        }
+    }
+}

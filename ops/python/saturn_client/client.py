@@ -1,0 +1,229 @@
+"""Worker publisher, router query client and peer subscriber for the Saturn agent."""
+from __future__ import annotations
+
+import itertools
+import time
+from dataclasses import dataclass, field
+from typing import Any, Dict, Iterator, Optional
+
+import zmq
+
+from . import saturn_pb2 as pb
+
+PROTOCOL_VERSION = 1
+STEP_TOPIC = b"step"
+PARAMS_TOPIC = b"params"
+
+#: Error code number -> name (from saturn.v1.ErrorCode), plus -1 for a client-side timeout.
+ERROR_CODES = {v.number: v.name.replace("ERROR_CODE_", "").lower() for v in pb.ErrorCode.DESCRIPTOR.values}
+ERROR_CODES[-1] = "timeout"
+
+
+class SaturnError(Exception):
+    """An error reply from the agent (or a timeout): ``code`` is the numeric saturn.v1.ErrorCode."""
+
+    def __init__(self, code: int, message: str):
+        super().__init__(f"{ERROR_CODES.get(code, code)}: {message}")
+        self.code = code
+        self.code_name = ERROR_CODES.get(code, str(code))
+        self.message = message
+
+
+class SaturnTimeout(SaturnError):
+    """No reply within the timeout (code -1). The client stays usable."""
+
+    def __init__(self, message: str):
+        super().__init__(-1, message)
+
+
+def _to_dict(message) -> Dict[str, Any]:
+    """A message as plain Python values: ints stay ints (MessageToDict turns 64-bit ints into strings), enums
+    become their names, every field is present (defaults included), maps become dicts."""
+    out: Dict[str, Any] = {}
+    for f in message.DESCRIPTOR.fields:
+        value = getattr(message, f.name)
+        if f.message_type is not None and f.message_type.GetOptions().map_entry:
+            vf = f.message_type.fields_by_name["value"]
+            out[f.name] = {k: (_to_dict(v) if vf.message_type else v) for k, v in value.items()}
+        elif _is_repeated(f):
+            out[f.name] = [_to_dict(v) if f.message_type else _scalar(f, v) for v in value]
+        elif f.message_type is not None:
+            out[f.name] = _to_dict(value)
+        else:
+            out[f.name] = _scalar(f, value)
+    return out
+
+
+def _is_repeated(f) -> bool:
+    is_repeated = getattr(f, "is_repeated", None)
+    return is_repeated if isinstance(is_repeated, bool) else f.label == f.LABEL_REPEATED
+
+
+def _scalar(f, value):
+    if f.enum_type is not None:
+        return f.enum_type.values_by_number[value].name if value in f.enum_type.values_by_number else value
+    return value
+
+
+PARAMETER_NAMES = ["p_max", "k_b", "k_s", "w_0", "w_1", "tau_0", "tau_b", "tau_s"]
+
+
+@dataclass
+class Prediction:
+    """A predict answer: latency in ms, the parameter version and where the parameters came from."""
+    latency_ms: float
+    version: int
+    source: str
+    recent_mean_relative_error: float
+    recent_observations: int
+    origin_node: str
+    parameters: Dict[str, float] = field(default_factory=dict)
+
+
+class Worker:
+    """Publishes one StepTelemetry message per engine step (what a vLLM worker calls after every step).
+
+    ZeroMQ PUB/SUB drops what is published before the agent's subscription arrives ("slow joiner"): call
+    ``wait_connected()`` once after creating the worker. Messages queue up to ``send_hwm`` and are then dropped
+    by ZeroMQ without blocking the engine.
+    """
+
+    def __init__(self, endpoint: str = "tcp://127.0.0.1:5555", worker_id: str = "worker", model: str = "",
+                 hardware: str = "", *, context: Optional[zmq.Context] = None, send_hwm: int = 100_000,
+                 linger_ms: int = 1000):
+        if not worker_id or not model or not hardware:
+            raise ValueError("worker_id, model and hardware must be non-empty")
+        self._context = context or zmq.Context.instance()
+        self._socket = self._context.socket(zmq.PUB)
+        self._socket.setsockopt(zmq.SNDHWM, send_hwm)
+        self._socket.setsockopt(zmq.LINGER, linger_ms)
+        self._monitor = self._socket.get_monitor_socket(zmq.EVENT_HANDSHAKE_SUCCEEDED)
+        self._socket.connect(endpoint)
+        self.worker_id, self.model, self.hardware = worker_id, model, hardware
+        self._sequence = itertools.count(1)
+
+    def wait_connected(self, timeout: float = 5.0, settle: float = 0.2) -> bool:
+        """Waits for the connection handshake, then ``settle`` seconds for the subscription to arrive."""
+        if self._monitor.poll(int(timeout * 1000)):
+            self._monitor.recv_multipart()
+            time.sleep(settle)
+            return True
+        return False
+
+    def publish_step(self, batch_size: int, tokens: int, latency_ms: float, *, timestamp_ns: Optional[int] = None,
+                     prefill_tokens: Optional[int] = None, decode_tokens: Optional[int] = None,
+                     prefill_requests: Optional[int] = None, decode_requests: Optional[int] = None,
+                     kv_context_tokens: Optional[int] = None, sequence: Optional[int] = None) -> int:
+        """Publishes one step; returns its sequence number. Never blocks."""
+        m = pb.StepTelemetry(protocol_version=PROTOCOL_VERSION, worker_id=self.worker_id, model=self.model,
+                             hardware=self.hardware, batch_size=int(batch_size), tokens=int(tokens),
+                             latency_ms=float(latency_ms),
+                             timestamp_ns=time.time_ns() if timestamp_ns is None else int(timestamp_ns),
+                             sequence=next(self._sequence) if sequence is None else int(sequence))
+        for name, value in (("prefill_tokens", prefill_tokens), ("decode_tokens", decode_tokens),
+                            ("prefill_requests", prefill_requests), ("decode_requests", decode_requests),
+                            ("kv_context_tokens", kv_context_tokens)):
+            if value is not None:
+                setattr(m, name, int(value))
+        try:
+            self._socket.send_multipart([STEP_TOPIC, m.SerializeToString()], flags=zmq.NOBLOCK)
+        except zmq.Again:
+            pass  # queue full: dropped, as PUB does
+        return m.sequence
+
+    def close(self) -> None:
+        self._monitor.close(0)
+        self._socket.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class Router:
+    """Query client (what a router calls): predict, parameters snapshot, health.
+
+    Uses a REQ socket with REQ_RELAXED/REQ_CORRELATE so that a timed-out request does not wedge the next one.
+    Raises :class:`SaturnError` on an error reply and :class:`SaturnTimeout` when no reply comes in time.
+    """
+
+    def __init__(self, endpoint: str = "tcp://127.0.0.1:5556", timeout_ms: int = 1000, *,
+                 context: Optional[zmq.Context] = None):
+        self._context = context or zmq.Context.instance()
+        self._socket = self._context.socket(zmq.REQ)
+        self._socket.setsockopt(zmq.REQ_RELAXED, 1)
+        self._socket.setsockopt(zmq.REQ_CORRELATE, 1)
+        self._socket.setsockopt(zmq.LINGER, 0)
+        self._socket.connect(endpoint)
+        self.timeout_ms = timeout_ms
+        self._ids = itertools.count(1)
+
+    def _call(self, **body) -> pb.Reply:
+        request = pb.Request(protocol_version=PROTOCOL_VERSION, request_id=next(self._ids), **body)
+        self._socket.send(request.SerializeToString())
+        if not self._socket.poll(self.timeout_ms):
+            raise SaturnTimeout(f"no reply within {self.timeout_ms} ms")
+        reply = pb.Reply()
+        reply.ParseFromString(self._socket.recv())
+        if reply.WhichOneof("body") == "error":
+            raise SaturnError(reply.error.code, reply.error.message)
+        if reply.request_id != request.request_id:
+            raise SaturnError(pb.ERROR_CODE_INTERNAL, "reply does not match the request id")
+        return reply
+
+    def predict(self, model: str, hardware: str, batch_size: float, tokens: float) -> Prediction:
+        r = self._call(predict=pb.PredictRequest(model=model, hardware=hardware, batch_size=float(batch_size),
+                                                 tokens=float(tokens))).predict
+        return Prediction(latency_ms=r.latency_ms, version=r.version,
+                          source=pb.ParameterSource.Name(r.source).replace("PARAMETER_SOURCE_", "").lower(),
+                          recent_mean_relative_error=r.recent_mean_relative_error,
+                          recent_observations=r.recent_observations, origin_node=r.origin_node,
+                          parameters={n: getattr(r.parameters, n) for n in PARAMETER_NAMES})
+
+    def parameters(self) -> Dict[str, Any]:
+        """Every key's current parameters, versions and provenance (the late-joiner snapshot)."""
+        return _to_dict(self._call(parameters=pb.ParametersRequest()).parameters)
+
+    def health(self) -> Dict[str, Any]:
+        """Counters (drops by reason), per-key observations, fits and accuracy, and status."""
+        return _to_dict(self._call(health=pb.HealthRequest()).health)
+
+    def close(self) -> None:
+        self._socket.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class PeerSubscriber:
+    """Subscribes to an agent's (or a forwarder's) parameter broadcasts."""
+
+    def __init__(self, endpoint: str = "tcp://127.0.0.1:5557", *, context: Optional[zmq.Context] = None):
+        self._context = context or zmq.Context.instance()
+        self._socket = self._context.socket(zmq.SUB)
+        self._socket.setsockopt(zmq.LINGER, 0)
+        self._socket.setsockopt(zmq.SUBSCRIBE, PARAMS_TOPIC)
+        self._socket.connect(endpoint)
+
+    def receive(self, timeout_ms: int = 1000) -> Optional[Dict[str, Any]]:
+        """The next ParameterUpdate as a dict, or None after ``timeout_ms``."""
+        if not self._socket.poll(timeout_ms):
+            return None
+        frames = self._socket.recv_multipart()
+        update = pb.ParameterUpdate()
+        update.ParseFromString(frames[-1])
+        return _to_dict(update)
+
+    def __iter__(self) -> Iterator[Dict[str, Any]]:
+        while True:
+            u = self.receive(timeout_ms=-1)
+            if u is not None:
+                yield u
+
+    def close(self) -> None:
+        self._socket.close()

@@ -1,0 +1,63 @@
+"""A Python worker publishes a real table; a Python router predicts held-out rows; the agent's accuracy matches
+the offline `saturn fit --loss relative` on the same rows within 1 percentage point."""
+import csv
+import json
+import os
+import subprocess
+import tempfile
+
+from conftest import SHARED, saturn_binary, wait_for
+from saturn_client import Router, Worker
+
+TABLES = ["steps_splitwise_llama2-70b_h100-80gb_tp4.csv", "steps_vidur_llama2-7b_a100_tp1.csv"]
+
+
+def latency(p, b, s):
+    import math
+    a = -math.expm1(-p["k_B"] * b)
+    c = -math.expm1(-p["k_S"] * s)
+    return p["tau_0"] + (p["w_0"] + p["w_1"] * s) / (p["P_max"] * a * c) + p["tau_B"] * b + p["tau_S"] * s
+
+
+def run_table(agents, name):
+    rows = [r for r in csv.DictReader(open(os.path.join(SHARED, "data", name)))
+            if r.get("fits_kv_capacity", "1") == "1"]
+    held_out = rows[4::5]
+    train = [r for i, r in enumerate(rows) if i % 5 != 4]
+    agent = agents("e2e")
+    model, hardware = "llama-test", "gpu-test"
+    worker = Worker(agent.telemetry, worker_id="w1", model=model, hardware=hardware)
+    assert worker.wait_connected()
+    for r in train:
+        worker.publish_step(int(r["B"]), int(r["S"]), float(r["T_ms"]))
+    router = Router(agent.query, timeout_ms=3000)
+
+    def fitted_everything():
+        keys = router.health()["keys"]
+        return keys and keys[0]["observations"] == len(train) and keys[0]["fitted_observations"] == len(train)
+
+    wait_for(fitted_everything, timeout=20, message="a fit on every published row")
+    test = [r for r in held_out if 0.1 < float(r["T_ms"]) < 500]
+    agent_mre = sum(abs(router.predict(model, hardware, int(r["B"]), int(r["S"])).latency_ms - float(r["T_ms"]))
+                    / float(r["T_ms"]) for r in test) / len(test)
+    # Offline fit on exactly the training rows.
+    with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False) as f:
+        f.write("B,S,T_ms\n" + "".join(f"{r['B']},{r['S']},{r['T_ms']}\n" for r in train))
+    out = subprocess.run([saturn_binary(), "fit", "--loss", "relative", "--json", f.name], capture_output=True,
+                         text=True, check=True)
+    p = json.loads(out.stdout)["parameters"]
+    offline_mre = sum(abs(latency(p, int(r["B"]), int(r["S"])) - float(r["T_ms"])) / float(r["T_ms"])
+                      for r in test) / len(test)
+    print(f"{name}: agent {agent_mre:.4%} offline {offline_mre:.4%} on {len(test)} held-out rows")
+    assert abs(agent_mre - offline_mre) <= 0.01
+    worker.close()
+    router.close()
+    return agent_mre, offline_mre
+
+
+def test_splitwise_table_end_to_end(agents):
+    run_table(agents, TABLES[0])
+
+
+def test_vidur_table_end_to_end(agents):
+    run_table(agents, TABLES[1])
