@@ -70,7 +70,7 @@ let package = Package(
         .testTarget(
             name: "SaturnAgentTests",
             dependencies: [
-                "SaturnAgent", "SaturnWire", "SaturnModel", "ZMQ", "SaturnTestKit",
+                "SaturnAgent", "SaturnWire", "SaturnModel", "SaturnNumerics", "ZMQ", "SaturnTestKit",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Logging", package: "swift-log"),
             ]
