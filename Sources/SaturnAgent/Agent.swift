@@ -4,6 +4,17 @@ import SaturnModel
 import Synchronization
 import ZMQ
 
+/// Counters of a running agent.
+public struct AgentStatistics: Sendable, Equatable {
+    public var telemetryAccepted: UInt64
+    public var queriesAnswered: UInt64
+    public var updatesPublished: UInt64
+    public var updatesAdopted: UInt64
+    public var snapshotsRequested: UInt64
+    /// Drops by reason: `telemetry.<reason>`, `broadcast.<reason>`, `query.<code>`.
+    public var drops: [String: UInt64]
+}
+
 /// Why an agent could not start.
 public struct AgentError: Error, CustomStringConvertible, Sendable {
     public var description: String
@@ -46,6 +57,15 @@ public final class Agent: Sendable {
         }
         mailbox = BusMailbox(context: context, name: "\(ObjectIdentifier(state).hashValue)")
         fitWorker = FitWorker(state: state, mailbox: mailbox, logger: logger)
+    }
+
+    /// A consistent copy of the agent's counters (what the health reply shows; the seam for a metrics exporter).
+    public var statistics: AgentStatistics {
+        let c = state.counters.withLock { $0 }
+        return AgentStatistics(
+            telemetryAccepted: c.telemetryAccepted, queriesAnswered: c.queriesAnswered,
+            updatesPublished: c.updatesPublished, updatesAdopted: c.updatesAdopted,
+            snapshotsRequested: c.snapshotsRequested, drops: c.drops)
     }
 
     /// The bound endpoints (nil before ``start()``).

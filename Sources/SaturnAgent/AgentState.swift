@@ -25,6 +25,23 @@ struct KeyData: Sendable {
     var fitInProgress = false
 }
 
+extension KeyData {
+    /// Appends steps with their predictions at arrival (in place, no copy of the window).
+    mutating func recordAll(
+        _ steps: [(Double, Double, Double)], parameters p: LatencyParameters, minimumObservations: Int, fitEvery: Int
+    ) -> AgentState.BatchOutcome {
+        for (b, s, t) in steps {
+            let predicted = p.latency(batchSize: b, tokens: s)
+            window.append(Observation(batchSize: b, tokens: s, latencyMs: t, predictedMs: predicted))
+            relativeErrors.append(abs(predicted - t) / t)
+        }
+        observations += UInt64(steps.count)
+        observationsSinceFit += steps.count
+        lastObservation = .now
+        return .recorded(fitDue: observations >= UInt64(minimumObservations) && observationsSinceFit >= fitEvery)
+    }
+}
+
 /// Counters shown in the health reply.
 struct Counters: Sendable {
     var telemetryAccepted: UInt64 = 0
@@ -91,32 +108,31 @@ final class AgentState: Sendable {
             quality: Saturn_V1_FitQuality(), source: source, sourceDetail: detail)
     }
 
-    /// Records one validated step. Returns true when the key should be fitted now.
-    /// - Returns: nil when the key is new and the key table is full (the step is dropped).
-    func record(_ step: Step) -> Bool? {
-        let current = snapshot(for: step.key)
-        let predicted = current.parameters.latency(batchSize: step.batchSize, tokens: step.tokens)
+    /// Outcome of recording a batch of steps for one key.
+    enum BatchOutcome {
+        /// Recorded; `fitDue` when the key should be fitted now.
+        case recorded(fitDue: Bool)
+        /// The key is new and the key table is full: every step was dropped.
+        case keyTableFull
+    }
+
+    /// Records validated steps `(B, S, T)` of one key under one lock (the ingest hot path).
+    func recordBatch(key: ModelKey, steps: [(Double, Double, Double)]) -> BatchOutcome {
+        let current = snapshot(for: key)
         let c = configuration
-        let result: Bool? = keys.withLock { all -> Bool? in
-            if all[step.key] == nil {
-                guard all.count < c.maximumKeys else { return nil }
-                all[step.key] = KeyData(
+        let p = current.parameters
+        let result: BatchOutcome = keys.withLock { all in
+            if all[key] == nil {
+                guard all.count < c.maximumKeys else { return .keyTableFull }
+                all[key] = KeyData(
                     window: RingBuffer(capacity: c.windowSize), relativeErrors: RingBuffer(capacity: c.accuracyWindow))
             }
-            var d = all[step.key]!
-            d.window.append(
-                Observation(batchSize: step.batchSize, tokens: step.tokens, latencyMs: step.latencyMs, predictedMs: predicted))
-            d.relativeErrors.append(abs(predicted - step.latencyMs) / step.latencyMs)
-            d.observations += 1
-            d.observationsSinceFit += 1
-            d.lastObservation = .now
-            all[step.key] = d
-            return d.observations >= UInt64(c.minimumObservations) && d.observationsSinceFit >= c.fitEvery
+            return all[key]!.recordAll(steps, parameters: p, minimumObservations: c.minimumObservations,
+                                       fitEvery: c.fitEvery)
         }
-        if result != nil {
-            // A key seen for the first time starts from its prior (recorded, so queries and health show it).
+        if case .recorded = result {
             snapshots.withLock { s in
-                if s[step.key] == nil { s[step.key] = current }
+                if s[key] == nil { s[key] = current }
             }
         }
         return result

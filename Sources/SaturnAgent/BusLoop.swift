@@ -49,7 +49,6 @@ final class BusLoop {
         var refilled: ContinuousClock.Instant
         var lastSequence: UInt64?
     }
-    private var workers: [String: WorkerState] = [:]
     static let maximumWorkers = 65_536
 
     init(state: AgentState, mailbox: BusMailbox, context: Context, logger: Logger,
@@ -136,76 +135,203 @@ final class BusLoop {
 
     // MARK: - Telemetry
 
-    /// Drains at most a batch per wake-up so that queries are never starved by a telemetry flood.
+    /// Reused receive buffer of the telemetry socket.
+    private var frames = Frames()
+    /// Keys seen on the wire, found by the hash of their raw bytes (no String is built for a known key).
+    private var keyCache: [UInt64: [Int]] = [:]
+    private var keyEntries: [(model: [UInt8], hardware: [UInt8], key: ModelKey)] = []
+    /// Workers, found the same way.
+    private var workerIndex: [UInt64: [Int]] = [:]
+    private var workerEntries: [(id: [UInt8], state: WorkerState)] = []
+    private var lastWorker = 0
+    private var lastKey = 0
+    /// Steps of the current drain batch, per key entry.
+    private var pending: [[(Double, Double, Double)]] = []
+    private var touched: [Int] = []
+    private var accepted = 0
+    private var localDrops = [Int](repeating: 0, count: TelemetryDrop.allCases.count)
+    /// The clock read once per drain batch (token buckets refill per batch).
+    private var batchNow = ContinuousClock.now
+
+    /// Drains at most a batch per wake-up so that queries are never starved by a telemetry flood, then records
+    /// the batch under one lock per key.
     private func drainTelemetry() throws {
         var handled = 0
-        while handled < 10_000, let frames = try telemetry.receive(wait: false) {
+        batchNow = .now
+        while handled < 4096, try telemetry.receive(into: &frames, wait: false) {
             handled += 1
-            ingest(frames)
+            ingestFrames()
+        }
+        flushTelemetry()
+    }
+
+    /// Handles one message already in ``frames`` (also used by tests through ``ingest(_:)``).
+    private func ingestFrames() {
+        let payloadRange: Range<Int>
+        if frames.count == 2 && frames.frame(0, equals: Topic.step) {
+            payloadRange = frames.range(1)
+        } else if frames.count == 1 {
+            payloadRange = frames.range(0)
+        } else {
+            count(.unknownTopic)
+            return
+        }
+        guard payloadRange.count <= state.configuration.maximumMessageBytes else {
+            count(.oversized)
+            return
+        }
+        frames.bytes.withUnsafeBytes { all in
+            let p = UnsafeRawBufferPointer(rebasing: all[payloadRange])
+            guard let m = StepTelemetryParser.parse(p) else { return count(.malformed) }
+            if let drop = StepTelemetryParser.validate(m) { return count(drop) }
+            guard let w = worker(p, m.workerID) else { return }
+            guard admit(worker: w, sequence: m.sequence) else { return }
+            guard let k = keyEntry(p, m.model, m.hardware) else { return }
+            if pending[k].isEmpty { touched.append(k) }
+            pending[k].append((Double(m.batchSize), Double(m.tokens), m.latencyMs))
         }
     }
 
-    func ingest(_ frames: [[UInt8]]) {
-        let c = state.configuration
-        let payload: [UInt8]
-        if frames.count == 2 && frames[0] == Topic.step {
-            payload = frames[1]
-        } else if frames.count == 1 {
-            payload = frames[0]
-        } else {
-            state.drop("telemetry.unknown_topic")
-            return
-        }
-        guard payload.count <= c.maximumMessageBytes else {
-            state.drop("telemetry.oversized")
-            return
-        }
-        let step: Step
-        switch TelemetryDecoder.decode(payload) {
-        case .failure(let reason):
-            state.drop("telemetry.\(reason.rawValue)")
-            return
-        case .success(let s):
-            step = s
-        }
-        // Per-worker token bucket and duplicate check.
-        let now = ContinuousClock.now
-        var w: WorkerState
-        if let existing = workers[step.workerID] {
-            w = existing
-        } else {
-            guard workers.count < Self.maximumWorkers else {
-                state.drop("telemetry.too_many_workers")
-                return
+    /// Records the batch and publishes the counters (once per batch).
+    private func flushTelemetry() {
+        var fitDue = false
+        var recorded = 0
+        for k in touched {
+            switch state.recordBatch(key: keyEntries[k].key, steps: pending[k]) {
+            case .recorded(let due):
+                recorded += pending[k].count
+                fitDue = fitDue || due
+            case .keyTableFull:
+                localDrops[TelemetryDrop.allCases.firstIndex(of: .tooManyKeys)!] += pending[k].count
             }
-            w = WorkerState(tokens: c.workerBurst, refilled: now, lastSequence: nil)
+            pending[k].removeAll(keepingCapacity: true)
         }
+        touched.removeAll(keepingCapacity: true)
+        let drops = localDrops
+        if recorded > 0 || drops.contains(where: { $0 > 0 }) {
+            state.counters.withLock { c in
+                c.telemetryAccepted += UInt64(recorded)
+                for (i, reason) in TelemetryDrop.allCases.enumerated() where drops[i] > 0 {
+                    c.drops["telemetry.\(reason.rawValue)", default: 0] += UInt64(drops[i])
+                }
+            }
+            for i in localDrops.indices { localDrops[i] = 0 }
+        }
+        if fitDue { wakeFitWorker() }
+    }
+
+    private func count(_ reason: TelemetryDrop) {
+        localDrops[TelemetryDrop.allCases.firstIndex(of: reason)!] += 1
+    }
+
+    /// FNV-1a over one or two byte ranges.
+    private static func hash(_ p: UnsafeRawBufferPointer, _ a: Range<Int>, _ b: Range<Int>? = nil) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for i in a { h = (h ^ UInt64(p[i])) &* 0x100_0000_01b3 }
+        if let b {
+            h = (h ^ 0xff) &* 0x100_0000_01b3
+            for i in b { h = (h ^ UInt64(p[i])) &* 0x100_0000_01b3 }
+        }
+        return h
+    }
+
+    private static func equal(_ p: UnsafeRawBufferPointer, _ r: Range<Int>, _ bytes: [UInt8]) -> Bool {
+        guard r.count == bytes.count else { return false }
+        return bytes.withUnsafeBytes { memcmp(p.baseAddress! + r.lowerBound, $0.baseAddress!, r.count) == 0 }
+    }
+
+    /// The worker slot for the id in `r`, created on first sight (nil and counted when invalid or too many).
+    private func worker(_ p: UnsafeRawBufferPointer, _ r: Range<Int>) -> Int? {
+        // Steps come in runs from one worker: try the previous one before hashing.
+        if lastWorker < workerEntries.count, Self.equal(p, r, workerEntries[lastWorker].id) { return lastWorker }
+        let i = lookupWorker(p, r)
+        if let i { lastWorker = i }
+        return i
+    }
+
+    private func lookupWorker(_ p: UnsafeRawBufferPointer, _ r: Range<Int>) -> Int? {
+        let h = Self.hash(p, r)
+        if let candidates = workerIndex[h] {
+            for i in candidates where Self.equal(p, r, workerEntries[i].id) { return i }
+        }
+        guard workerEntries.count < Self.maximumWorkers else {
+            count(.tooManyWorkers)
+            return nil
+        }
+        guard TelemetryDecoder.string(p, r) != nil else {
+            count(.malformed)
+            return nil
+        }
+        let c = state.configuration
+        workerEntries.append((Array(p[r]), WorkerState(tokens: c.workerBurst, refilled: batchNow, lastSequence: nil)))
+        workerIndex[h, default: []].append(workerEntries.count - 1)
+        return workerEntries.count - 1
+    }
+
+    /// Token bucket and duplicate check for one message of worker `w`.
+    private func admit(worker i: Int, sequence: UInt64) -> Bool {
+        let c = state.configuration
+        var w = workerEntries[i].state
+        defer { workerEntries[i].state = w }
+        let now = batchNow
         let elapsed = now - w.refilled
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
         w.tokens = min(c.workerBurst, w.tokens + seconds * c.workerRateLimit)
         w.refilled = now
         guard w.tokens >= 1 else {
-            workers[step.workerID] = w
-            state.drop("telemetry.rate_limited")
-            return
+            count(.rateLimited)
+            return false
         }
         w.tokens -= 1
-        if let last = w.lastSequence, step.sequence == last, step.sequence != 0 {
-            workers[step.workerID] = w
-            state.drop("telemetry.duplicate")
-            return
+        if let last = w.lastSequence, sequence == last, sequence != 0 {
+            count(.duplicate)
+            return false
         }
-        w.lastSequence = step.sequence
-        workers[step.workerID] = w
-        switch state.record(step) {
-        case nil:
-            state.drop("telemetry.too_many_keys")
-        case true?:
-            state.counters.withLock { $0.telemetryAccepted += 1 }
-            wakeFitWorker()
-        case false?:
-            state.counters.withLock { $0.telemetryAccepted += 1 }
+        w.lastSequence = sequence
+        return true
+    }
+
+    /// The key entry for `(model, hardware)`, created on first sight.
+    private func keyEntry(_ p: UnsafeRawBufferPointer, _ model: Range<Int>, _ hardware: Range<Int>) -> Int? {
+        if lastKey < keyEntries.count, Self.equal(p, model, keyEntries[lastKey].model),
+            Self.equal(p, hardware, keyEntries[lastKey].hardware)
+        {
+            return lastKey
         }
+        let i = lookupKey(p, model, hardware)
+        if let i { lastKey = i }
+        return i
+    }
+
+    private func lookupKey(_ p: UnsafeRawBufferPointer, _ model: Range<Int>, _ hardware: Range<Int>) -> Int? {
+        let h = Self.hash(p, model, hardware)
+        if let candidates = keyCache[h] {
+            for i in candidates
+            where Self.equal(p, model, keyEntries[i].model) && Self.equal(p, hardware, keyEntries[i].hardware) {
+                return i
+            }
+        }
+        guard keyEntries.count < state.configuration.maximumKeys else {
+            count(.tooManyKeys)
+            return nil
+        }
+        guard let m = TelemetryDecoder.string(p, model), let hw = TelemetryDecoder.string(p, hardware) else {
+            count(.malformed)
+            return nil
+        }
+        keyEntries.append((Array(p[model]), Array(p[hardware]), ModelKey(model: m, hardware: hw)))
+        pending.append([])
+        keyCache[h, default: []].append(keyEntries.count - 1)
+        return keyEntries.count - 1
+    }
+
+    /// Ingests one message given as frames (tests and tools).
+    func ingest(_ message: [[UInt8]]) {
+        frames = Frames()
+        batchNow = .now
+        for f in message { f.withUnsafeBytes { frames.appendForTesting($0) } }
+        ingestFrames()
+        flushTelemetry()
     }
 
     // MARK: - Queries

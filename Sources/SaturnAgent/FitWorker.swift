@@ -10,7 +10,8 @@ import Synchronization
 /// ``AgentConfiguration/fitEvery`` new ones, or any new ones after ``AgentConfiguration/idleFitSeconds`` of
 /// quiet; never more often than ``AgentConfiguration/minimumFitIntervalSeconds``. The fit uses the most recent
 /// ``AgentConfiguration/fitWindow`` observations with the offline solver (relative loss by default). A new set
-/// is accepted when its mean relative error on that window is no worse than the current set's; accepted sets
+/// is accepted when its loss (the fit's own objective) on that window is no worse than the current set's (a
+/// held-out validation comes with online adaptation); accepted sets
 /// are swapped in whole and posted for broadcast. Every decision is logged with its losses.
 final class FitWorker: Sendable {
     let state: AgentState
@@ -55,6 +56,18 @@ final class FitWorker: Sendable {
                 fit(key)
             }
         }
+    }
+
+    /// The fit objective's loss of `p` on `table` (sum of squared relative or absolute errors).
+    static func loss(_ p: LatencyParameters, on table: StepTable, objective: FitConfiguration.Objective) -> Double {
+        var sum = 0.0
+        for i in 0..<table.count {
+            let t = table.latencies[i]
+            var r = p.latency(batchSize: table.batchSizes[i], tokens: table.tokens[i]) - t
+            if case .relative = objective { r /= t }
+            sum += r * r
+        }
+        return sum
     }
 
     /// Keys due for a fit, marked in progress, with their windows.
@@ -102,14 +115,15 @@ final class FitWorker: Sendable {
         let current = state.snapshot(for: key)
         let new = QualityMetrics(report.parameters, on: kept)
         let old = QualityMetrics(current.parameters, on: kept)
-        guard report.parameters.isWithin(.physical), new.meanRelativeError.isFinite,
-            new.meanRelativeError <= old.meanRelativeError * (1 + 1e-9)
-        else {
+        // Compare with the loss the fit minimises (squared relative or squared error) on the same rows.
+        let newLoss = Self.loss(report.parameters, on: kept, objective: config.objective)
+        let oldLoss = Self.loss(current.parameters, on: kept, objective: config.objective)
+        guard report.parameters.isWithin(.physical), newLoss.isFinite, newLoss <= oldLoss * (1 + 1e-9) else {
             state.keys.withLock { $0[key]?.fitsRejected += 1 }
             logger.info(
                 "fit rejected",
-                metadata: ["key": "\(key)", "reason": "not better than current", "new_mre": "\(new.meanRelativeError)",
-                           "current_mre": "\(old.meanRelativeError)", "rows": "\(kept.count)"])
+                metadata: ["key": "\(key)", "reason": "not better than current", "new_loss": "\(newLoss)",
+                           "current_loss": "\(oldLoss)", "rows": "\(kept.count)"])
             return
         }
         var quality = Saturn_V1_FitQuality()
@@ -137,6 +151,7 @@ final class FitWorker: Sendable {
         logger.info(
             "fit accepted",
             metadata: ["key": "\(key)", "version": "\(version)", "rows": "\(kept.count)",
+                       "new_loss": "\(newLoss)", "previous_loss": "\(oldLoss)",
                        "new_mre": "\(new.meanRelativeError)", "previous_mre": "\(old.meanRelativeError)",
                        "parameters": "\(report.parameters)"])
     }

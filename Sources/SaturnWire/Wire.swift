@@ -86,6 +86,7 @@ public enum TelemetryDrop: String, Error, CaseIterable, Sendable {
     case rateLimited = "rate_limited"
     case unknownTopic = "unknown_topic"
     case tooManyKeys = "too_many_keys"
+    case tooManyWorkers = "too_many_workers"
 }
 
 /// Limits that make a value "absurd" rather than merely unusual.
@@ -98,39 +99,25 @@ public enum WireLimits {
 
 /// Decoding and validation of the telemetry payload (the one seam through which telemetry formats enter).
 public enum TelemetryDecoder {
-    /// Decodes and validates one `StepTelemetry` payload.
+    /// Decodes and validates one `StepTelemetry` payload into a ``Step`` (with Swift strings).
     public static func decode(_ payload: [UInt8]) -> Result<Step, TelemetryDrop> {
-        let m: Saturn_V1_StepTelemetry
-        do {
-            m = try Saturn_V1_StepTelemetry(serializedBytes: payload)
-        } catch {
-            return .failure(.malformed)
+        payload.withUnsafeBytes { p -> Result<Step, TelemetryDrop> in
+            guard let m = StepTelemetryParser.parse(p) else { return .failure(.malformed) }
+            if let drop = StepTelemetryParser.validate(m) { return .failure(drop) }
+            guard let worker = string(p, m.workerID), let model = string(p, m.model),
+                let hardware = string(p, m.hardware)
+            else { return .failure(.malformed) }
+            return .success(
+                Step(
+                    workerID: worker, key: ModelKey(model: model, hardware: hardware), batchSize: Double(m.batchSize),
+                    tokens: Double(m.tokens), latencyMs: m.latencyMs, timestampNs: m.timestampNs, sequence: m.sequence,
+                    kvContextTokens: m.kvContextTokens))
         }
-        guard m.protocolVersion == wireProtocolVersion else { return .failure(.unsupportedVersion) }
-        guard !m.workerID.isEmpty, !m.model.isEmpty, !m.hardware.isEmpty else { return .failure(.missingField) }
-        guard m.workerID.utf8.count <= WireLimits.maximumStringBytes, m.model.utf8.count <= WireLimits.maximumStringBytes,
-            m.hardware.utf8.count <= WireLimits.maximumStringBytes
-        else { return .failure(.absurd) }
-        guard m.latencyMs.isFinite else { return .failure(.nonFinite) }
-        guard m.batchSize > 0, m.tokens > 0, m.latencyMs > 0 else { return .failure(.nonPositive) }
-        let b = Double(m.batchSize)
-        let s = Double(m.tokens)
-        guard b <= WireLimits.maximumBatchSize, s <= WireLimits.maximumTokens, m.latencyMs <= WireLimits.maximumLatencyMs
-        else { return .failure(.absurd) }
-        if m.hasPrefillTokens || m.hasDecodeTokens {
-            let split = (m.hasPrefillTokens ? m.prefillTokens : 0).addingReportingOverflow(
-                m.hasDecodeTokens ? m.decodeTokens : 0)
-            if split.overflow || split.partialValue > m.tokens { return .failure(.absurd) }
-        }
-        if m.hasPrefillRequests || m.hasDecodeRequests {
-            let total = UInt64(m.prefillRequests) + UInt64(m.decodeRequests)
-            if total > UInt64(m.batchSize) { return .failure(.absurd) }
-        }
-        return .success(
-            Step(
-                workerID: m.workerID, key: ModelKey(model: m.model, hardware: m.hardware), batchSize: b, tokens: s,
-                latencyMs: m.latencyMs, timestampNs: m.timestampNs, sequence: m.sequence,
-                kvContextTokens: m.hasKvContextTokens ? m.kvContextTokens : nil))
+    }
+
+    /// The UTF-8 string in `range` of `p`, or nil when it is not valid UTF-8 (proto3 strings must be).
+    public static func string(_ p: UnsafeRawBufferPointer, _ range: Range<Int>) -> String? {
+        String(validating: UnsafeRawBufferPointer(rebasing: p[range]), as: UTF8.self)
     }
 }
 
