@@ -154,3 +154,25 @@ struct CLIRunTests {
         #expect(rows["used"] as? Int == 16 && rows["dropped"] as? Int == 2)
     }
 }
+
+struct DemoTests {
+    /// The README's main job: an agent with simulated workers converges from a borrowed prior to its own fit.
+    @Test func demoConvergesToALocalFit() throws {
+        let r = try runSaturn(["demo", "--seconds", "3", "--steps-per-second", "300"])
+        #expect(r.status == 0, "\(r.err)")
+        #expect(r.out.contains("shipped_prior") && r.out.contains("local_fit"), "\(r.out)")
+        let summary = try #require(r.out.split(separator: "\n").last { $0.hasPrefix("summary:") })
+        // "... shadow error X% at start (prior), Y% at the end (local_fit) ..."
+        let numbers = summary.split(separator: " ").compactMap { Double($0.replacingOccurrences(of: "%", with: "")) }
+        let percents = summary.split(separator: " ").filter { $0.hasSuffix("%") }.compactMap {
+            Double($0.dropLast())
+        }
+        #expect(numbers.count >= 2)
+        #expect(percents.count >= 2 && percents[1] < 5 && percents[0] > percents[1], "\(summary)")
+    }
+
+    @Test func demoValidatesItsOptions() {
+        #expect(throws: (any Error).self) { try SaturnCommand.parseAsRoot(["demo", "--seconds", "0"]) }
+        #expect(throws: (any Error).self) { try SaturnCommand.parseAsRoot(["demo", "--workers", "99"]) }
+    }
+}
