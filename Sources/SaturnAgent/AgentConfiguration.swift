@@ -95,6 +95,16 @@ public struct AgentConfiguration: Sendable, Codable, Equatable {
         snapshotRetrySeconds = 2
     }
 
+    /// Defaults with every endpoint on 127.0.0.1 at a port chosen by the system (tests, demos, benchmarks).
+    public static func ephemeralLoopback(nodeID: String) -> AgentConfiguration {
+        var c = AgentConfiguration()
+        c.nodeID = nodeID
+        c.telemetryEndpoint = "tcp://127.0.0.1:*"
+        c.queryEndpoint = "tcp://127.0.0.1:*"
+        c.broadcastEndpoint = "tcp://127.0.0.1:*"
+        return c
+    }
+
     /// Decodes a JSON configuration; missing keys keep their defaults.
     public init(json: Data) throws {
         self.init()

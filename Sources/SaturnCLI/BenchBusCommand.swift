@@ -41,11 +41,7 @@ struct BenchBusCommand: ParsableCommand {
         #if DEBUG
             print("note: debug build; run `swift build -c release` and .build/release/saturn bench-bus")
         #endif
-        var config = AgentConfiguration()
-        config.nodeID = "bench"
-        config.telemetryEndpoint = "tcp://127.0.0.1:*"
-        config.queryEndpoint = "tcp://127.0.0.1:*"
-        config.broadcastEndpoint = "tcp://127.0.0.1:*"
+        var config = AgentConfiguration.ephemeralLoopback(nodeID: "bench")
         // The per-worker budget (default 50,000 msg/s) would cap the measurement: lift it for the benchmark.
         config.workerRateLimit = 1e12
         config.workerBurst = 1e12

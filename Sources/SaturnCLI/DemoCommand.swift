@@ -59,11 +59,7 @@ struct DemoCommand: ParsableCommand {
         guard let truthPrior = ShippedPriors.all.first(where: { $0.hardware == "h100-80gb-tp4" }) else {
             throw CLIError("shipped prior h100-80gb-tp4 missing")
         }
-        var config = AgentConfiguration()
-        config.nodeID = "demo"
-        config.telemetryEndpoint = "tcp://127.0.0.1:*"
-        config.queryEndpoint = "tcp://127.0.0.1:*"
-        config.broadcastEndpoint = "tcp://127.0.0.1:*"
+        var config = AgentConfiguration.ephemeralLoopback(nodeID: "demo")
         config.fitEvery = 500
         config.minimumObservations = 300  // let the prior answer for the first second or so
         var logger = Logger(label: "saturn.demo")

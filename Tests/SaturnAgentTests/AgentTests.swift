@@ -11,14 +11,7 @@ import ZMQ
 
 /// The agent built exactly as the CLI builds it, on loopback ports chosen by the system.
 struct AgentTests {
-    static func configuration(_ node: String) -> AgentConfiguration {
-        var c = AgentConfiguration()
-        c.nodeID = node
-        c.telemetryEndpoint = "tcp://127.0.0.1:*"
-        c.queryEndpoint = "tcp://127.0.0.1:*"
-        c.broadcastEndpoint = "tcp://127.0.0.1:*"
-        return c
-    }
+    static func configuration(_ node: String) -> AgentConfiguration { .ephemeralLoopback(nodeID: node) }
 
     static let logger = Logger(label: "test")
 
