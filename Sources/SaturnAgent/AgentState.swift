@@ -15,6 +15,8 @@ struct Observation: Sendable {
 struct KeyData: Sendable {
     var window: RingBuffer<Observation>
     var relativeErrors: RingBuffer<Double>
+    /// Σ of ``relativeErrors`` (kept so that a prediction's accuracy figure costs O(1)).
+    var relativeErrorSum = 0.0
     var observations: UInt64 = 0
     var observationsSinceFit = 0
     var lastObservation = ContinuousClock.now
@@ -33,7 +35,10 @@ extension KeyData {
         for (b, s, t) in steps {
             let predicted = p.latency(batchSize: b, tokens: s)
             window.append(Observation(batchSize: b, tokens: s, latencyMs: t, predictedMs: predicted))
-            relativeErrors.append(abs(predicted - t) / t)
+            let e = abs(predicted - t) / t
+            relativeErrorSum += e - (relativeErrors.append(e) ?? 0)
+            // Re-sum exactly once per full turn of the buffer so rounding cannot accumulate.
+            if relativeErrors.wrapped { relativeErrorSum = relativeErrors.suffix(relativeErrors.count).reduce(0, +) }
         }
         observations += UInt64(steps.count)
         observationsSinceFit += steps.count
@@ -141,9 +146,8 @@ final class AgentState: Sendable {
     /// Mean of the last relative errors of `key` and how many there are.
     func accuracy(for key: ModelKey) -> (mean: Double, count: Int) {
         keys.withLock { all in
-            guard let d = all[key] else { return (0, 0) }
-            let e = d.relativeErrors.suffix(d.relativeErrors.count)
-            return (e.isEmpty ? 0 : e.reduce(0, +) / Double(e.count), e.count)
+            guard let d = all[key], d.relativeErrors.count > 0 else { return (0, 0) }
+            return (max(0, d.relativeErrorSum) / Double(d.relativeErrors.count), d.relativeErrors.count)
         }
     }
 

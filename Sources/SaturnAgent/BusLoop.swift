@@ -165,7 +165,7 @@ final class BusLoop {
         flushTelemetry()
     }
 
-    /// Handles one message already in ``frames`` (also used by tests through ``ingest(_:)``).
+    /// Handles one message already in ``frames``.
     private func ingestFrames() {
         let payloadRange: Range<Int>
         if frames.count == 2 && frames.frame(0, equals: Topic.step) {
@@ -323,15 +323,6 @@ final class BusLoop {
         pending.append([])
         keyCache[h, default: []].append(keyEntries.count - 1)
         return keyEntries.count - 1
-    }
-
-    /// Ingests one message given as frames (tests and tools).
-    func ingest(_ message: [[UInt8]]) {
-        frames = Frames()
-        batchNow = .now
-        for f in message { f.withUnsafeBytes { frames.appendForTesting($0) } }
-        ingestFrames()
-        flushTelemetry()
     }
 
     // MARK: - Queries
@@ -504,6 +495,4 @@ final class BusLoop {
             return
         }
     }
-
-    var lastSequence: UInt64 { state.sequence.withLock { $0 } }
 }

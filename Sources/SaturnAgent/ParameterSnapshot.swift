@@ -73,14 +73,22 @@ public struct RingBuffer<Element: Sendable>: Sendable {
 
     public var count: Int { storage.count }
 
-    public mutating func append(_ e: Element) {
+    /// Appends `e`; returns the element it overwrote when full.
+    @discardableResult
+    public mutating func append(_ e: Element) -> Element? {
         if storage.count < capacity {
             storage.append(e)
-        } else {
-            storage[head] = e
-            head = (head + 1) % capacity
+            return nil
         }
+        let evicted = storage[head]
+        storage[head] = e
+        head = (head + 1) % capacity
+        return evicted
     }
+
+    /// True when the buffer is full and its oldest element is at the start: right after the first fill and after
+    /// every full turn of overwrites.
+    public var wrapped: Bool { storage.count == capacity && head == 0 }
 
     /// The last `n` elements, oldest first.
     public func suffix(_ n: Int) -> [Element] {

@@ -97,7 +97,7 @@ struct QueryHandler {
         let keyData = state.keys.withLock { all in
             all.mapValues { d in
                 (d.observations, d.fitsAccepted, d.fitsRejected, d.fittedObservations,
-                 d.relativeErrors.suffix(d.relativeErrors.count))
+                 (sum: max(0, d.relativeErrorSum), count: d.relativeErrors.count))
             }
         }
         var degraded: [String] = []
@@ -109,7 +109,7 @@ struct QueryHandler {
                 k.fitsAccepted = d.1
                 k.fitsRejected = d.2
                 k.fittedObservations = d.3
-                k.recentMeanRelativeError = d.4.isEmpty ? 0 : d.4.reduce(0, +) / Double(d.4.count)
+                k.recentMeanRelativeError = d.4.count == 0 ? 0 : d.4.sum / Double(d.4.count)
                 if d.4.count >= 100 && k.recentMeanRelativeError > 0.15 { degraded.append("\(key) error rate") }
             }
             if let s = snapshots[key] {

@@ -140,23 +140,10 @@ struct AgentCommand: AsyncParsableCommand {
         }
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: StartedAgentService(agent: agent))],
+                services: [.init(service: AgentService(agent: agent))],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await group.run()
-    }
-}
-
-/// An already started agent as a `Service` (the CLI starts it first to report bind errors before running).
-struct StartedAgentService: Service {
-    let agent: Agent
-
-    func run() async throws {
-        await withGracefulShutdownHandler {
-            await agent.waitUntilStopped()
-        } onGracefulShutdown: {
-            agent.stop()
-        }
     }
 }
 

@@ -224,9 +224,6 @@ public struct Frames: Sendable {
         count += 1
     }
 
-    /// Appends a frame (for tests and tools that build messages by hand).
-    public mutating func appendForTesting(_ data: UnsafeRawBufferPointer) { append(data) }
-
     /// The byte range of frame `i` in ``bytes``.
     public func range(_ i: Int) -> Range<Int> { (i == 0 ? 0 : ends[i - 1])..<ends[i] }
 
