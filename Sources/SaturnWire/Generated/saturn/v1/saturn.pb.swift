@@ -49,6 +49,7 @@
 ///   rate_limited        a worker exceeded its message budget (token bucket, see agent configuration)
 ///   unknown_topic       first frame is neither "step" nor a bare payload
 ///   too_many_keys       a new (model, hardware) key beyond the configured maximum (default 1024)
+///   too_many_workers    a new worker id beyond 65,536 tracked workers
 /// Broadcast drop reasons ("broadcast.<reason>"): malformed, unsupported_version, missing_field, invalid_parameters
 /// (non-finite or outside the physical bounds), own (our own message), duplicate, stale, oversized.
 
