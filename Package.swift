@@ -80,7 +80,7 @@ let package = Package(
         .testTarget(
             name: "SaturnCLITests",
             dependencies: [
-                "SaturnCLI", "SaturnModel", "SaturnTestKit",
+                "SaturnCLI", "SaturnModel", "SaturnTestKit", "ZMQ",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

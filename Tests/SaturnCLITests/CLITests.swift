@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SaturnModel
+import ZMQ
 import SaturnTestKit
 import Testing
 
@@ -174,5 +175,31 @@ struct DemoTests {
     @Test func demoValidatesItsOptions() {
         #expect(throws: (any Error).self) { try SaturnCommand.parseAsRoot(["demo", "--seconds", "0"]) }
         #expect(throws: (any Error).self) { try SaturnCommand.parseAsRoot(["demo", "--workers", "99"]) }
+    }
+}
+
+struct AgentCLITests {
+    @Test func badFlagsAndConfigFilesFailWithOneLine() throws {
+        for args in [["agent", "--peer", ",tcp://x:1"], ["agent", "--loss", "l1"], ["agent", "--fit-window", "2"],
+                     ["agent", "--telemetry", "localhost:5555"], ["agent", "--config", "/nonexistent.json"]] {
+            let r = try runSaturn(args)
+            #expect(r.status != 0, "\(args)")
+            #expect(r.err.split(separator: "\n").first.map { $0.hasPrefix("Error:") } == true, "\(args): \(r.err)")
+        }
+        let bad = try temporaryFile("bad-config.json", #"{"fitEvery": "often"}"#)
+        let r = try runSaturn(["agent", "--config", bad])
+        #expect(r.status != 0 && r.err.contains("not a valid configuration"), "\(r.err)")
+    }
+
+    @Test func aPortInUseIsAOneLineErrorNotAHang() throws {
+        let ctx = try Context()
+        defer { ctx.terminate() }
+        let holder = try Socket(ctx, .router)
+        defer { holder.close() }
+        let taken = try holder.bind("tcp://127.0.0.1:*")
+        let r = try runSaturn(["agent", "--query", taken, "--telemetry", "tcp://127.0.0.1:*",
+                               "--broadcast", "tcp://127.0.0.1:*"])
+        #expect(r.status != 0)
+        #expect(r.err.contains("zmq_bind") && r.err.contains("in use"), "\(r.err)")
     }
 }
