@@ -35,11 +35,4 @@ public final class Context: @unchecked Sendable {
     }
 
     deinit { terminate() }
-
-    /// The libzmq version as (major, minor, patch).
-    public static var version: (Int, Int, Int) {
-        var major: Int32 = 0, minor: Int32 = 0, patch: Int32 = 0
-        zmq_version(&major, &minor, &patch)
-        return (Int(major), Int(minor), Int(patch))
-    }
 }

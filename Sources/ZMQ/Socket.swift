@@ -159,14 +159,6 @@ public final class Socket {
             if zmq_msg_more(message) == 0 { return frames }
         }
     }
-
-    /// `ZMQ_EVENTS` has `ZMQ_POLLIN`: a message can be received without blocking.
-    public var hasInput: Bool {
-        var events: Int32 = 0
-        var size = MemoryLayout<Int32>.size
-        guard zmq_getsockopt(live, ZMQ_EVENTS, &events, &size) == 0 else { return false }
-        return events & Int32(ZMQ_POLLIN) != 0
-    }
 }
 
 /// Integer socket options by name (the wrapper does not expose libzmq's constants).
@@ -226,9 +218,6 @@ public struct Frames: Sendable {
 
     /// The byte range of frame `i` in ``bytes``.
     public func range(_ i: Int) -> Range<Int> { (i == 0 ? 0 : ends[i - 1])..<ends[i] }
-
-    /// Frame `i` as an array (allocates; for rare paths).
-    public func frame(_ i: Int) -> [UInt8] { Array(bytes[range(i)]) }
 
     /// True when frame `i` equals `other`.
     public func frame(_ i: Int, equals other: [UInt8]) -> Bool {
