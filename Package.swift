@@ -7,9 +7,10 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "saturn", targets: ["SaturnCLI"]),
-        .library(name: "SaturnModel", targets: ["SaturnModel"]),
         .library(name: "SaturnNumerics", targets: ["SaturnNumerics"]),
+        .library(name: "SaturnModel", targets: ["SaturnModel"]),
         .library(name: "SaturnAgent", targets: ["SaturnAgent"]),
+        .library(name: "SaturnClient", targets: ["SaturnClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -19,12 +20,15 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
     ],
     targets: [
-        // MARK: - Pure numerics (no I/O, no Foundation)
+        // Layers, lowest first: numerics <- model <- wire <- agent / client <- CLI. Each target lists exactly
+        // the modules it imports (checked by `--explicit-target-dependency-import-check error` in ops/test).
+
+        // MARK: - Pure numerics and the model (no I/O)
+        .target(name: "SaturnNumerics", dependencies: [.product(name: "RealModule", package: "swift-numerics")]),
         .target(
-            name: "SaturnNumerics",
-            dependencies: [.product(name: "RealModule", package: "swift-numerics")]
+            name: "SaturnModel",
+            dependencies: ["SaturnNumerics", .product(name: "RealModule", package: "swift-numerics")]
         ),
-        .target(name: "SaturnModel", dependencies: ["SaturnNumerics"]),
 
         // MARK: - ZeroMQ (libzmq from Debian's libzmq3-dev) and the wire protocol
         .systemLibrary(name: "CZeroMQ", pkgConfig: "libzmq", providers: [.apt(["libzmq3-dev"])]),
@@ -34,14 +38,20 @@ let package = Package(
             dependencies: ["SaturnModel", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
         ),
 
-        // MARK: - The agent
+        // MARK: - The agent and its clients
         .target(
             name: "SaturnAgent",
             dependencies: [
-                "ZMQ", "SaturnWire", "SaturnModel", "SaturnNumerics",
+                "ZMQ", "SaturnWire", "SaturnModel",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
+        .target(
+            name: "SaturnClient",
+            dependencies: [
+                "ZMQ", "SaturnWire", "SaturnModel", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
 
@@ -49,13 +59,10 @@ let package = Package(
         .executableTarget(
             name: "SaturnCLI",
             dependencies: [
-                "SaturnModel",
-                "SaturnNumerics",
-                "SaturnAgent",
-                "SaturnWire",
-                "ZMQ",
+                "SaturnAgent", "SaturnClient", "SaturnModel", "SaturnNumerics", "SaturnWire",
+                // Only for the raw libzmq baseline of `saturn bench-bus`.
+                "ZMQ", "CZeroMQ",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -72,9 +79,18 @@ let package = Package(
         .testTarget(
             name: "SaturnAgentTests",
             dependencies: [
-                "SaturnAgent", "SaturnWire", "SaturnModel", "SaturnNumerics", "ZMQ", "SaturnTestKit",
-                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                "SaturnAgent", "SaturnClient", "SaturnWire", "SaturnModel", "SaturnNumerics", "SaturnTestKit",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
+        .testTarget(
+            name: "SaturnClientTests",
+            dependencies: [
+                "SaturnClient", "SaturnAgent", "SaturnWire", "SaturnModel", "ZMQ",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
         .testTarget(

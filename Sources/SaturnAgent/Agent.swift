@@ -1,174 +1,152 @@
 import Foundation
 import Logging
 import SaturnModel
+import ServiceLifecycle
 import Synchronization
 import ZMQ
 
-/// Counters of a running agent.
-public struct AgentStatistics: Sendable, Equatable {
-    public var telemetryAccepted: UInt64
-    public var queriesAnswered: UInt64
-    public var updatesPublished: UInt64
-    public var updatesAdopted: UInt64
-    public var snapshotsRequested: UInt64
-    /// Drops by reason: `telemetry.<reason>`, `broadcast.<reason>`, `query.<code>`.
-    public var drops: [String: UInt64]
-}
-
-/// Why an agent could not start.
-public struct AgentError: Error, CustomStringConvertible, Sendable {
-    public var description: String
-}
-
-/// One Saturn agent: a socket thread (telemetry in, queries, broadcasts, peers) and a fit worker thread.
+/// One Saturn agent, as a `Service`: ``run()`` binds the sockets, starts the socket thread (telemetry in,
+/// queries, broadcasts, peers: ``BusLoop``) and the fit thread (``FitWorker``), and returns after graceful
+/// shutdown or cancellation, once both threads have exited and every socket is closed.
 ///
 /// ```swift
-/// let agent = try buildAgent(configuration: AgentConfiguration(), logger: logger)
-/// let endpoints = try agent.start()      // sockets bound; returns the actual endpoints
-/// ...
-/// agent.stop()                           // joins both threads, closes sockets, terminates the context
+/// let agent = try Agent(configuration: AgentConfiguration(), logger: logger)
+/// let group = ServiceGroup(services: [agent], gracefulShutdownSignals: [.sigterm], logger: logger)
+/// async let running: Void = group.run()
+/// let endpoints = try await agent.endpoints()    // bound (ports resolved)
+/// try await running
 /// ```
-public final class Agent: Sendable {
+///
+/// Or, for a scope (tests, demos, benchmarks): `try await agent.withRunning { endpoints in ... }`.
+public final class Agent: Service, Sendable {
     public let configuration: AgentConfiguration
     let state: AgentState
-    let context: Context
-    let mailbox: BusMailbox
-    let fitWorker: FitWorker
     let logger: Logger
+    private let bound = Completion<Result<BoundEndpoints, AgentError>>()
+    private let started = Atomic<Bool>(false)
 
-    private struct Runtime {
-        var started = false
-        var stopped = false
-        var endpoints: BoundEndpoints? = nil
-        var waiters: [CheckedContinuation<Void, Never>] = []
-    }
-    private let runtime = Mutex(Runtime())
-    private let busDone = DispatchSemaphore(value: 0)
-    private let fitDone = DispatchSemaphore(value: 0)
-
-    init(configuration: AgentConfiguration, logger: Logger) throws {
+    /// - Throws: ``AgentError`` (`invalidConfiguration`) listing the configuration's problems.
+    public init(configuration: AgentConfiguration, logger: Logger) throws(AgentError) {
+        let problems = configuration.problems
+        guard problems.isEmpty else {
+            throw AgentError(.invalidConfiguration, problems.joined(separator: "; "))
+        }
         self.configuration = configuration
         self.logger = logger
         state = AgentState(configuration: configuration)
-        do {
-            context = try Context()
-        } catch {
-            throw AgentError(description: "cannot create a ZeroMQ context: \(error)")
-        }
-        mailbox = BusMailbox(context: context, name: "\(ObjectIdentifier(state).hashValue)")
-        fitWorker = FitWorker(state: state, mailbox: mailbox, logger: logger)
     }
 
     /// A consistent copy of the agent's counters (what the health reply shows; the seam for a metrics exporter).
-    public var statistics: AgentStatistics {
-        let c = state.counters.withLock { $0 }
-        return AgentStatistics(
-            telemetryAccepted: c.telemetryAccepted, queriesAnswered: c.queriesAnswered,
-            updatesPublished: c.updatesPublished, updatesAdopted: c.updatesAdopted,
-            snapshotsRequested: c.snapshotsRequested, drops: c.drops)
+    public var statistics: AgentStatistics { state.counters.withLock { $0 } }
+
+    /// The bound endpoints, once ``run()`` has bound them.
+    /// - Throws: the ``AgentError`` that made binding fail.
+    public func endpoints() async throws(AgentError) -> BoundEndpoints {
+        try await bound.wait().get()
     }
 
-    /// The bound endpoints (nil before ``start()``).
-    public var endpoints: BoundEndpoints? { runtime.withLock { $0.endpoints } }
-
-    /// Binds the sockets and starts both threads. Returns when the sockets are bound.
-    /// - Throws: ``AgentError`` when an endpoint cannot be bound (in use, bad address).
-    @discardableResult
-    public func start() throws -> BoundEndpoints {
-        let first = runtime.withLock { r -> Bool in
-            defer { r.started = true }
-            return !r.started
+    /// Runs the agent until graceful shutdown or cancellation. Call once.
+    /// - Throws: ``AgentError``: `bindFailed` when an endpoint cannot be bound, `socketFailed` when the socket
+    ///   loop fails, `alreadyRunning` on a second call.
+    public func run() async throws {
+        guard !started.exchange(true, ordering: .acquiringAndReleasing) else {
+            throw AgentError(.alreadyRunning, "an agent runs once")
         }
-        guard first else { throw AgentError(description: "agent already started") }
-        let ready = DispatchSemaphore(value: 0)
-        let outcome = Mutex<Result<BoundEndpoints, AgentError>?>(nil)
-        let state = self.state
-        let mailbox = self.mailbox
-        let context = self.context
-        let logger = self.logger
-        let fitWorker = self.fitWorker
-        let busDone = self.busDone
+        let context: Context
+        do {
+            context = try Context()
+        } catch {
+            let e = AgentError(.socketFailed, "cannot create a ZeroMQ context", cause: error)
+            bound.complete(.failure(e))
+            throw e
+        }
+        let mailbox = BusMailbox(context: context, name: "\(ObjectIdentifier(self).hashValue)")
+        let fitWorker = FitWorker(state: state, mailbox: mailbox, logger: logger)
+        let busExit = Completion<AgentError?>()
+        let (state, logger, bound) = (self.state, self.logger, self.bound)
         let bus = Thread {
-            let loop = BusLoop(state: state, mailbox: mailbox, context: context, logger: logger) { fitWorker.wake() }
-            do {
-                let e = try loop.open()
-                outcome.withLock { $0 = .success(e) }
-                ready.signal()
-                loop.run()
+            do throws(AgentError) {
+                let loop = try BusLoop(state: state, mailbox: mailbox, context: context, logger: logger) {
+                    fitWorker.wake()
+                }
+                bound.complete(.success(loop.endpoints))
+                try loop.run()
+                busExit.complete(nil)
             } catch {
-                outcome.withLock { $0 = .failure(AgentError(description: "\(error)")) }
-                ready.signal()
+                bound.complete(.failure(error))
+                busExit.complete(error)
             }
-            busDone.signal()
         }
         bus.name = "saturn-bus"
         bus.start()
-        ready.wait()
-        let result = outcome.withLock { $0! }
-        switch result {
+        let endpoints: BoundEndpoints
+        switch await bound.wait() {
         case .failure(let e):
-            busDone.wait()
-            mailbox.close()
-            runtime.withLock { $0.stopped = true }
-            throw e
-        case .success(let endpoints):
-            runtime.withLock { $0.endpoints = endpoints }
-            let fitDone = self.fitDone
-            let worker = Thread {
-                fitWorker.run()
-                fitDone.signal()
-            }
-            worker.name = "saturn-fit"
-            worker.start()
-            logger.info(
-                "agent started",
-                metadata: ["node": "\(configuration.nodeID)", "telemetry": "\(endpoints.telemetry)",
-                           "query": "\(endpoints.query)", "broadcast": "\(endpoints.broadcast)",
-                           "peers": "\(configuration.peers.map(\.broadcast))"])
-            return endpoints
-        }
-    }
-
-    /// Stops both threads and releases every socket. Idempotent; never hangs (LINGER 0 everywhere).
-    public func stop() {
-        let (wasRunning, waiters) = runtime.withLock { r -> (Bool, [CheckedContinuation<Void, Never>]) in
-            defer {
-                r.stopped = true
-                r.waiters = []
-            }
-            return (r.started && !r.stopped && r.endpoints != nil, r.waiters)
-        }
-        if wasRunning {
-            fitWorker.stop()
-            fitDone.wait()
-            mailbox.post(.stop)
-            busDone.wait()
+            _ = await busExit.wait()
             mailbox.close()
             context.terminate()
-            logger.info("agent stopped", metadata: ["node": "\(configuration.nodeID)"])
+            throw e
+        case .success(let e):
+            endpoints = e
         }
-        for w in waiters { w.resume() }
-    }
-
-    /// Suspends until ``stop()`` has run.
-    public func waitUntilStopped() async {
-        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-            let resumeNow = runtime.withLock { r -> Bool in
-                if r.stopped { return true }
-                r.waiters.append(c)
-                return false
+        let fitExit = Completion<Void>()
+        let fit = Thread {
+            fitWorker.run()
+            fitExit.complete(())
+        }
+        fit.name = "saturn-fit"
+        fit.start()
+        logger.info(
+            "agent started",
+            metadata: ["node": "\(configuration.nodeID)", "telemetry": "\(endpoints.telemetry)",
+                       "query": "\(endpoints.query)", "broadcast": "\(endpoints.broadcast)",
+                       "peers": "\(configuration.peers.map(\.broadcast))"])
+        // Until shutdown is asked for, or the socket loop fails on its own.
+        await withTaskCancellationHandler {
+            await withGracefulShutdownHandler {
+                _ = await busExit.wait()
+            } onGracefulShutdown: {
+                mailbox.post(.stop)
             }
-            if resumeNow { c.resume() }
+        } onCancel: {
+            mailbox.post(.stop)
+        }
+        fitWorker.stop()
+        await fitExit.wait()
+        let failure = await busExit.wait()
+        // Every socket is closed by now (LINGER 0), so terminating the context returns at once.
+        mailbox.close()
+        context.terminate()
+        logger.info("agent stopped", metadata: ["node": "\(configuration.nodeID)"])
+        if let failure {
+            logger.error("socket loop failed", metadata: ["error": "\(failure)"])
+            throw failure
         }
     }
 
-    deinit { stop() }
-}
-
-/// Builds an agent from a configuration (what `saturn agent` and the tests call).
-/// - Throws: ``AgentError`` for an invalid configuration.
-public func buildAgent(configuration: AgentConfiguration, logger: Logger) throws -> Agent {
-    let problems = configuration.problems
-    guard problems.isEmpty else { throw AgentError(description: problems.joined(separator: "; ")) }
-    return try Agent(configuration: configuration, logger: logger)
+    /// Runs the agent for the duration of `body`, which gets the bound endpoints; then shuts it down and waits
+    /// for it to stop.
+    /// - Throws: the agent's error when it cannot start or fails, else `body`'s.
+    public func withRunning<R: Sendable>(_ body: (BoundEndpoints) async throws -> R) async throws -> R {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await self.run() }
+            let endpoints: BoundEndpoints
+            do {
+                endpoints = try await self.endpoints()
+            } catch {
+                try await group.waitForAll()
+                throw error
+            }
+            do {
+                let result = try await body(endpoints)
+                group.cancelAll()
+                try await group.waitForAll()
+                return result
+            } catch {
+                group.cancelAll()
+                try? await group.waitForAll()
+                throw error
+            }
+        }
+    }
 }

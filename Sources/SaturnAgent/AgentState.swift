@@ -3,83 +3,30 @@ import SaturnModel
 import SaturnWire
 import Synchronization
 
-/// One observation as the collector keeps it: the step and the prediction made when it arrived.
-struct Observation: Sendable {
-    var batchSize: Double
-    var tokens: Double
-    var latencyMs: Double
-    var predictedMs: Double
-}
-
-/// Per-key data (guarded by ``AgentState``'s lock).
-struct KeyData: Sendable {
-    var window: RingBuffer<Observation>
-    var relativeErrors: RingBuffer<Double>
-    /// Σ of ``relativeErrors`` (kept so that a prediction's accuracy figure costs O(1)).
-    var relativeErrorSum = 0.0
-    var observations: UInt64 = 0
-    var observationsSinceFit = 0
-    var lastObservation = ContinuousClock.now
-    var lastFit: ContinuousClock.Instant? = nil
-    var fitsAccepted: UInt64 = 0
-    var fitsRejected: UInt64 = 0
-    var fittedObservations: UInt64 = 0
-    var fitInProgress = false
-}
-
-extension KeyData {
-    /// Appends steps with their predictions at arrival (in place, no copy of the window).
-    mutating func recordAll(
-        _ steps: [(Double, Double, Double)], parameters p: LatencyParameters, minimumObservations: Int, fitEvery: Int
-    ) -> AgentState.BatchOutcome {
-        for (b, s, t) in steps {
-            let predicted = p.latency(batchSize: b, tokens: s)
-            window.append(Observation(batchSize: b, tokens: s, latencyMs: t, predictedMs: predicted))
-            let e = abs(predicted - t) / t
-            relativeErrorSum += e - (relativeErrors.append(e) ?? 0)
-            // Re-sum exactly once per full turn of the buffer so rounding cannot accumulate.
-            if relativeErrors.wrapped { relativeErrorSum = relativeErrors.suffix(relativeErrors.count).reduce(0, +) }
-        }
-        observations += UInt64(steps.count)
-        observationsSinceFit += steps.count
-        lastObservation = .now
-        return .recorded(fitDue: observations >= UInt64(minimumObservations) && observationsSinceFit >= fitEvery)
-    }
-}
-
-/// Counters shown in the health reply.
-struct Counters: Sendable {
-    var telemetryAccepted: UInt64 = 0
-    var queriesAnswered: UInt64 = 0
-    var updatesPublished: UInt64 = 0
-    var updatesAdopted: UInt64 = 0
-    var snapshotsRequested: UInt64 = 0
-    var drops: [String: UInt64] = [:]
-}
-
-/// The agent's shared state: parameter snapshots (read by queries), per-key windows (written by the telemetry
-/// path, read by the fit worker) and counters. Each is behind its own `Mutex`; no lock is held during a fit or
-/// a prediction.
+/// The agent's shared state: parameter snapshots (read by queries, swapped whole by the fit worker and peer
+/// sync), per-key histories (written by the telemetry ingest, read by the fit worker) and counters. Each is behind
+/// its own `Mutex`; no lock is held during a fit or a prediction.
 final class AgentState: Sendable {
     let configuration: AgentConfiguration
+    /// This run's start time in ns since the epoch (the origin epoch of its broadcasts).
     let epoch: UInt64
     let startedAt = ContinuousClock.now
     let catalog: PriorCatalog
     let snapshots = Mutex<[ModelKey: ParameterSnapshot]>([:])
-    let keys = Mutex<[ModelKey: KeyData]>([:])
-    let counters = Mutex(Counters())
-    /// This node's broadcast sequence number (last used).
+    let keys = Mutex<[ModelKey: KeyHistory]>([:])
+    let counters = Mutex(AgentStatistics())
+    /// This node's last broadcast sequence number (advanced by the socket thread only).
     let sequence = Mutex<UInt64>(0)
 
     init(configuration: AgentConfiguration, catalog: PriorCatalog = PriorCatalog()) {
         self.configuration = configuration
         self.catalog = catalog
-        let now = Date().timeIntervalSince1970
-        epoch = UInt64(now * 1e9)
+        epoch = UInt64(Date().timeIntervalSince1970 * 1e9)
     }
 
-    func drop(_ name: String) {
-        counters.withLock { $0.drops[name, default: 0] += 1 }
+    /// Counts one dropped message.
+    func count(_ reason: DropReason, on channel: DropReason.Channel) {
+        counters.withLock { $0.count(reason, on: channel) }
     }
 
     /// The snapshot for `key`, or a prior chosen for it (not stored).
@@ -88,33 +35,25 @@ final class AgentState: Sendable {
         return prior(for: key)
     }
 
-    /// A prior for a key nobody has data for (DESIGN §3).
+    /// A prior for a key nobody has data for (DESIGN section 3).
     func prior(for key: ModelKey) -> ParameterSnapshot {
         let known = snapshots.withLock { all in
-            all.values.filter { $0.source == .localFit || $0.source == .peer }
+            all.values.filter(\.source.isFitted)
                 .map { (model: $0.key.model, hardware: $0.key.hardware, parameters: $0.parameters) }
         }
         let (p, choice) = catalog.choose(model: key.model, hardware: key.hardware, known: known)
-        let source: Saturn_V1_ParameterSource
-        let detail: String
         switch choice {
         case .nearestKey(let m, let h):
-            source = .nearestKey
-            detail = "\(m)@\(h)"
+            return ParameterSnapshot(key: key, parameters: p, source: .nearestKey, sourceDetail: "\(m)@\(h)")
         case .shippedPrior(let m, let h):
-            source = .shippedPrior
-            detail = "\(m)@\(h)"
+            return ParameterSnapshot(key: key, parameters: p, source: .shippedPrior, sourceDetail: "\(m)@\(h)")
         case .genericDefault:
-            source = .default
-            detail = "generic default"
+            return ParameterSnapshot(key: key, parameters: p, source: .generic, sourceDetail: "generic default")
         }
-        return ParameterSnapshot(
-            key: key, parameters: p, version: 0, originNode: "", originEpoch: 0, sampleCount: 0,
-            quality: Saturn_V1_FitQuality(), source: source, sourceDetail: detail)
     }
 
     /// Outcome of recording a batch of steps for one key.
-    enum BatchOutcome {
+    enum BatchOutcome: Equatable {
         /// Recorded; `fitDue` when the key should be fitted now.
         case recorded(fitDue: Bool)
         /// The key is new and the key table is full: every step was dropped.
@@ -122,18 +61,17 @@ final class AgentState: Sendable {
     }
 
     /// Records validated steps `(B, S, T)` of one key under one lock (the ingest hot path).
-    func recordBatch(key: ModelKey, steps: [(Double, Double, Double)]) -> BatchOutcome {
+    func record(_ steps: [(Double, Double, Double)], for key: ModelKey) -> BatchOutcome {
         let current = snapshot(for: key)
         let c = configuration
-        let p = current.parameters
         let result: BatchOutcome = keys.withLock { all in
             if all[key] == nil {
                 guard all.count < c.maximumKeys else { return .keyTableFull }
-                all[key] = KeyData(
-                    window: RingBuffer(capacity: c.windowSize), relativeErrors: RingBuffer(capacity: c.accuracyWindow))
+                all[key] = KeyHistory(windowSize: c.windowSize, accuracyWindow: c.accuracyWindow)
             }
-            return all[key]!.recordAll(steps, parameters: p, minimumObservations: c.minimumObservations,
-                                       fitEvery: c.fitEvery)
+            all[key]!.record(steps, predictedBy: current.parameters)
+            let h = all[key]!
+            return .recorded(fitDue: h.observations >= UInt64(c.minimumObservations) && h.observationsSinceFit >= c.fitEvery)
         }
         if case .recorded = result {
             snapshots.withLock { s in
@@ -145,10 +83,7 @@ final class AgentState: Sendable {
 
     /// Mean of the last relative errors of `key` and how many there are.
     func accuracy(for key: ModelKey) -> (mean: Double, count: Int) {
-        keys.withLock { all in
-            guard let d = all[key], d.relativeErrors.count > 0 else { return (0, 0) }
-            return (max(0, d.relativeErrorSum) / Double(d.relativeErrors.count), d.relativeErrors.count)
-        }
+        keys.withLock { $0[key]?.accuracy ?? (0, 0) }
     }
 
     /// Own observations of `key`.
@@ -170,6 +105,18 @@ final class AgentState: Sendable {
         return installed
     }
 
-    /// The next broadcast sequence number.
+    /// Installs a set this node fitted.
+    func install(_ snapshot: ParameterSnapshot) {
+        snapshots.withLock { $0[snapshot.key] = snapshot }
+    }
+
+    /// Every set this node holds and where its broadcast sequence stands (the parameters reply).
+    func nodeParameters() -> NodeParameters {
+        NodeParameters(
+            nodeID: configuration.nodeID, nodeEpoch: epoch, lastSequence: sequence.withLock { $0 },
+            sets: snapshots.withLock { $0.values.sorted { $0.key < $1.key } })
+    }
+
+    /// The next broadcast sequence number (the socket thread's, when it publishes).
     func nextSequence() -> UInt64 { sequence.withLock { $0 += 1; return $0 } }
 }

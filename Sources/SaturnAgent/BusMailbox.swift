@@ -1,11 +1,11 @@
-import SaturnWire
+import SaturnModel
 import Synchronization
 import ZMQ
 
 /// Work for the socket thread from other threads.
 enum BusCommand: Sendable {
-    /// Publish a parameter update on the broadcast socket.
-    case publish(Saturn_V1_ParameterUpdate)
+    /// Publish a set this node accepted to its peers (the socket thread numbers and encodes it).
+    case publish(ParameterSnapshot)
     /// Leave the loop and close every socket.
     case stop
 }

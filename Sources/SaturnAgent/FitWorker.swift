@@ -1,18 +1,18 @@
 import Foundation
 import Logging
 import SaturnModel
-import SaturnWire
 import Synchronization
 
 /// The adaptation worker: a thread that fits keys off the socket thread and swaps in accepted parameters.
 ///
 /// A key is fitted when it has at least ``AgentConfiguration/minimumObservations`` observations and either
-/// ``AgentConfiguration/fitEvery`` new ones, or any new ones after ``AgentConfiguration/idleFitSeconds`` of
-/// quiet; never more often than ``AgentConfiguration/minimumFitIntervalSeconds``. The fit uses the most recent
+/// ``AgentConfiguration/fitEvery`` new ones, or any new ones after ``AgentConfiguration/idleFitInterval`` of
+/// quiet; never more often than ``AgentConfiguration/minimumFitInterval``. The fit uses the most recent
 /// ``AgentConfiguration/fitWindow`` observations with the offline solver (relative loss by default). A new set
 /// is accepted when its loss (the fit's own objective) on that window is no worse than the current set's (a
 /// held-out validation comes with online adaptation); accepted sets
-/// are swapped in whole and posted for broadcast. Every decision is logged with its losses.
+/// are swapped in whole and handed to the socket thread, which numbers and broadcasts them. Every decision is
+/// logged with its losses.
 final class FitWorker: Sendable {
     let state: AgentState
     let mailbox: BusMailbox
@@ -58,30 +58,16 @@ final class FitWorker: Sendable {
         }
     }
 
-    /// The fit objective's loss of `p` on `table` (sum of squared relative or absolute errors).
-    static func loss(_ p: LatencyParameters, on table: StepTable, objective: FitConfiguration.Objective) -> Double {
-        var sum = 0.0
-        for i in 0..<table.count {
-            let t = table.latencies[i]
-            var r = p.latency(batchSize: table.batchSizes[i], tokens: table.tokens[i]) - t
-            if case .relative = objective { r /= t }
-            sum += r * r
-        }
-        return sum
-    }
-
     /// Keys due for a fit, marked in progress, with their windows.
     private func dueKeys() -> [(ModelKey, [Observation])] {
         let c = state.configuration
         let now = ContinuousClock.now
-        let idle = Duration.milliseconds(Int(c.idleFitSeconds * 1000))
-        let interval = Duration.milliseconds(Int(c.minimumFitIntervalSeconds * 1000))
         return state.keys.withLock { all in
             var due: [(ModelKey, [Observation])] = []
             for (key, var d) in all where !d.fitInProgress && d.observations >= UInt64(c.minimumObservations) {
                 let enough = d.observationsSinceFit >= c.fitEvery
-                let quiet = d.observationsSinceFit > 0 && now - d.lastObservation >= idle
-                let spaced = d.lastFit.map { now - $0 >= interval } ?? true
+                let quiet = d.observationsSinceFit > 0 && now - d.lastObservation >= c.idleFitInterval
+                let spaced = d.lastFit.map { now - $0 >= c.minimumFitInterval } ?? true
                 guard (enough || quiet) && spaced else { continue }
                 d.fitInProgress = true
                 d.observationsSinceFit = 0
@@ -102,7 +88,7 @@ final class FitWorker: Sendable {
         }
         var table = StepTable()
         for o in window { table.append(batchSize: o.batchSize, tokens: o.tokens, latency: o.latencyMs) }
-        let config = FitConfiguration(objective: state.configuration.objective)
+        let config = FitConfiguration(objective: state.configuration.loss)
         let kept = config.filter.apply(to: table).kept
         let report: FitReport
         do {
@@ -116,8 +102,8 @@ final class FitWorker: Sendable {
         let new = QualityMetrics(report.parameters, on: kept)
         let old = QualityMetrics(current.parameters, on: kept)
         // Compare with the loss the fit minimises (squared relative or squared error) on the same rows.
-        let newLoss = Self.loss(report.parameters, on: kept, objective: config.objective)
-        let oldLoss = Self.loss(current.parameters, on: kept, objective: config.objective)
+        let newLoss = Loss.value(of: config.objective, report.parameters, on: kept)
+        let oldLoss = Loss.value(of: config.objective, current.parameters, on: kept)
         guard report.parameters.isWithin(.physical), newLoss.isFinite, newLoss <= oldLoss * (1 + 1e-9) else {
             state.keys.withLock { $0[key]?.fitsRejected += 1 }
             logger.info(
@@ -126,28 +112,17 @@ final class FitWorker: Sendable {
                            "current_loss": "\(oldLoss)", "rows": "\(kept.count)"])
             return
         }
-        var quality = Saturn_V1_FitQuality()
-        quality.meanRelativeError = new.meanRelativeError
-        quality.p95RelativeError = new.p95RelativeError
-        quality.r2 = new.r2.isFinite ? new.r2 : 0
-        quality.rows = UInt64(kept.count)
         let version = (current.source == .localFit ? current.version : 0) + 1
         let snapshot = ParameterSnapshot(
             key: key, parameters: report.parameters, version: version, originNode: state.configuration.nodeID,
-            originEpoch: state.epoch, sampleCount: UInt64(window.count), quality: quality, source: .localFit,
-            sourceDetail: "fit on \(kept.count) rows")
-        state.snapshots.withLock { $0[key] = snapshot }
+            originEpoch: state.epoch, sampleCount: UInt64(window.count), quality: FitQuality(new, rows: kept.count),
+            source: .localFit, sourceDetail: "fit on \(kept.count) rows")
+        state.install(snapshot)
         state.keys.withLock { all in
             all[key]?.fitsAccepted += 1
             all[key]?.fittedObservations = UInt64(window.count)
         }
-        var update = Saturn_V1_ParameterUpdate()
-        update.protocolVersion = wireProtocolVersion
-        update.originNode = state.configuration.nodeID
-        update.originEpoch = state.epoch
-        update.sequence = state.nextSequence()
-        update.set = snapshot.proto
-        mailbox.post(.publish(update))
+        mailbox.post(.publish(snapshot))
         logger.info(
             "fit accepted",
             metadata: ["key": "\(key)", "version": "\(version)", "rows": "\(kept.count)",

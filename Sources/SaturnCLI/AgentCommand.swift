@@ -5,25 +5,6 @@ import SaturnAgent
 import ServiceLifecycle
 import UnixSignals
 
-extension Logger.Level: @retroactive ExpressibleByArgument {}
-
-/// Logging options shared by long-running commands.
-struct LoggingOptions: ParsableArguments {
-    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
-    var logLevel: Logger.Level = .info
-
-    /// Bootstraps the process-wide backend (only the executable does this) and returns a logger.
-    func makeLogger(label: String) -> Logger {
-        let level = logLevel
-        LoggingSystem.bootstrap { name in
-            var handler = StreamLogHandler.standardError(label: name)
-            handler.logLevel = level
-            return handler
-        }
-        return Logger(label: label)
-    }
-}
-
 /// `saturn agent`: the per-node agent on the ZeroMQ bus.
 struct AgentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -31,24 +12,35 @@ struct AgentCommand: AsyncParsableCommand {
         abstract: "Run the per-node agent: telemetry in, queries, parameter broadcasts.",
         discussion: """
             With no flags the agent binds tcp://127.0.0.1:5555 (telemetry SUB), :5556 (query ROUTER) and :5557 \
-            (broadcast PUB). A JSON --config file may set any AgentConfiguration field (camelCase names, e.g. \
-            {"nodeID": "gpu-7", "peers": [{"broadcast": "tcp://10.0.0.2:5557", "query": "tcp://10.0.0.2:5556"}]}); \
-            flags override it. SIGINT and SIGTERM stop it gracefully.
+            (broadcast PUB). A JSON --config file may set any configuration field by name (e.g. {"nodeID": \
+            "gpu-7", "peers": [{"broadcast": "tcp://10.0.0.2:5557", "query": "tcp://10.0.0.2:5556"}], \
+            "fitEvery": 200}); --set NAME=VALUE sets one field the same way, and the flags below are shorthands \
+            for the commonest. Later settings win: file, then --set, then flags. --print-config shows every field \
+            with its value. SIGINT and SIGTERM stop the agent gracefully.
             """)
 
     @Option(help: "JSON configuration file.")
     var config: String?
 
-    @Option(help: "Node id in broadcasts (default: <hostname>-<pid>).")
+    @Option(
+        name: .customLong("set"),
+        help: ArgumentHelp("Set one configuration field, e.g. fitEvery=200 or idleFitSeconds=0.5 (repeatable).",
+                           valueName: "NAME=VALUE"))
+    var assignments: [String] = []
+
+    @Flag(help: "Print the resolved configuration as JSON and exit.")
+    var printConfig = false
+
+    @Option(help: "Node id in broadcasts (default: <hostname>-<pid>). Same as --set nodeID=...")
     var nodeID: String?
 
-    @Option(help: "Telemetry SUB bind endpoint.")
+    @Option(help: "Telemetry SUB bind endpoint. Same as --set telemetryEndpoint=...")
     var telemetry: String?
 
-    @Option(help: "Query ROUTER bind endpoint.")
+    @Option(help: "Query ROUTER bind endpoint. Same as --set queryEndpoint=...")
     var query: String?
 
-    @Option(help: "Broadcast PUB bind endpoint.")
+    @Option(help: "Broadcast PUB bind endpoint. Same as --set broadcastEndpoint=...")
     var broadcast: String?
 
     @Option(help: "Query endpoint advertised to peers (default: the bound one).")
@@ -66,23 +58,10 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(name: .customLong("forwarder"), help: "Forwarder XSUB endpoint to publish to as well (repeatable).")
     var forwarders: [String] = []
 
-    @Option(help: "Observations kept per key.")
-    var windowSize: Int?
-
-    @Option(help: "Most recent observations used by a fit.")
-    var fitWindow: Int?
-
-    @Option(help: "New observations per key that trigger a fit.")
-    var fitEvery: Int?
-
-    @Option(help: "Own observations below which a key follows peers and is not fitted locally.")
-    var minimumObservations: Int?
-
-    @Option(help: "Fit objective: relative or sse.")
-    var loss: String?
-
     @OptionGroup var logging: LoggingOptions
 
+    /// The configuration: defaults, then the file, then `--set`, then the flags (each through
+    /// ``AgentConfiguration/fields``).
     func resolvedConfiguration() throws -> AgentConfiguration {
         var c = AgentConfiguration()
         if let path = config {
@@ -93,16 +72,24 @@ struct AgentCommand: AsyncParsableCommand {
                 throw ValidationError("cannot read --config \(path)")
             }
             do {
-                c = try AgentConfiguration(json: data)
+                try c.apply(json: data)
             } catch {
-                throw ValidationError("--config \(path) is not a valid configuration: \(error)")
+                throw ValidationError("--config \(path): \(error)")
             }
         }
-        if let v = nodeID { c.nodeID = v }
-        if let v = telemetry { c.telemetryEndpoint = v }
-        if let v = query { c.queryEndpoint = v }
-        if let v = broadcast { c.broadcastEndpoint = v }
-        if let v = advertise { c.advertisedQueryEndpoint = v }
+        var flags = assignments
+        if let v = nodeID { flags.append("nodeID=" + Self.quoted(v)) }
+        if let v = telemetry { flags.append("telemetryEndpoint=" + Self.quoted(v)) }
+        if let v = query { flags.append("queryEndpoint=" + Self.quoted(v)) }
+        if let v = broadcast { flags.append("broadcastEndpoint=" + Self.quoted(v)) }
+        if let v = advertise { flags.append("advertisedQueryEndpoint=" + Self.quoted(v)) }
+        for assignment in flags {
+            do {
+                try c.set(assignment)
+            } catch {
+                throw ValidationError("\(assignment): \(error)")
+            }
+        }
         if !peers.isEmpty {
             c.peers = try peers.map { spec in
                 guard let p = AgentConfiguration.Peer(spec: spec) else {
@@ -113,37 +100,46 @@ struct AgentCommand: AsyncParsableCommand {
         }
         if !snapshotSources.isEmpty { c.snapshotSources = snapshotSources }
         if !forwarders.isEmpty { c.forwarders = forwarders }
-        if let v = windowSize { c.windowSize = v }
-        if let v = fitWindow { c.fitWindow = v }
-        if let v = fitEvery { c.fitEvery = v }
-        if let v = minimumObservations { c.minimumObservations = v }
-        if let v = loss { c.loss = v }
         let problems = c.problems
         guard problems.isEmpty else { throw ValidationError(problems.joined(separator: "; ")) }
         return c
+    }
+
+    private static func quoted(_ s: String) -> String {
+        String(decoding: (try? JSONEncoder().encode(s)) ?? Data(), as: UTF8.self)
     }
 
     func validate() throws { _ = try resolvedConfiguration() }
 
     func run() async throws {
         let configuration = try resolvedConfiguration()
-        let logger = logging.makeLogger(label: "saturn.agent")
-        let agent: Agent
-        do {
-            agent = try buildAgent(configuration: configuration, logger: logger)
-            // Bind before announcing readiness so that a bind error is a clean one-line failure.
-            let e = try agent.start()
-            print("saturn agent \(configuration.nodeID) ready: telemetry \(e.telemetry) query \(e.query) broadcast \(e.broadcast)")
-            fflush(nil)
-        } catch {
-            throw CLIError("\(error)")
+        if printConfig {
+            print(String(decoding: try configuration.json(), as: UTF8.self))
+            return
         }
+        let logger = logging.makeLogger(label: "saturn.agent")
+        let agent = try Agent(configuration: configuration, logger: logger)
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: AgentService(agent: agent))],
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger))
-        try await group.run()
+                services: [.init(service: agent)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await Self.run(group) {
+            let e = try await agent.endpoints()
+            print("saturn agent \(configuration.nodeID) ready: telemetry \(e.telemetry) query \(e.query) broadcast \(e.broadcast)")
+            fflush(nil)
+        }
+    }
+
+    /// Runs `group`, calling `ready` once its service has bound; any failure becomes a one-line ``CLIError``.
+    static func run(_ group: ServiceGroup, ready: @escaping @Sendable () async throws -> Void) async throws {
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await group.run() }
+                tasks.addTask { try await ready() }
+                try await tasks.waitForAll()
+            }
+        } catch let e as AgentError {
+            throw CLIError(e.description)
+        }
     }
 }
 
@@ -167,28 +163,14 @@ struct ForwarderCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = logging.makeLogger(label: "saturn.forwarder")
-        let forwarder: Forwarder
-        do {
-            forwarder = try Forwarder(frontend: frontend, backend: backend, logger: logger)
-            let e = try forwarder.start()
-            print("saturn forwarder ready: frontend \(e.frontend) backend \(e.backend)")
-            fflush(nil)
-        } catch {
-            throw CLIError("\(error)")
-        }
+        let forwarder = Forwarder(frontend: frontend, backend: backend, logger: logger)
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: ForwarderService(forwarder: forwarder))],
-                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
-    }
-}
-
-struct ForwarderService: Service {
-    let forwarder: Forwarder
-
-    func run() async throws {
-        try await gracefulShutdown()
-        forwarder.stop()
+                services: [.init(service: forwarder)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await AgentCommand.run(group) {
+            let e = try await forwarder.endpoints()
+            print("saturn forwarder ready: frontend \(e.frontend) backend \(e.backend)")
+            fflush(nil)
+        }
     }
 }

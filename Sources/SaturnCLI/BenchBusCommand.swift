@@ -2,13 +2,14 @@ import ArgumentParser
 import Foundation
 import Logging
 import SaturnAgent
+import SaturnModel
 import SaturnWire
 import SwiftProtobuf
 import Synchronization
 import ZMQ
 
 /// `saturn bench-bus`: the agent on loopback tcp against raw libzmq, side by side in one run.
-struct BenchBusCommand: ParsableCommand {
+struct BenchBusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench-bus",
         abstract: "Benchmark telemetry ingest, predict round trips and concurrent queries against raw libzmq.",
@@ -37,7 +38,7 @@ struct BenchBusCommand: ParsableCommand {
         }
     }
 
-    func run() throws {
+    func run() async throws {
         #if DEBUG
             print("note: debug build; run `swift build -c release` and .build/release/saturn bench-bus")
         #endif
@@ -47,20 +48,17 @@ struct BenchBusCommand: ParsableCommand {
         config.workerBurst = 1e12
         config.receiveHighWaterMark = 0
         config.fitEvery = 1_000_000_000  // measure ingest, not fitting
-        let agent = try buildAgent(configuration: config, logger: Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() }))
-        let endpoints = try agent.start()
-        defer { agent.stop() }
+        let agent = try Agent(configuration: config, logger: Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() }))
+        try await agent.withRunning { endpoints in try measure(agent: agent, endpoints: endpoints) }
+    }
+
+    func measure(agent: Agent, endpoints: BoundEndpoints) throws {
 
         // Telemetry payload: a realistic step message (same bytes for raw and agent runs).
-        var m = Saturn_V1_StepTelemetry()
-        m.protocolVersion = 1
-        m.workerID = "bench-worker-0"
-        m.model = "llama-2-7b"
-        m.hardware = "H100-80GB"
-        m.batchSize = 32
-        m.tokens = 512
-        m.latencyMs = 41.7
-        m.timestampNs = 1_764_000_000_000_000_000
+        let key = ModelKey(model: "llama-2-7b", hardware: "H100-80GB")
+        let m = Saturn_V1_StepTelemetry(
+            workerID: "bench-worker-0", key: key, batchSize: 32, tokens: 512, latencyMs: 41.7, sequence: 0,
+            timestampNs: 1_764_000_000_000_000_000)
         let stepBytes: [UInt8] = try m.serializedBytes()
 
         // 1. Ingest: alternate raw and agent runs (placement on the 2 vCPUs moves both by 2x between runs).
@@ -78,15 +76,7 @@ struct BenchBusCommand: ParsableCommand {
             + "; agent " + ingests.map { String(format: "%.0f", $0) }.joined(separator: ", "))
 
         // 2. Round trips.
-        var p = Saturn_V1_PredictRequest()
-        p.model = "llama-2-7b"
-        p.hardware = "H100-80GB"
-        p.batchSize = 32
-        p.tokens = 512
-        var request = Saturn_V1_Request()
-        request.protocolVersion = 1
-        request.requestID = 1
-        request.predict = p
+        let request = Saturn_V1_Request.predict(key, batchSize: 32, tokens: 512, requestID: 1)
         let requestBytes: [UInt8] = try request.serializedBytes()
         let echo = try EchoServer(replySize: nil)
         defer { echo.stop() }
@@ -140,7 +130,7 @@ struct BenchBusCommand: ParsableCommand {
             last = .now
         }
         guard let f = first, received > 1 else { throw CLIError("raw PUB/SUB received nothing") }
-        return Double(received - 1) / durationSeconds(last - f)
+        return Double(received - 1) / (last - f).inSeconds
     }
 
     static func agentIngestRate(agent: Agent, endpoint: String, template: Saturn_V1_StepTelemetry, count: Int) throws -> Double {
@@ -179,7 +169,7 @@ struct BenchBusCommand: ParsableCommand {
         }
         guard let f = first, last.1 > f.1 else { throw CLIError("the agent accepted no telemetry") }
         if last.1 - start < UInt64(count) { print("  (agent accepted \(last.1 - start) of \(count) messages)") }
-        return Double(last.1 - f.1) / durationSeconds(last.0 - f.0)
+        return Double(last.1 - f.1) / (last.0 - f.0).inSeconds
     }
 
     // MARK: - Round trips
@@ -210,7 +200,7 @@ struct BenchBusCommand: ParsableCommand {
             let t0 = clock.now
             try req.send([payload])
             guard try req.receive() != nil else { throw CLIError("no reply from \(endpoint)") }
-            samples.append(durationSeconds(clock.now - t0) * 1e6)
+            samples.append((clock.now - t0).inSeconds * 1e6)
         }
         samples.sort()
         return RoundTrips(
@@ -254,10 +244,6 @@ struct BenchBusCommand: ParsableCommand {
         for _ in 0..<clients { done.wait() }
         return Double(total.withLock { $0 }) / duration
     }
-}
-
-private func durationSeconds(_ d: Duration) -> Double {
-    Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
 }
 
 /// A raw libzmq REP echo on its own thread and context (the latency baseline).

@@ -17,6 +17,16 @@ public struct FitConfiguration: Sendable, Hashable {
             case .exponentiallyWeighted: "ew"
             }
         }
+
+        /// The objective with short name `sse` or `relative` (``exponentiallyWeighted(decay:)`` needs a decay and
+        /// has no short form); nil for any other name.
+        public init?(name: String) {
+            switch name {
+            case "sse": self = .sumOfSquares
+            case "relative": self = .relative
+            default: return nil
+            }
+        }
     }
 
     /// L2 pull towards a base parameter set: `+ λ Σⱼ (θⱼ − baseⱼ)²` over the raw parameters (DESIGN §4).

@@ -23,6 +23,28 @@ public enum Loss {
         return s
     }
 
+    /// Sum of squared relative residuals `Σ ((T̂ − T)/T)²` (the relative fit's objective).
+    public static func sumOfSquaredRelativeResiduals(_ p: LatencyParameters, on table: StepTable) -> Double {
+        var s = 0.0
+        for i in 0..<table.count {
+            let t = table.latencies[i]
+            let r = (p.latency(batchSize: table.batchSizes[i], tokens: table.tokens[i]) - t) / t
+            s += r * r
+        }
+        return s
+    }
+
+    /// The data term `objective` minimises, evaluated for `p` on `table` (no regulariser).
+    public static func value(of objective: FitConfiguration.Objective, _ p: LatencyParameters, on table: StepTable)
+        -> Double
+    {
+        switch objective {
+        case .sumOfSquares: sumOfSquaredResiduals(p, on: table)
+        case .relative: sumOfSquaredRelativeResiduals(p, on: table)
+        case .exponentiallyWeighted(let d): exponentiallyWeightedLoss(p, on: table, decay: d)
+        }
+    }
+
     /// The gradient of ``meanSquaredError(_:on:)`` with respect to the 8 parameters: `(2/n) Σ rᵢ ∂T̂ᵢ/∂θ`.
     public static func meanSquaredErrorGradient(_ p: LatencyParameters, on table: StepTable) -> [Double] {
         precondition(!table.isEmpty)

@@ -60,25 +60,6 @@ public struct QualityMetrics: Sendable, Equatable, Codable {
     }
 }
 
-/// Anything that predicts a step latency from `(B, S)`.
-public protocol LatencyPredictor: Sendable {
-    /// Predicted latency in ms.
-    func predictedLatency(batchSize: Double, tokens: Double) -> Double
-}
-
-extension LatencyPredictor {
-    /// Predictions for every row of `table`.
-    public func predictions(for table: StepTable) -> [Double] {
-        (0..<table.count).map { predictedLatency(batchSize: table.batchSizes[$0], tokens: table.tokens[$0]) }
-    }
-}
-
-extension LatencyParameters: LatencyPredictor {
-    public func predictedLatency(batchSize: Double, tokens: Double) -> Double {
-        latency(batchSize: batchSize, tokens: tokens)
-    }
-}
-
 /// Residual analysis of a fit: residuals `T − T̂` in data order, and their Shapiro-Wilk test.
 public struct ResidualAnalysis: Sendable {
     /// Predictions `T̂`.

@@ -90,7 +90,7 @@ public enum StepTelemetryParser {
     }
 
     /// Validates a parsed step (everything except UTF-8 and the string contents).
-    public static func validate(_ m: RawStep) -> TelemetryDrop? {
+    public static func validate(_ m: RawStep) -> DropReason? {
         guard m.protocolVersion == wireProtocolVersion else { return .unsupportedVersion }
         guard !m.workerID.isEmpty, !m.model.isEmpty, !m.hardware.isEmpty else { return .missingField }
         guard m.workerID.count <= WireLimits.maximumStringBytes, m.model.count <= WireLimits.maximumStringBytes,

@@ -1,163 +1,115 @@
 import Foundation
 import Logging
 import SaturnAgent
+import SaturnClient
 import SaturnModel
 import SaturnNumerics
 import SaturnTestKit
 import SaturnWire
-import SwiftProtobuf
+import ServiceLifecycle
 import Testing
-import ZMQ
 
-/// The agent built exactly as the CLI builds it, on loopback ports chosen by the system.
+/// The agent as a `Service`, on loopback ports chosen by the system, driven through the Swift client.
+@Suite(.timeLimit(.minutes(2)))
 struct AgentTests {
-    static func configuration(_ node: String) -> AgentConfiguration { .ephemeralLoopback(nodeID: node) }
+    static let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
 
-    static let logger = Logger(label: "test")
-
-    /// One request/reply over a fresh REQ socket.
-    static func ask(_ endpoint: String, _ configure: (inout Saturn_V1_Request) -> Void) throws -> Saturn_V1_Reply {
-        let ctx = try Context()
-        defer { ctx.terminate() }
-        let req = try Socket(ctx, .req)
-        defer { req.close() }
-        try req.set(.receiveTimeout, 3000)
-        try req.connect(endpoint)
-        var r = Saturn_V1_Request()
-        r.protocolVersion = 1
-        r.requestID = 42
-        configure(&r)
-        try req.send([try r.serializedBytes()])
-        let frames = try #require(try req.receive())
-        return try Saturn_V1_Reply(serializedBytes: frames[0])
+    static func agent(_ node: String, _ configure: (inout AgentConfiguration) -> Void = { _ in }) throws -> Agent {
+        var c = AgentConfiguration.ephemeralLoopback(nodeID: node)
+        configure(&c)
+        return try Agent(configuration: c, logger: logger)
     }
 
-    @Test func startsAnswersAndStopsWithoutHanging() throws {
-        let agent = try buildAgent(configuration: Self.configuration("t1"), logger: Self.logger)
-        let e = try agent.start()
-        #expect(e.query.hasPrefix("tcp://127.0.0.1:") && !e.query.hasSuffix("*"))
-        var reply = try Self.ask(e.query) { $0.health = Saturn_V1_HealthRequest() }
-        #expect(reply.requestID == 42 && reply.health.nodeID == "t1" && reply.health.status == "ok")
-        reply = try Self.ask(e.query) {
-            var p = Saturn_V1_PredictRequest()
-            p.model = "llama-2-13b"
-            p.hardware = "a100-80gb-tp2"
-            p.batchSize = 8
-            p.tokens = 8
-            $0.predict = p
+    /// Polls `condition` until it holds or `timeout` passes.
+    static func eventually(_ timeout: Duration = .seconds(20), _ condition: () throws -> Bool) throws -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if try condition() { return true }
+            Thread.sleep(forTimeInterval: 0.02)
         }
-        // An unseen key answers from the nearest shipped prior (same hardware, nearest model size).
-        #expect(reply.predict.source == .nearestKey && reply.predict.latencyMs > 0 && reply.predict.version == 0)
-        reply = try Self.ask(e.query) {
-            var p = Saturn_V1_PredictRequest()
-            p.model = "m"
-            p.hardware = "h"
-            p.batchSize = .nan
-            p.tokens = 8
-            $0.predict = p
-        }
-        #expect(reply.error.code == .invalidArgument && reply.error.message.contains("batch_size"))
+        return false
+    }
+
+    @Test func startsAnswersAndStopsWithoutHanging() async throws {
+        let agent = try Self.agent("t1")
         let clock = ContinuousClock()
-        let start = clock.now
-        agent.stop()
-        agent.stop()  // idempotent
-        #expect(clock.now - start < .seconds(2))
-    }
-
-    @Test func bindConflictIsACleanError() throws {
-        let first = try buildAgent(configuration: Self.configuration("t2"), logger: Self.logger)
-        let e = try first.start()
-        defer { first.stop() }
-        var c = Self.configuration("t3")
-        c.queryEndpoint = e.query
-        let second = try buildAgent(configuration: c, logger: Self.logger)
-        #expect(throws: AgentError.self) { try second.start() }
-        second.stop()
-    }
-
-    @Test func telemetryIsFittedAndBroadcast() throws {
-        var c = Self.configuration("t4")
-        c.idleFitSeconds = 0.2
-        let agent = try buildAgent(configuration: c, logger: Self.logger)
-        let e = try agent.start()
-        defer { agent.stop() }
-        let ctx = try Context()
-        defer { ctx.terminate() }
-        let sub = try Socket(ctx, .sub)
-        defer { sub.close() }
-        try sub.subscribe(Topic.parameters)
-        try sub.connect(e.broadcast)
-        let pub = try Socket(ctx, .pub)
-        defer { pub.close() }
-        try pub.connect(e.telemetry)
-        Thread.sleep(forTimeInterval: 0.3)
-        let truth = LatencyParameters(pMax: 100, kB: 0.06, kS: 0.003, w0: 8, w1: 0.8, tau0: 4, tauB: 0.04, tauS: 0.0015)
-        var rng = SplitMix64(seed: 1)
-        for i in 0..<300 {
-            var m = Saturn_V1_StepTelemetry()
-            m.protocolVersion = 1
-            m.workerID = "w"
-            m.model = "synthetic-7b"
-            m.hardware = "cpu"
-            m.batchSize = UInt32(1 + rng.next() % 64)
-            m.tokens = 1 + rng.next() % 2048
-            m.latencyMs = truth.latency(batchSize: Double(m.batchSize), tokens: Double(m.tokens))
-            m.sequence = UInt64(i + 1)
-            try pub.send([Topic.step, try m.serializedBytes()])
+        var stopAsked = clock.now
+        try await agent.withRunning { e in
+            #expect(e.query.hasPrefix("tcp://127.0.0.1:") && !e.query.hasSuffix("*"))
+            let router = try Router(endpoint: e.query, timeout: .seconds(3))
+            defer { router.close() }
+            let health = try router.health()
+            #expect(health.nodeID == "t1" && health.status == "ok")
+            // An unseen key answers from the nearest shipped prior (same hardware, nearest model size).
+            let p = try router.predict(ModelKey(model: "llama-2-13b", hardware: "a100-80gb-tp2"), batchSize: 8, tokens: 8)
+            #expect(p.source == .nearestKey && p.latencyMs > 0 && p.version == 0)
+            stopAsked = clock.now
         }
-        var poller = Poller([sub])
-        #expect(try poller.poll(timeout: 10_000)[0], "no broadcast within 10 s")
-        let frames = try #require(try sub.receive())
-        let update = try Saturn_V1_ParameterUpdate(serializedBytes: frames[1])
-        #expect(update.originNode == "t4" && update.sequence == 1 && update.set.source == .localFit)
-        #expect(update.queryEndpoint == e.query)
-        let fitted = LatencyParameters(update.set.parameters)
-        #expect(isClose(fitted.latency(batchSize: 16, tokens: 512), truth.latency(batchSize: 16, tokens: 512), rel: 1e-6))
+        #expect(clock.now - stopAsked < .seconds(2), "shutdown took \(clock.now - stopAsked)")
+        await #expect(throws: AgentError.self) { try await agent.run() }  // an agent runs once
     }
 
-    @Test func configurationFileAndValidation() throws {
-        let json = #"{"nodeID": "gpu-7", "fitEvery": 50, "peers": [{"broadcast": "tcp://10.0.0.2:5557"}]}"#
-        let c = try AgentConfiguration(json: Data(json.utf8))
-        #expect(c.nodeID == "gpu-7" && c.fitEvery == 50 && c.peers == [.init(broadcast: "tcp://10.0.0.2:5557")])
-        #expect(c.queryEndpoint == "tcp://127.0.0.1:5556" && c.problems.isEmpty)
-        var bad = c
-        bad.fitWindow = 3
-        bad.loss = "l1"
-        bad.peers = [.init(broadcast: "localhost:1")]
-        #expect(bad.problems.count == 3)
-        #expect(throws: AgentError.self) { try buildAgent(configuration: bad, logger: Self.logger) }
-        #expect(AgentConfiguration.Peer(spec: "tcp://a:1,tcp://a:2") == .init(broadcast: "tcp://a:1", query: "tcp://a:2"))
-        #expect(AgentConfiguration.Peer(spec: ",x") == nil)
+    @Test func aServiceGroupStopsTheAgentOnGracefulShutdown() async throws {
+        let agent = try Self.agent("t-group")
+        let group = ServiceGroup(services: [agent], logger: Self.logger)
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            let e = try await agent.endpoints()
+            let router = try Router(endpoint: e.query, timeout: .seconds(3))
+            #expect(try router.health().nodeID == "t-group")
+            router.close()
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
     }
 
-    @Test func priorsFollowTheDesignOrder() {
-        #expect(PriorCatalog.parameterCount("llama-2-13b") == 13)
-        #expect(PriorCatalog.parameterCount("Llama-2-70B-chat") == 70)
-        #expect(PriorCatalog.parameterCount("opt-6.7b") == 6.7)
-        #expect(PriorCatalog.parameterCount("gpt-4o") == nil)
-        let catalog = PriorCatalog()
-        let known = [(model: "mistral-7b", hardware: "L40S", parameters: PriorCatalog.genericDefault)]
-        #expect(catalog.choose(model: "llama-8b", hardware: "l40s", known: known).choice
-                == .nearestKey(model: "mistral-7b", hardware: "L40S"))
-        #expect(catalog.choose(model: "qwen-72b", hardware: "mi300x", known: known).choice
-                == .shippedPrior(model: "llama2-70b", hardware: "a100-80gb-tp2"))
-        #expect(catalog.choose(model: "mystery", hardware: "tpu", known: []).choice == .genericDefault)
-        for prior in ShippedPriors.all { #expect(prior.parameters.isWithin(.physical), "\(prior.credit)") }
+    @Test func bindConflictIsACleanErrorWithItsCause() async throws {
+        let first = try Self.agent("t2")
+        try await first.withRunning { e in
+            let second = try Self.agent("t3") { $0.queryEndpoint = e.query }
+            let error = await #expect(throws: AgentError.self) { try await second.run() }
+            #expect(error?.code == .bindFailed)
+            #expect(error?.cause != nil && error?.description.contains("Address already in use") == true)
+            await #expect(throws: AgentError.self) { try await second.endpoints() }
+        }
     }
 
-    @Test func ringBufferKeepsTheNewest() {
-        var r = RingBuffer<Int>(capacity: 3)
-        for i in 1...5 { r.append(i) }
-        #expect(r.count == 3 && r.suffix(3) == [3, 4, 5] && r.suffix(2) == [4, 5] && r.suffix(10) == [3, 4, 5])
+    @Test func anInvalidConfigurationIsRefusedWithEveryProblem() {
+        var c = AgentConfiguration.ephemeralLoopback(nodeID: "bad")
+        c.fitWindow = 3
+        c.loss = .exponentiallyWeighted(decay: 0.9)
+        c.peers = [.init(broadcast: "localhost:1")]
+        let error = #expect(throws: AgentError.self) { try Agent(configuration: c, logger: Self.logger) }
+        #expect(error?.code == .invalidConfiguration)
+        #expect(error?.message.split(separator: ";").count == 3)
     }
-}
 
-struct RingBufferTests {
-    @Test func appendReportsWhatItOverwrites() {
-        var r = RingBuffer<Int>(capacity: 2)
-        #expect(r.append(1) == nil && !r.wrapped)
-        #expect(r.append(2) == nil && r.wrapped)  // first fill
-        #expect(r.append(3) == 1 && !r.wrapped)
-        #expect(r.append(4) == 2 && r.wrapped)
+    @Test func telemetryIsFittedInstalledAndBroadcast() async throws {
+        let agent = try Self.agent("t4") { $0.idleFitInterval = .milliseconds(200) }
+        try await agent.withRunning { e in
+            let subscriber = try PeerSubscriber(endpoint: e.broadcast)
+            defer { subscriber.close() }
+            let key = ModelKey(model: "synthetic-7b", hardware: "cpu")
+            let worker = try Worker(endpoint: e.telemetry, workerID: "w", key: key)
+            defer { worker.close() }
+            #expect(try worker.waitUntilConnected())
+            let truth = LatencyParameters(pMax: 100, kB: 0.06, kS: 0.003, w0: 8, w1: 0.8, tau0: 4, tauB: 0.04, tauS: 0.0015)
+            var rng = SplitMix64(seed: 1)
+            for _ in 0..<300 {
+                let b = Int(1 + rng.next() % 64)
+                let s = Int(1 + rng.next() % 2048)
+                try worker.publish(batchSize: b, tokens: s, latencyMs: truth.latency(batchSize: Double(b), tokens: Double(s)))
+            }
+            let update = try #require(try subscriber.receive(timeout: .seconds(10)), "no broadcast within 10 s")
+            #expect(update.originNode == "t4" && update.sequence == 1 && update.snapshot.source == .localFit)
+            #expect(update.queryEndpoint == e.query && update.snapshot.version == 1)
+            let fitted = update.snapshot.parameters
+            #expect(isClose(fitted.latency(batchSize: 16, tokens: 512), truth.latency(batchSize: 16, tokens: 512), rel: 1e-6))
+            let router = try Router(endpoint: e.query, timeout: .seconds(3))
+            defer { router.close() }
+            #expect(try Self.eventually { try router.health().telemetryAccepted == 300 })
+            let stats = agent.statistics
+            #expect(stats.telemetryAccepted == 300 && stats.updatesPublished >= 1 && stats.drops.isEmpty)
+        }
     }
 }

@@ -25,11 +25,11 @@ struct WireTests {
     }
 
     @Test(arguments: [
-        ("version", TelemetryDrop.unsupportedVersion), ("model", .missingField), ("nan", .nonFinite),
+        ("version", DropReason.unsupportedVersion), ("model", .missingField), ("nan", .nonFinite),
         ("batch0", .nonPositive), ("negative", .nonPositive), ("huge", .absurd), ("split", .absurd),
         ("requests", .absurd),
     ])
-    func invalidTelemetryIsClassified(field: String, reason: TelemetryDrop) throws {
+    func invalidTelemetryIsClassified(field: String, reason: DropReason) throws {
         let b = try bytes { m in
             switch field {
             case "version": m.protocolVersion = 2
@@ -46,16 +46,16 @@ struct WireTests {
     }
 
     @Test func garbageIsMalformed() {
-        #expect(throws: TelemetryDrop.malformed) { try TelemetryDecoder.decode([0xff, 0xff, 0xff]).get() }
+        #expect(throws: DropReason.malformed) { try TelemetryDecoder.decode([0xff, 0xff, 0xff]).get() }
     }
 
     @Test func envelopesFromREQAndDEALER() {
-        #expect(splitEnvelope([[1], [], [9]])! == ([[1], []], [9]))
-        #expect(splitEnvelope([[1], [9]])! == ([[1]], [9]))
-        #expect(splitEnvelope([[1], [2], [], [9]])! == ([[1], [2], []], [9]))  // via a proxy
-        #expect(splitEnvelope([[9]]) == nil)
-        #expect(splitEnvelope([[1], [2], [3]]) == nil)
-        #expect(splitEnvelope([[1], [], [2], [3]]) == nil)
+        #expect(Envelope(frames: [[1], [], [9]]) == Envelope(routing: [[1], []], payload: [9]))
+        #expect(Envelope(frames: [[1], [9]]) == Envelope(routing: [[1]], payload: [9]))
+        #expect(Envelope(frames: [[1], [2], [], [9]]) == Envelope(routing: [[1], [2], []], payload: [9]))  // via a proxy
+        #expect(Envelope(frames: [[9]]) == nil)
+        #expect(Envelope(frames: [[1], [2], [3]]) == nil)
+        #expect(Envelope(frames: [[1], [], [2], [3]]) == nil)
     }
 
     @Test func parametersRoundTrip() {

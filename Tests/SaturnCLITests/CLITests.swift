@@ -180,7 +180,8 @@ struct DemoTests {
 
 struct AgentCLITests {
     @Test func badFlagsAndConfigFilesFailWithOneLine() throws {
-        for args in [["agent", "--peer", ",tcp://x:1"], ["agent", "--loss", "l1"], ["agent", "--fit-window", "2"],
+        for args in [["agent", "--peer", ",tcp://x:1"], ["agent", "--set", "loss=l1"], ["agent", "--set", "fitWindow=2"],
+                     ["agent", "--set", "fitEvry=2"], ["agent", "--fit-window", "2"],
                      ["agent", "--telemetry", "localhost:5555"], ["agent", "--config", "/nonexistent.json"]] {
             let r = try runSaturn(args)
             #expect(r.status != 0, "\(args)")
@@ -188,7 +189,7 @@ struct AgentCLITests {
         }
         let bad = try temporaryFile("bad-config.json", #"{"fitEvery": "often"}"#)
         let r = try runSaturn(["agent", "--config", bad])
-        #expect(r.status != 0 && r.err.contains("not a valid configuration"), "\(r.err)")
+        #expect(r.status != 0 && r.err.contains("bad-config.json") && r.err.contains("fitEvery"), "\(r.err)")
     }
 
     @Test func aPortInUseIsAOneLineErrorNotAHang() throws {

@@ -1,0 +1,42 @@
+import SaturnWire
+
+/// A consistent copy of a running agent's counters: what the health reply shows, and the seam for a metrics
+/// exporter.
+public struct AgentStatistics: Sendable, Equatable {
+    /// Telemetry steps recorded.
+    public var telemetryAccepted: UInt64 = 0
+    /// Queries answered without error.
+    public var queriesAnswered: UInt64 = 0
+    /// Parameter updates this node published.
+    public var updatesPublished: UInt64 = 0
+    /// Peers' sets installed.
+    public var updatesAdopted: UInt64 = 0
+    /// Snapshot requests started (each retried until answered or given up).
+    public var snapshotsRequested: UInt64 = 0
+    /// Telemetry messages dropped, by reason.
+    public var telemetryDrops: [DropReason: UInt64] = [:]
+    /// Broadcast messages dropped, by reason.
+    public var broadcastDrops: [DropReason: UInt64] = [:]
+    /// Queries answered with an error, by code.
+    public var queryErrors: [QueryError.Code: UInt64] = [:]
+
+    public init() {}
+
+    /// Every non-zero drop and error counter by its name: `telemetry.<reason>`, `broadcast.<reason>`,
+    /// `query.<code>` (the health reply's `drops`).
+    public var drops: [String: UInt64] {
+        var d: [String: UInt64] = [:]
+        for (r, n) in telemetryDrops where n > 0 { d[r.counterName(on: .telemetry)] = n }
+        for (r, n) in broadcastDrops where n > 0 { d[r.counterName(on: .broadcast)] = n }
+        for (c, n) in queryErrors where n > 0 { d[QueryError(c, "").counterName] = n }
+        return d
+    }
+
+    /// Counts one dropped message.
+    mutating func count(_ reason: DropReason, on channel: DropReason.Channel, times n: UInt64 = 1) {
+        switch channel {
+        case .telemetry: telemetryDrops[reason, default: 0] += n
+        case .broadcast: broadcastDrops[reason, default: 0] += n
+        }
+    }
+}

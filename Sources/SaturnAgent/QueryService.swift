@@ -1,0 +1,140 @@
+import SaturnModel
+import SaturnWire
+import Synchronization
+import SwiftProtobuf
+
+/// Answers the query socket's messages from the current snapshots, without sockets: routing envelope in,
+/// exactly one reply out (an answer or an error with a code), every outcome counted. Owned by the socket
+/// thread; tests drive it directly.
+struct QueryService {
+    let state: AgentState
+
+    /// The reply frames for one received message; nil when the message has no frame to route a reply to.
+    func handle(_ frames: [[UInt8]]) -> [[UInt8]]? {
+        guard let envelope = Envelope(frames: frames) else {
+            let e = QueryError(.malformedEnvelope, "expected [identity, \"\", Request] or [identity, Request]")
+            count(e.code)
+            guard let identity = frames.first else { return nil }
+            return [identity, Self.bytes(.error(e, requestID: 0))]
+        }
+        let reply = answer(envelope.payload)
+        if case .error(let err)? = reply.body {
+            count(QueryError.Code(err.code) ?? .internal)
+        } else {
+            state.counters.withLock { $0.queriesAnswered += 1 }
+        }
+        return envelope.reply(Self.bytes(reply))
+    }
+
+    private func count(_ code: QueryError.Code) {
+        state.counters.withLock { $0.queryErrors[code, default: 0] += 1 }
+    }
+
+    private static func bytes(_ reply: Saturn_V1_Reply) -> [UInt8] {
+        // Serialising a message built here cannot fail (no required fields, no unknown-field merge).
+        (try? reply.serializedBytes()) ?? []
+    }
+
+    /// The reply to one request payload; always exactly one, an answer or an error.
+    func answer(_ payload: [UInt8]) -> Saturn_V1_Reply {
+        let limit = state.configuration.maximumMessageBytes
+        guard payload.count <= limit else {
+            return .error(QueryError(.tooLarge, "request of \(payload.count) bytes exceeds \(limit)"), requestID: 0)
+        }
+        guard let request = try? Saturn_V1_Request(serializedBytes: payload) else {
+            return .error(QueryError(.malformed, "payload is not a saturn.v1.Request"), requestID: 0)
+        }
+        let id = request.requestID
+        guard request.protocolVersion == wireProtocolVersion else {
+            let message = "protocol_version \(request.protocolVersion) is not supported (this agent speaks \(wireProtocolVersion))"
+            return .error(QueryError(.unsupportedVersion, message), requestID: id)
+        }
+        var reply = Saturn_V1_Reply()
+        reply.protocolVersion = wireProtocolVersion
+        reply.requestID = id
+        switch request.body {
+        case .predict(let p)?:
+            switch predict(p) {
+            case .success(let r): reply.predict = r.proto
+            case .failure(let e): return .error(e, requestID: id)
+            }
+        case .parameters?:
+            reply.parameters = state.nodeParameters().proto
+        case .health?:
+            reply.health = health().proto
+        case nil:
+            return .error(QueryError(.missingBody, "request has no body (or one this agent does not know)"), requestID: id)
+        }
+        return reply
+    }
+
+    func predict(_ p: Saturn_V1_PredictRequest) -> Result<Prediction, QueryError> {
+        guard WireLimits.isValidName(p.model) else {
+            return .failure(QueryError(.invalidArgument, "model must be 1...\(WireLimits.maximumStringBytes) bytes"))
+        }
+        guard WireLimits.isValidName(p.hardware) else {
+            return .failure(QueryError(.invalidArgument, "hardware must be 1...\(WireLimits.maximumStringBytes) bytes"))
+        }
+        guard p.batchSize.isFinite, p.batchSize >= 1, p.batchSize <= WireLimits.maximumBatchSize else {
+            return .failure(QueryError(.invalidArgument, "batch_size must be finite and in [1, 1e6], got \(p.batchSize)"))
+        }
+        guard p.tokens.isFinite, p.tokens >= 1, p.tokens <= WireLimits.maximumTokens else {
+            return .failure(QueryError(.invalidArgument, "tokens must be finite and in [1, 1e9], got \(p.tokens)"))
+        }
+        let key = ModelKey(model: p.model, hardware: p.hardware)
+        let snapshot = state.snapshot(for: key)
+        let latency = snapshot.parameters.latency(batchSize: p.batchSize, tokens: p.tokens)
+        guard latency.isFinite else { return .failure(QueryError(.internal, "prediction is not finite")) }
+        let accuracy = state.accuracy(for: key)
+        return .success(
+            Prediction(
+                latencyMs: latency, version: snapshot.version, source: snapshot.source,
+                recentMeanRelativeError: accuracy.mean, recentObservations: UInt64(accuracy.count),
+                parameters: snapshot.parameters, originNode: snapshot.originNode))
+    }
+
+    /// Relative error above which a key with enough recent observations is reported degraded.
+    static let degradedErrorRate = 0.15
+    /// Recent observations a key needs before its error rate can mark it degraded.
+    static let degradedMinimumObservations = 100
+
+    func health() -> HealthReport {
+        var r = HealthReport()
+        r.nodeID = state.configuration.nodeID
+        r.uptimeSeconds = (ContinuousClock.now - state.startedAt).inSeconds
+        let c = state.counters.withLock { $0 }
+        r.telemetryAccepted = c.telemetryAccepted
+        r.queriesAnswered = c.queriesAnswered
+        r.updatesPublished = c.updatesPublished
+        r.updatesAdopted = c.updatesAdopted
+        r.snapshotsRequested = c.snapshotsRequested
+        r.drops = c.drops
+        let snapshots = state.snapshots.withLock { $0 }
+        let histories = state.keys.withLock { all in
+            all.mapValues { h in
+                (h.observations, h.fitsAccepted, h.fitsRejected, h.fittedObservations, h.accuracy)
+            }
+        }
+        var degraded: [String] = []
+        for key in Set(snapshots.keys).union(histories.keys).sorted() {
+            var k = HealthReport.Key(key: key)
+            if let (observations, accepted, rejected, fitted, accuracy) = histories[key] {
+                k.observations = observations
+                k.fitsAccepted = accepted
+                k.fitsRejected = rejected
+                k.fittedObservations = fitted
+                k.recentMeanRelativeError = accuracy.mean
+                if accuracy.count >= Self.degradedMinimumObservations && accuracy.mean > Self.degradedErrorRate {
+                    degraded.append("\(key) error rate")
+                }
+            }
+            if let s = snapshots[key] {
+                k.source = s.source
+                k.version = s.version
+            }
+            r.keys.append(k)
+        }
+        r.status = degraded.isEmpty ? "ok" : "degraded: " + degraded.joined(separator: ", ")
+        return r
+    }
+}

@@ -1,0 +1,125 @@
+import SaturnModel
+import SaturnWire
+import SwiftProtobuf
+import ZMQ
+
+/// Queries an agent (what a router calls): predictions, the parameter snapshot, health; the Swift twin of the
+/// Python client's `Router`.
+///
+/// ```swift
+/// let router = try Router(endpoint: "tcp://127.0.0.1:5556", timeout: .seconds(1))
+/// let p = try router.predict(ModelKey(model: "llama2-70b", hardware: "h100-80gb-tp4"), batchSize: 32, tokens: 32)
+/// print(p.latencyMs, p.source, p.version)
+/// ```
+///
+/// Uses a DEALER socket and request ids, so a reply that comes after its timeout is recognised and skipped
+/// instead of wedging the next call. Like its socket, a router belongs to one thread.
+public final class Router {
+    private let context: Context
+    private let ownsContext: Bool
+    private let socket: Socket
+    /// How long a call waits for its reply.
+    public var timeout: Duration
+    private var nextID: UInt64 = 1
+
+    /// Connects to the agent's query endpoint.
+    /// - Parameters:
+    ///   - context: a context to share; by default the router makes its own and terminates it on ``close()``.
+    /// - Throws: ``ClientError`` (`socket`) when the socket cannot be made or the endpoint is invalid.
+    public init(endpoint: String, timeout: Duration = .seconds(1), context: Context? = nil) throws(ClientError) {
+        self.timeout = timeout
+        do throws(ZMQError) {
+            if let context { self.context = context } else { self.context = try Context() }
+            ownsContext = context == nil
+            socket = try Socket(self.context, .dealer)
+            try socket.connect(endpoint)
+        } catch {
+            throw .socket("cannot connect a router to \(endpoint)", error)
+        }
+    }
+
+    /// The predicted step latency of `batchSize` requests and `tokens` tokens of `key`.
+    /// - Throws: ``ClientError``: the agent's error (e.g. `invalid_argument` for NaN), or a timeout.
+    public func predict(_ key: ModelKey, batchSize: Double, tokens: Double) throws(ClientError) -> Prediction {
+        let reply = try call(.predict(key, batchSize: batchSize, tokens: tokens, requestID: takeID()))
+        guard case .predict(let body)? = reply.body, let prediction = Prediction(body) else {
+            throw ClientError(.unexpectedReply, "the reply to a predict request is not a prediction")
+        }
+        return prediction
+    }
+
+    /// Every parameter set the agent holds, and where its broadcast sequence stands.
+    public func parameters() throws(ClientError) -> NodeParameters {
+        let reply = try call(.parameters(requestID: takeID()))
+        guard case .parameters(let body)? = reply.body else {
+            throw ClientError(.unexpectedReply, "the reply to a parameters request is not parameters")
+        }
+        return NodeParameters(body)
+    }
+
+    /// The agent's counters, keys and status.
+    public func health() throws(ClientError) -> HealthReport {
+        let reply = try call(.health(requestID: takeID()))
+        guard case .health(let body)? = reply.body else {
+            throw ClientError(.unexpectedReply, "the reply to a health request is not a health report")
+        }
+        return HealthReport(body)
+    }
+
+    /// Sends `request` and returns the agent's reply to it (error replies thrown as ``ClientError/Kind/reply(_:)``).
+    public func call(_ request: Saturn_V1_Request) throws(ClientError) -> Saturn_V1_Reply {
+        let bytes: [UInt8]
+        do {
+            bytes = try request.serializedBytes()
+        } catch {
+            throw ClientError(.unexpectedReply, "cannot encode the request")
+        }
+        let reply = try exchange(bytes, requestID: request.requestID)
+        if case .error(let e)? = reply.body {
+            let code = QueryError.Code(e.code) ?? .internal
+            throw ClientError(.reply(QueryError(code, e.message)), "\(code): \(e.message)")
+        }
+        return reply
+    }
+
+    /// Sends raw request bytes and returns the first reply whose request id is `requestID` (benchmarks and tests
+    /// of bad input use this with payloads of their own).
+    public func exchange(_ payload: [UInt8], requestID: UInt64) throws(ClientError) -> Saturn_V1_Reply {
+        let deadline = ContinuousClock.now + timeout
+        do {
+            _ = try socket.send([[], payload])
+            while true {
+                let left = deadline - .now
+                guard left > .zero, try socket.waitForInput(milliseconds: max(1, Int(left.inMilliseconds))) else {
+                    throw ClientError(.timeout, "no reply within \(timeout)")
+                }
+                guard let frames = try socket.receive(wait: false), let last = frames.last else { continue }
+                guard let reply = try? Saturn_V1_Reply(serializedBytes: last) else {
+                    throw ClientError(.unexpectedReply, "the reply is not a saturn.v1.Reply")
+                }
+                // A late reply to an earlier, timed-out request: skip it.
+                if reply.requestID != requestID && reply.requestID != 0 { continue }
+                return reply
+            }
+        } catch let e as ClientError {
+            throw e
+        } catch let e as ZMQError {
+            throw .socket("query failed", e)
+        } catch {
+            throw ClientError(.socket, "query failed: \(error)")
+        }
+    }
+
+    private func takeID() -> UInt64 {
+        defer { nextID += 1 }
+        return nextID
+    }
+
+    /// Closes the socket (and the router's own context). Idempotent.
+    public func close() {
+        socket.close()
+        if ownsContext { context.terminate() }
+    }
+
+    deinit { socket.close() }
+}

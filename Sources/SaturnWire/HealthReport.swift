@@ -1,0 +1,91 @@
+import SaturnModel
+
+/// The answer to a health query: the node's counters, each key's state, and an overall status.
+public struct HealthReport: Sendable, Equatable {
+    /// One key's state.
+    public struct Key: Sendable, Equatable {
+        public var key: ModelKey
+        /// Telemetry steps recorded for the key.
+        public var observations: UInt64 = 0
+        public var fitsAccepted: UInt64 = 0
+        public var fitsRejected: UInt64 = 0
+        /// Observations the current local fit used (0 when the set is not a local fit).
+        public var fittedObservations: UInt64 = 0
+        /// Mean relative error of the recent predictions.
+        public var recentMeanRelativeError: Double = 0
+        /// Where the current set comes from (nil when the key has no set yet).
+        public var source: ParameterSource?
+        public var version: UInt64 = 0
+
+        public init(key: ModelKey) { self.key = key }
+    }
+
+    public var nodeID = ""
+    public var uptimeSeconds = 0.0
+    public var telemetryAccepted: UInt64 = 0
+    public var queriesAnswered: UInt64 = 0
+    public var updatesPublished: UInt64 = 0
+    public var updatesAdopted: UInt64 = 0
+    public var snapshotsRequested: UInt64 = 0
+    /// Non-zero drop and error counters by name: `telemetry.<reason>`, `broadcast.<reason>`, `query.<code>`.
+    public var drops: [String: UInt64] = [:]
+    /// Keys, sorted.
+    public var keys: [Key] = []
+    /// `ok`, or `degraded: <why>`.
+    public var status = "ok"
+
+    public init() {}
+}
+
+extension HealthReport {
+    /// From the wire.
+    public init(_ proto: Saturn_V1_HealthReply) {
+        nodeID = proto.nodeID
+        uptimeSeconds = proto.uptimeSeconds
+        telemetryAccepted = proto.telemetryAccepted
+        queriesAnswered = proto.queriesAnswered
+        updatesPublished = proto.updatesPublished
+        updatesAdopted = proto.updatesAdopted
+        snapshotsRequested = proto.snapshotsRequested
+        drops = proto.drops
+        status = proto.status
+        keys = proto.keys.map { k in
+            var key = Key(key: ModelKey(k.key))
+            key.observations = k.observations
+            key.fitsAccepted = k.fitsAccepted
+            key.fitsRejected = k.fitsRejected
+            key.fittedObservations = k.fittedObservations
+            key.recentMeanRelativeError = k.recentMeanRelativeError
+            key.source = ParameterSource(k.source)
+            key.version = k.version
+            return key
+        }
+    }
+
+    /// To the wire.
+    public var proto: Saturn_V1_HealthReply {
+        var r = Saturn_V1_HealthReply()
+        r.nodeID = nodeID
+        r.uptimeSeconds = uptimeSeconds
+        r.telemetryAccepted = telemetryAccepted
+        r.queriesAnswered = queriesAnswered
+        r.updatesPublished = updatesPublished
+        r.updatesAdopted = updatesAdopted
+        r.snapshotsRequested = snapshotsRequested
+        r.drops = drops
+        r.status = status
+        r.keys = keys.map { k in
+            var h = Saturn_V1_KeyHealth()
+            h.key = k.key.proto
+            h.observations = k.observations
+            h.fitsAccepted = k.fitsAccepted
+            h.fitsRejected = k.fitsRejected
+            h.fittedObservations = k.fittedObservations
+            h.recentMeanRelativeError = k.recentMeanRelativeError
+            h.source = k.source?.proto ?? .unspecified
+            h.version = k.version
+            return h
+        }
+        return r
+    }
+}
