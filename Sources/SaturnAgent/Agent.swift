@@ -49,17 +49,7 @@ public final class Agent: Service, Sendable {
     /// - Throws: ``AgentError``: `bindFailed` when an endpoint cannot be bound, `socketFailed` when the socket
     ///   loop fails, `alreadyRunning` on a second call.
     public func run() async throws {
-        guard !started.exchange(true, ordering: .acquiringAndReleasing) else {
-            throw AgentError(.alreadyRunning, "an agent runs once")
-        }
-        let context: Context
-        do {
-            context = try Context()
-        } catch {
-            let e = AgentError(.socketFailed, "cannot create a ZeroMQ context", cause: error)
-            bound.complete(.failure(e))
-            throw e
-        }
+        let context = try ServiceStart.context(started, name: "an agent", bound: bound)
         let mailbox = BusMailbox(context: context, name: "\(ObjectIdentifier(self).hashValue)")
         let fitWorker = FitWorker(state: state, mailbox: mailbox, logger: logger)
         let busExit = Completion<AgentError?>()

@@ -9,7 +9,8 @@ extension AgentConfiguration {
         fileprivate let read: @Sendable (KeyedDecodingContainer<FieldKey>, inout AgentConfiguration) throws -> Void
         fileprivate let write: @Sendable (inout KeyedEncodingContainer<FieldKey>, AgentConfiguration) throws -> Void
 
-        /// A field stored as is.
+        /// A field stored as is (an optional one is written as `null` when unset; `null` or absent leaves it
+        /// as it is).
         static func plain<T: Codable & Sendable>(
             _ name: String, _ path: any WritableKeyPath<AgentConfiguration, T> & Sendable
         ) -> Field {
@@ -20,19 +21,6 @@ extension AgentConfiguration {
                     if let v = try c.decodeIfPresent(T.self, forKey: key) { config[keyPath: path] = v }
                 },
                 write: { c, config in try c.encode(config[keyPath: path], forKey: key) })
-        }
-
-        /// An optional field (`null` or absent leaves it unset).
-        static func optional<T: Codable & Sendable>(
-            _ name: String, _ path: any WritableKeyPath<AgentConfiguration, T?> & Sendable
-        ) -> Field {
-            let key = FieldKey(name)
-            return Field(
-                name: name,
-                read: { c, config in
-                    if let v = try c.decodeIfPresent(T.self, forKey: key) { config[keyPath: path] = v }
-                },
-                write: { c, config in try c.encodeIfPresent(config[keyPath: path], forKey: key) })
         }
 
         /// A duration, in seconds on the outside.
@@ -79,7 +67,7 @@ extension AgentConfiguration {
         .plain("telemetryEndpoint", \.telemetryEndpoint),
         .plain("queryEndpoint", \.queryEndpoint),
         .plain("broadcastEndpoint", \.broadcastEndpoint),
-        .optional("advertisedQueryEndpoint", \.advertisedQueryEndpoint),
+        .plain("advertisedQueryEndpoint", \.advertisedQueryEndpoint),
         .plain("peers", \.peers),
         .plain("snapshotSources", \.snapshotSources),
         .plain("forwarders", \.forwarders),

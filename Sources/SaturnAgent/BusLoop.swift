@@ -1,7 +1,6 @@
 import Logging
 import SaturnModel
 import SaturnWire
-import SwiftProtobuf
 import Synchronization
 import ZMQ
 
@@ -198,7 +197,7 @@ final class BusLoop {
             originNode: state.configuration.nodeID, originEpoch: state.epoch, sequence: state.nextSequence(),
             queryEndpoint: advertisedQuery, snapshot: snapshot)
         do {
-            if try publisher.send(try broadcast.frames(), wait: false) {
+            if try publisher.send(broadcast.frames(), wait: false) {
                 state.counters.withLock { $0.updatesPublished += 1 }
             }
         } catch {
@@ -219,7 +218,7 @@ final class BusLoop {
                         dealers[endpoint] = dealer
                         try dealer.connect(endpoint)
                     }
-                    _ = try dealer.send([[], try Saturn_V1_Request.parameters(requestID: requestID).serializedBytes()], wait: false)
+                    _ = try dealer.send([[], Saturn_V1_Request.parameters(requestID: requestID).wireBytes()], wait: false)
                 } catch {
                     logger.warning("cannot reach snapshot source", metadata: ["endpoint": "\(endpoint)", "error": "\(error)"])
                 }

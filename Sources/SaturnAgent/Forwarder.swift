@@ -33,17 +33,7 @@ public final class Forwarder: Service, Sendable {
     /// Binds both sockets and proxies until graceful shutdown or cancellation (which shut the context down, so
     /// that `zmq_proxy` returns); returns once the proxy thread has exited.
     public func run() async throws {
-        guard !started.exchange(true, ordering: .acquiringAndReleasing) else {
-            throw AgentError(.alreadyRunning, "a forwarder runs once")
-        }
-        let context: Context
-        do {
-            context = try Context()
-        } catch {
-            let e = AgentError(.socketFailed, "cannot create a ZeroMQ context", cause: error)
-            bound.complete(.failure(e))
-            throw e
-        }
+        let context = try ServiceStart.context(started, name: "a forwarder", bound: bound)
         let exit = Completion<AgentError?>()
         let (f, b, bound, logger) = (frontend, backend, self.bound, self.logger)
         let thread = Thread {

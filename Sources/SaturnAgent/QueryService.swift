@@ -15,7 +15,7 @@ struct QueryService {
             let e = QueryError(.malformedEnvelope, "expected [identity, \"\", Request] or [identity, Request]")
             count(e.code)
             guard let identity = frames.first else { return nil }
-            return [identity, Self.bytes(.error(e, requestID: 0))]
+            return [identity, Saturn_V1_Reply.error(e, requestID: 0).wireBytes()]
         }
         let reply = answer(envelope.payload)
         if case .error(let err)? = reply.body {
@@ -23,16 +23,11 @@ struct QueryService {
         } else {
             state.counters.withLock { $0.queriesAnswered += 1 }
         }
-        return envelope.reply(Self.bytes(reply))
+        return envelope.reply(reply.wireBytes())
     }
 
     private func count(_ code: QueryError.Code) {
         state.counters.withLock { $0.queryErrors[code, default: 0] += 1 }
-    }
-
-    private static func bytes(_ reply: Saturn_V1_Reply) -> [UInt8] {
-        // Serialising a message built here cannot fail (no required fields, no unknown-field merge).
-        (try? reply.serializedBytes()) ?? []
     }
 
     /// The reply to one request payload; always exactly one, an answer or an error.

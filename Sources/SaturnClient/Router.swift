@@ -68,13 +68,7 @@ public final class Router {
 
     /// Sends `request` and returns the agent's reply to it (error replies thrown as ``ClientError/Kind/reply(_:)``).
     public func call(_ request: Saturn_V1_Request) throws(ClientError) -> Saturn_V1_Reply {
-        let bytes: [UInt8]
-        do {
-            bytes = try request.serializedBytes()
-        } catch {
-            throw ClientError(.unexpectedReply, "cannot encode the request")
-        }
-        let reply = try exchange(bytes, requestID: request.requestID)
+        let reply = try exchange(request.wireBytes(), requestID: request.requestID)
         if case .error(let e)? = reply.body {
             let code = QueryError.Code(e.code) ?? .internal
             throw ClientError(.reply(QueryError(code, e.message)), "\(code): \(e.message)")

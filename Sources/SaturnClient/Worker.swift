@@ -1,7 +1,6 @@
 import Foundation
 import SaturnModel
 import SaturnWire
-import SwiftProtobuf
 import ZMQ
 
 /// Publishes one `StepTelemetry` message per engine step to an agent (what an inference worker calls after
@@ -90,13 +89,7 @@ public final class Worker {
         message.sequence = sequence
         message.timestampNs = timestampNs ?? Int64(Date().timeIntervalSince1970 * 1e9)
         if let kvContextTokens { message.kvContextTokens = kvContextTokens } else { message.clearKvContextTokens() }
-        let bytes: [UInt8]
-        do {
-            bytes = try message.serializedBytes()
-        } catch {
-            throw ClientError(.socket, "cannot encode a step", cause: nil)
-        }
-        try publish(payload: bytes)
+        try publish(payload: message.wireBytes())
         return sequence
     }
 

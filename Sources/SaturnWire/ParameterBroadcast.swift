@@ -49,7 +49,7 @@ public struct ParameterBroadcast: Sendable, Equatable {
     }
 
     /// The message frames: `[topic, ParameterUpdate]`.
-    public func frames() throws -> [[UInt8]] {
+    public func frames() -> [[UInt8]] {
         var u = Saturn_V1_ParameterUpdate()
         u.protocolVersion = wireProtocolVersion
         u.originNode = originNode
@@ -57,6 +57,6 @@ public struct ParameterBroadcast: Sendable, Equatable {
         u.sequence = sequence
         u.queryEndpoint = queryEndpoint
         u.set = snapshot.proto
-        return [Topic.parameters, try u.serializedBytes()]
+        return [Topic.parameters, u.wireBytes()]
     }
 }
