@@ -31,7 +31,9 @@ let package = Package(
         ),
 
         // MARK: - ZeroMQ (libzmq from Debian's libzmq3-dev) and the wire protocol
-        .systemLibrary(name: "CZeroMQ", pkgConfig: "libzmq", providers: [.apt(["libzmq3-dev"])]),
+        // libzmq from Debian's libzmq3-dev: zmq.h is on the default include path and the module map links -lzmq, so
+        // no pkg-config flags are needed (libzmq.pc's `-isystem` flags made SwiftPM warn on every build).
+        .systemLibrary(name: "CZeroMQ"),
         .target(name: "ZMQ", dependencies: ["CZeroMQ"]),
         .target(
             name: "SaturnWire",
