@@ -154,7 +154,9 @@ public struct GoldenCase: @unchecked Sendable {
     private func missing(_ key: String) -> GoldenError { .missingField(file: file, caseID: id, key: key) }
 
     private func number(_ value: Any, _ key: String) throws -> Double {
-        guard let n = value as? NSNumber else { throw GoldenError.malformed("\(file), case \(id): '\(key)' holds \(value)") }
+        guard let n = value as? NSNumber else {
+            throw GoldenError.malformed("\(file), case \(id): '\(key)' holds \(value)")
+        }
         return n.doubleValue
     }
 
@@ -168,7 +170,9 @@ public struct GoldenCase: @unchecked Sendable {
     public func strings(_ key: String) throws -> [String] {
         guard let array = values[key] as? [Any] else { throw missing(key) }
         return try array.map {
-            guard let s = $0 as? String else { throw GoldenError.malformed("\(file), case \(id): '\(key)' holds \($0)") }
+            guard let s = $0 as? String else {
+                throw GoldenError.malformed("\(file), case \(id): '\(key)' holds \($0)")
+            }
             return s
         }
     }

@@ -52,19 +52,26 @@ public enum StepTelemetryParser {
             let field = tag >> 3
             let wire = tag & 7
             switch (field, wire) {
-            case (1, 0): guard let v = varint(p, &i) else { return nil }; s.protocolVersion = UInt32(truncatingIfNeeded: v)
+            case (1, 0):
+                guard let v = varint(p, &i) else { return nil }
+                s.protocolVersion = UInt32(truncatingIfNeeded: v)
             case (5, 0): guard let v = varint(p, &i) else { return nil }; s.batchSize = UInt32(truncatingIfNeeded: v)
             case (6, 0): guard let v = varint(p, &i) else { return nil }; s.tokens = v
             case (8, 0): guard let v = varint(p, &i) else { return nil }; s.timestampNs = Int64(bitPattern: v)
             case (9, 0): guard let v = varint(p, &i) else { return nil }; s.sequence = v
             case (10, 0): guard let v = varint(p, &i) else { return nil }; s.prefillTokens = v
             case (11, 0): guard let v = varint(p, &i) else { return nil }; s.decodeTokens = v
-            case (12, 0): guard let v = varint(p, &i) else { return nil }; s.prefillRequests = UInt32(truncatingIfNeeded: v)
-            case (13, 0): guard let v = varint(p, &i) else { return nil }; s.decodeRequests = UInt32(truncatingIfNeeded: v)
+            case (12, 0):
+                guard let v = varint(p, &i) else { return nil }
+                s.prefillRequests = UInt32(truncatingIfNeeded: v)
+            case (13, 0):
+                guard let v = varint(p, &i) else { return nil }
+                s.decodeRequests = UInt32(truncatingIfNeeded: v)
             case (14, 0): guard let v = varint(p, &i) else { return nil }; s.kvContextTokens = v
             case (7, 1):
                 guard n - i >= 8 else { return nil }
-                s.latencyMs = Double(bitPattern: UInt64(littleEndian: p.loadUnaligned(fromByteOffset: i, as: UInt64.self)))
+                let bits = p.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                s.latencyMs = Double(bitPattern: UInt64(littleEndian: bits))
                 i += 8
             case (2, 2), (3, 2), (4, 2):
                 guard let len = varint(p, &i), len <= UInt64(n - i) else { return nil }

@@ -159,7 +159,9 @@ struct FieldSoup {
     mutating func stringBody() -> [UInt8] {
         switch below(10) {
         case 0, 1: return Self.invalidUTF8[below(Self.invalidUTF8.count)]
-        case 2: return Array(Self.validStrings[below(Self.validStrings.count)].utf8) + Self.invalidUTF8[below(Self.invalidUTF8.count)]
+        case 2:
+            let prefix = Array(Self.validStrings[below(Self.validStrings.count)].utf8)
+            return prefix + Self.invalidUTF8[below(Self.invalidUTF8.count)]
         case 3: return bytes(below(6))
         default: return Array(Self.validStrings[below(Self.validStrings.count)].utf8)
         }
@@ -169,13 +171,15 @@ struct FieldSoup {
         let number = fieldNumber()
         let wire: UInt8 = chance(80) ? Self.wireType(of: number) : chance(20) ? WireBytes.startGroup : UInt8(below(8))
         let minimal = WireBytes.tag(number, 0).count
-        let tag = chance(10) ? WireBytes.tag(number, wire, length: min(11, minimal + below(7))) : WireBytes.tag(number, wire)
+        let tag =
+            chance(10) ? WireBytes.tag(number, wire, length: min(11, minimal + below(7))) : WireBytes.tag(number, wire)
         switch wire {
         case WireBytes.varint:
             return tag + varintBody()
         case WireBytes.fixed64:
             let doubles: [Double] = [20, 0.5, -1, 0, .nan, .infinity, 1e300]
-            return tag + (chance(50) ? bytes(8) : Array(WireBytes.fixed64Field(1, doubles[below(doubles.count)].bitPattern).dropFirst()))
+            if chance(50) { return tag + bytes(8) }
+            return tag + Array(WireBytes.fixed64Field(1, doubles[below(doubles.count)].bitPattern).dropFirst())
         case WireBytes.lengthDelimited:
             let body = Self.stringFields.contains(number) || chance(30) ? stringBody() : bytes(below(12))
             let length = chance(5) ? UInt64(max(0, body.count + below(3) - 1)) : UInt64(body.count)
@@ -394,7 +398,8 @@ struct StepTelemetryParserTests {
                     base + WireBytes.tag(20, WireBytes.startGroup) + WireBytes.tag(field, wire, length: length) + body
                         + WireBytes.tag(20, WireBytes.endGroup), "group tag \(field)/\(length)")
                 d.check(
-                    base + WireBytes.tag(20, WireBytes.startGroup) + WireBytes.tag(20, WireBytes.endGroup, length: max(2, length)),
+                    base + WireBytes.tag(20, WireBytes.startGroup)
+                        + WireBytes.tag(20, WireBytes.endGroup, length: max(2, length)),
                     "group end tag \(length)")
             }
             // Tags whose value is 2³² − 1 or more (five bytes, fifth byte above 0x0F).
@@ -453,7 +458,8 @@ struct StepTelemetryParserTests {
                 d.check(base + b + b, "field \(field) invalid twice")
             }
             for ok in good {
-                d.check(base + WireBytes.bytesField(field, ok) + WireBytes.bytesField(field, ok), "field \(field) valid twice")
+                let copy = WireBytes.bytesField(field, ok)
+                d.check(base + copy + copy, "field \(field) valid twice")
             }
         }
         d.expectAgreement()
@@ -475,7 +481,9 @@ struct StepTelemetryParserTests {
             for _ in 0..<Int(rng.next() % 6) {
                 if rng.next() % 3 == 0 { bytes += Array("abcdefghij".utf8.prefix(Int(rng.next() % 10))) }
                 bytes.append(lead[Int(rng.next() % UInt64(lead.count))])
-                for _ in 0..<Int(rng.next() % 4) { bytes.append(continuation[Int(rng.next() % UInt64(continuation.count))]) }
+                for _ in 0..<Int(rng.next() % 4) {
+                    bytes.append(continuation[Int(rng.next() % UInt64(continuation.count))])
+                }
             }
             let mine = bytes.withUnsafeBytes { StepTelemetryParser.isValidUTF8($0) }
             let theirs = String(validating: bytes, as: UTF8.self) != nil

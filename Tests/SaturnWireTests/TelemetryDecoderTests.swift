@@ -7,7 +7,8 @@ import Testing
 /// Validation of parsed telemetry (`TelemetryDecoder`, `StepTelemetryParser.validate`): drop reasons.
 struct TelemetryDecoderTests {
     @Test func validTelemetryDecodes() throws {
-        let step = try TelemetryDecoder.decode(StepTelemetryParserTests.valid { $0.kvContextTokens = 1000; $0.sequence = 3 }).get()
+        let bytes = try StepTelemetryParserTests.valid { $0.kvContextTokens = 1000; $0.sequence = 3 }
+        let step = try TelemetryDecoder.decode(bytes).get()
         #expect(step.batchSize == 4 && step.tokens == 64 && step.latencyMs == 20 && step.kvContextTokens == 1000)
         #expect(step.key == ModelKey(model: "m", hardware: "h") && step.sequence == 3 && step.workerID == "w")
     }
@@ -37,7 +38,8 @@ struct TelemetryDecoderTests {
     @Test func garbageAndInvalidUTF8AreMalformed() throws {
         #expect(throws: TelemetryDrop.malformed) { try TelemetryDecoder.decode([0xff, 0xff, 0xff]).get() }
         // Invalid UTF-8 is a parse error (as in SwiftProtobuf), whatever else is wrong with the message.
-        let badWorker = try StepTelemetryParserTests.valid { $0.protocolVersion = 2 } + WireBytes.bytesField(2, [0xC0, 0x80])
+        let badWorker =
+            try StepTelemetryParserTests.valid { $0.protocolVersion = 2 } + WireBytes.bytesField(2, [0xC0, 0x80])
         #expect(throws: TelemetryDrop.malformed) { try TelemetryDecoder.decode(badWorker).get() }
     }
 

@@ -50,7 +50,9 @@ enum WireBytes {
     static func stringField(_ field: UInt64, _ s: String) -> [UInt8] { bytesField(field, Array(s.utf8)) }
 
     /// A group `field` around `body` (closed by the matching end-group tag).
-    static func group(_ field: UInt64, _ body: [UInt8]) -> [UInt8] { tag(field, startGroup) + body + tag(field, endGroup) }
+    static func group(_ field: UInt64, _ body: [UInt8]) -> [UInt8] {
+        tag(field, startGroup) + body + tag(field, endGroup)
+    }
 
     /// `depth` groups nested inside each other, the innermost holding one varint field.
     static func nestedGroups(_ field: UInt64, depth: Int) -> [UInt8] {
