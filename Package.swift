@@ -79,6 +79,13 @@ let package = Package(
         .testTarget(name: "SaturnModelTests", dependencies: ["SaturnModel", "SaturnNumerics", "SaturnTestKit"]),
         .testTarget(name: "ZMQTests", dependencies: ["ZMQ"]),
         .testTarget(
+            name: "SaturnWireTests",
+            dependencies: [
+                "SaturnWire", "SaturnModel", "SaturnNumerics",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
+        .testTarget(
             name: "SaturnAgentTests",
             dependencies: [
                 "SaturnAgent", "SaturnClient", "SaturnWire", "SaturnModel", "SaturnNumerics", "SaturnTestKit",

@@ -7,6 +7,8 @@ Fails (exit 1) if a query times out, the agent dies, fits stop, or RSS grows by 
 first minute's warm-up (the per-key windows are bounded, so memory must plateau).
 
 Usage: python3 ops/soak.py [--minutes 5] [--rate 2000] [--saturn .build/release/saturn]
+The load is synthetic (no data files); the default binary is the repository's own build, whatever the working
+directory.
 """
 import argparse
 import math
@@ -21,6 +23,8 @@ import time
 import zmq
 from saturn_client import Router, SaturnError, Worker
 
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+
 
 def rss_mb(pid):
     with open(f"/proc/{pid}/status") as f:
@@ -34,7 +38,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--minutes", type=float, default=5)
     ap.add_argument("--rate", type=float, default=2000)
-    ap.add_argument("--saturn", default=".build/release/saturn")
+    ap.add_argument("--saturn", default=os.path.join(REPO, ".build", "release", "saturn"))
     ap.add_argument("--max-growth-mb", type=float, default=64)
     args = ap.parse_args()
     agent = subprocess.Popen([args.saturn, "agent", "--node-id", "soak", "--telemetry", "tcp://127.0.0.1:*",

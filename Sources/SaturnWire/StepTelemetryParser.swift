@@ -20,73 +20,192 @@ public struct RawStep: Sendable, Equatable {
     public init() {}
 }
 
+/// The hand-written `StepTelemetry` parser.
+///
+/// It accepts exactly the byte strings that `Saturn_V1_StepTelemetry(serializedBytes:)` of the pinned
+/// SwiftProtobuf (1.39.0) accepts and decodes the same values; `StepTelemetryParserTests` checks this
+/// differentially. The rules it copies from SwiftProtobuf's `BinaryDecoder`:
+///
+/// - A top-level tag is at most 5 bytes (the fifth ≤ 0x0F), non-minimal encodings allowed; field number 0, wire
+///   types 6 and 7, and an end-group tag outside a group are errors.
+/// - A varint is at most 10 bytes; of the tenth byte only the lowest bit is kept (bits beyond 64 are dropped,
+///   not rejected), and a continuation bit on the tenth byte is an error.
+/// - A known field with another wire type is an unknown field: skipped, the field keeps its value.
+/// - Unknown fields are skipped by wire type, groups included: a group ends at the end-group tag of the same
+///   field number (another number is an error), nests at most 99 deep (message depth limit 100, the message
+///   itself counting one), and tags inside a group are read as varints (up to 10 bytes, value < 2³² − 1).
+/// - Scalars: the last occurrence wins. Strings: every occurrence must be valid UTF-8 (a repeated copy that is
+///   not fails the message even when a later valid copy replaces it); the last occurrence wins.
 public enum StepTelemetryParser {
-    /// Parses the protobuf wire format of `StepTelemetry` (proto3: last occurrence of a field wins, unknown
-    /// fields are skipped by wire type, a known field with the wrong wire type or a truncated field is an error).
-    /// - Returns: nil when the bytes are not a well-formed `StepTelemetry`. UTF-8 of the strings is not checked
-    ///   here (see ``TelemetryDecoder``).
+    /// Largest nesting of unknown groups SwiftProtobuf accepts (`messageDepthLimit` 100 minus the message).
+    static let maximumGroupDepth = 99
+
+    /// Parses the protobuf wire format of `StepTelemetry` (proto3: last occurrence of a field wins; unknown
+    /// fields and known fields of another wire type are skipped; truncation and invalid UTF-8 are errors).
+    /// - Returns: nil when SwiftProtobuf would reject the bytes. Values are not validated (see ``validate(_:)``).
     public static func parse(_ p: UnsafeRawBufferPointer) -> RawStep? {
         var s = RawStep()
         var i = 0
         let n = p.count
-        @inline(__always) func varint() -> UInt64? {
-            var result: UInt64 = 0
-            var shift: UInt64 = 0
-            while i < n {
-                let b = p[i]
-                i += 1
-                if shift == 63 && b > 1 { return nil }
-                result |= UInt64(b & 0x7f) << shift
-                if b & 0x80 == 0 { return result }
-                shift += 7
-                if shift > 63 { return nil }
-            }
-            return nil
-        }
         while i < n {
-            guard let tag = varint(), tag >> 3 > 0, tag >> 3 <= UInt64(UInt32.max) >> 3 else { return nil }
+            guard let tag = topLevelTag(p, &i) else { return nil }
             let field = tag >> 3
             let wire = tag & 7
             switch (field, wire) {
-            case (1, 0): guard let v = varint() else { return nil }; s.protocolVersion = UInt32(truncatingIfNeeded: v)
-            case (5, 0): guard let v = varint() else { return nil }; s.batchSize = UInt32(truncatingIfNeeded: v)
-            case (6, 0): guard let v = varint() else { return nil }; s.tokens = v
-            case (8, 0): guard let v = varint() else { return nil }; s.timestampNs = Int64(bitPattern: v)
-            case (9, 0): guard let v = varint() else { return nil }; s.sequence = v
-            case (10, 0): guard let v = varint() else { return nil }; s.prefillTokens = v
-            case (11, 0): guard let v = varint() else { return nil }; s.decodeTokens = v
-            case (12, 0): guard let v = varint() else { return nil }; s.prefillRequests = UInt32(truncatingIfNeeded: v)
-            case (13, 0): guard let v = varint() else { return nil }; s.decodeRequests = UInt32(truncatingIfNeeded: v)
-            case (14, 0): guard let v = varint() else { return nil }; s.kvContextTokens = v
+            case (1, 0):
+                guard let v = varint(p, &i) else { return nil }
+                s.protocolVersion = UInt32(truncatingIfNeeded: v)
+            case (5, 0): guard let v = varint(p, &i) else { return nil }; s.batchSize = UInt32(truncatingIfNeeded: v)
+            case (6, 0): guard let v = varint(p, &i) else { return nil }; s.tokens = v
+            case (8, 0): guard let v = varint(p, &i) else { return nil }; s.timestampNs = Int64(bitPattern: v)
+            case (9, 0): guard let v = varint(p, &i) else { return nil }; s.sequence = v
+            case (10, 0): guard let v = varint(p, &i) else { return nil }; s.prefillTokens = v
+            case (11, 0): guard let v = varint(p, &i) else { return nil }; s.decodeTokens = v
+            case (12, 0):
+                guard let v = varint(p, &i) else { return nil }
+                s.prefillRequests = UInt32(truncatingIfNeeded: v)
+            case (13, 0):
+                guard let v = varint(p, &i) else { return nil }
+                s.decodeRequests = UInt32(truncatingIfNeeded: v)
+            case (14, 0): guard let v = varint(p, &i) else { return nil }; s.kvContextTokens = v
             case (7, 1):
-                guard i + 8 <= n else { return nil }
-                var bits: UInt64 = 0
-                for k in 0..<8 { bits |= UInt64(p[i + k]) << (8 * UInt64(k)) }
-                s.latencyMs = Double(bitPattern: bits)
+                guard n - i >= 8 else { return nil }
+                let bits = p.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                s.latencyMs = Double(bitPattern: UInt64(littleEndian: bits))
                 i += 8
             case (2, 2), (3, 2), (4, 2):
-                guard let len = varint(), len <= UInt64(n - i) else { return nil }
+                guard let len = varint(p, &i), len <= UInt64(n - i) else { return nil }
                 let r = i..<(i + Int(len))
-                i += Int(len)
+                guard isValidUTF8(UnsafeRawBufferPointer(rebasing: p[r])) else { return nil }
+                i = r.upperBound
                 if field == 2 { s.workerID = r } else if field == 3 { s.model = r } else { s.hardware = r }
-            case (1...14, _):
-                return nil  // a known field with the wrong wire type
-            case (_, 0):
-                guard varint() != nil else { return nil }
-            case (_, 1):
-                guard i + 8 <= n else { return nil }
-                i += 8
-            case (_, 2):
-                guard let len = varint(), len <= UInt64(n - i) else { return nil }
-                i += Int(len)
-            case (_, 5):
-                guard i + 4 <= n else { return nil }
-                i += 4
+            case (_, 4):
+                return nil  // an end-group tag outside any group
             default:
-                return nil  // groups (3, 4) and invalid wire types
+                // Unknown fields, and known fields with another wire type (SwiftProtobuf leaves those unconsumed
+                // and keeps them as unknown fields).
+                guard skip(p, &i, field: field, wire: wire, depth: 0) else { return nil }
             }
         }
         return s
+    }
+
+    /// A tag at the top level of the message, as SwiftProtobuf's `nextFieldNumber()` reads it: at most 5 bytes,
+    /// a valid wire type, a non-zero field number.
+    @inline(__always)
+    static func topLevelTag(_ p: UnsafeRawBufferPointer, _ i: inout Int) -> UInt32? {
+        let n = p.count
+        var tag: UInt32 = 0
+        var shift: UInt32 = 0
+        while i < n {
+            let b = p[i]
+            i += 1
+            if shift == 28 && b > 0x0F { return nil }  // a fifth byte must end the tag and keep it below 2³²
+            tag |= UInt32(b & 0x7f) << shift
+            if b & 0x80 == 0 {
+                guard tag >> 3 != 0, tag & 7 <= 5 else { return nil }
+                return tag
+            }
+            shift += 7
+        }
+        return nil
+    }
+
+    /// A varint as SwiftProtobuf's `decodeVarint()` reads it: at most 10 bytes; bits beyond the 64th (the tenth
+    /// byte's bits 1...6) are dropped; a tenth byte with its continuation bit set is an error.
+    @inline(__always)
+    static func varint(_ p: UnsafeRawBufferPointer, _ i: inout Int) -> UInt64? {
+        let n = p.count
+        guard i < n else { return nil }
+        var b = p[i]
+        i += 1
+        if b & 0x80 == 0 { return UInt64(b) }
+        var result = UInt64(b & 0x7f)
+        var shift: UInt64 = 7
+        while i < n && shift <= 63 {
+            b = p[i]
+            i += 1
+            result |= UInt64(b & 0x7f) &<< shift
+            if b & 0x80 == 0 { return result }
+            shift += 7
+        }
+        return nil
+    }
+
+    /// Skips the body of a field whose tag has been read. `depth` is the number of groups around it.
+    static func skip(_ p: UnsafeRawBufferPointer, _ i: inout Int, field: UInt32, wire: UInt32, depth: Int) -> Bool {
+        let n = p.count
+        switch wire {
+        case 0:
+            return varint(p, &i) != nil
+        case 1:
+            guard n - i >= 8 else { return false }
+            i += 8
+            return true
+        case 2:
+            guard let len = varint(p, &i), len <= UInt64(n - i) else { return false }
+            i += Int(len)
+            return true
+        case 3:
+            guard depth < maximumGroupDepth else { return false }
+            while true {
+                // Inside a group SwiftProtobuf reads tags with its general varint reader.
+                guard let t = varint(p, &i), t < UInt64(UInt32.max), t >> 3 != 0, t & 7 <= 5 else { return false }
+                let innerField = UInt32(t >> 3)
+                let innerWire = UInt32(t & 7)
+                if innerWire == 4 { return innerField == field }
+                guard skip(p, &i, field: innerField, wire: innerWire, depth: depth + 1) else { return false }
+            }
+        case 5:
+            guard n - i >= 4 else { return false }
+            i += 4
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// Whether `p` is well-formed UTF-8 (Unicode 15, table 3-7: no overlong forms, no surrogates, nothing above
+    /// U+10FFFF), the check SwiftProtobuf applies to every string field it decodes. No allocation.
+    public static func isValidUTF8(_ p: UnsafeRawBufferPointer) -> Bool {
+        let n = p.count
+        var i = 0
+        while i < n {
+            // ASCII runs eight bytes at a time.
+            while n - i >= 8 {
+                let word = p.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                if word & 0x8080_8080_8080_8080 != 0 { break }
+                i += 8
+            }
+            guard i < n else { return true }
+            let b0 = p[i]
+            if b0 < 0x80 {
+                i += 1
+                continue
+            }
+            // The allowed range of the second byte depends on the first; later bytes are 80...BF.
+            let length: Int
+            var low: UInt8 = 0x80
+            var high: UInt8 = 0xBF
+            switch b0 {
+            case 0xC2...0xDF: length = 2
+            case 0xE0: length = 3; low = 0xA0
+            case 0xE1...0xEC, 0xEE...0xEF: length = 3
+            case 0xED: length = 3; high = 0x9F
+            case 0xF0: length = 4; low = 0x90
+            case 0xF1...0xF3: length = 4
+            case 0xF4: length = 4; high = 0x8F
+            default: return false
+            }
+            guard n - i >= length else { return false }
+            let b1 = p[i + 1]
+            guard b1 >= low && b1 <= high else { return false }
+            for k in 2..<length {
+                guard p[i + k] & 0xC0 == 0x80 else { return false }
+            }
+            i += length
+        }
+        return true
     }
 
     /// Validates a parsed step (everything except UTF-8 and the string contents).

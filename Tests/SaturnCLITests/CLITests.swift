@@ -16,7 +16,7 @@ func saturnBinary() throws -> URL {
         candidates.append(dir.appendingPathComponent("saturn"))
         dir = dir.deletingLastPathComponent()
     }
-    candidates.append(Shared.repositoryRoot.appendingPathComponent(".build/debug/saturn"))
+    candidates.append(Repository.root.appendingPathComponent(".build/debug/saturn"))
     guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
         throw GoldenError.missing("saturn executable (looked in \(candidates.map(\.path)))")
     }
@@ -71,7 +71,7 @@ struct CLIParsingTests {
 }
 
 struct CLIRunTests {
-    static let table = Shared.dataFile("steps_splitwise_llama2-70b_h100-80gb_tp4.csv").path
+    static let table = Repository.dataFile("steps_splitwise_llama2-70b_h100-80gb_tp4.csv").path
 
     @Test func fitJSONHasTheDocumentedKeys() throws {
         let r = try runSaturn(["fit", Self.table, "--json"])

@@ -113,7 +113,9 @@ struct LatencyFitterTests {
 
     /// DESIGN §1 asks what the fitted model does to dT/dB: on every real table, over its operating range.
     @Test func batchSlopeOnFittedParametersIsDocumentedBehaviour() throws {
-        for url in try Shared.stepTables() {
+        let tables = try Repository.stepTables()
+        #expect(tables.count == 10, "\(tables.map(\.lastPathComponent))")
+        for url in tables {
             let table = try StepCSV.parse(String(contentsOf: url, encoding: .utf8))
             let p = try LatencyFitter.fit(table, configuration: FitConfiguration(objective: .relative)).parameters
             // For decode-like steps (S = B), T must not fall as the batch grows beyond 4 requests:

@@ -8,12 +8,13 @@ struct LatencyParametersTests {
         let cases = try Golden("model_eval").cases()
         #expect(cases.count == 20)
         for c in cases {
-            let p = c.parameters("theta")
-            let b = c.doubles("B")
-            let s = c.doubles("S")
-            let thr = c.doubles("Thr")
-            let t = c.doubles("T")
-            let grad = c.matrix("dT_dtheta")
+            let p = try c.parameters("theta")
+            let b = try c.doubles("B")
+            let s = try c.doubles("S")
+            let thr = try c.doubles("Thr")
+            let t = try c.doubles("T")
+            let grad = try c.matrix("dT_dtheta")
+            try #require(!b.isEmpty && [s.count, thr.count, t.count, grad.count].allSatisfy { $0 == b.count }, "\(c.id)")
             for i in b.indices {
                 #expect(isClose(p.latency(batchSize: b[i], tokens: s[i]), t[i], rel: 1e-12), "\(c.id) T[\(i)]")
                 #expect(isClose(p.throughput(batchSize: b[i], tokens: s[i]), thr[i], rel: 1e-12), "\(c.id) Thr[\(i)]")
@@ -26,32 +27,39 @@ struct LatencyParametersTests {
     }
 
     @Test func mseAndItsGradientMatch() throws {
-        for c in try Golden("mse_gradient").cases() {
-            let p = c.parameters("theta")
-            let table = StepTable(batchSizes: c.doubles("B"), tokens: c.doubles("S"), latencies: c.doubles("T"))
+        let cases = try Golden("mse_gradient").cases()
+        #expect(cases.count == 8)
+        for c in cases {
+            let p = try c.parameters("theta")
+            let table = try StepTable(batchSizes: c.doubles("B"), tokens: c.doubles("S"), latencies: c.doubles("T"))
+            #expect(table.count > 0, "\(c.id) has no rows")
             #expect(isClose(Loss.meanSquaredError(p, on: table), c.double("mse")!, rel: 1e-12), "\(c.id) mse")
             let g = Loss.meanSquaredErrorGradient(p, on: table)
-            let expected = c.doubles("grad_mse")
+            let expected = try c.doubles("grad_mse")
             let floor = 1e-12 * expected.map(abs).max()!
             for j in 0..<8 { #expect(isClose(g[j], expected[j], rel: 1e-9, abs: floor), "\(c.id) grad[\(j)]") }
         }
     }
 
     @Test func exponentiallyWeightedAndRegularisedLossesMatch() throws {
-        for c in try Golden("ewloss").cases() {
-            let p = c.parameters("theta")
-            let base = c.parameters("base_theta")
+        let cases = try Golden("ewloss").cases()
+        #expect(cases.count == 7)
+        for c in cases {
+            let p = try c.parameters("theta")
+            let base = try c.parameters("base_theta")
             let d = c.double("decay")!
-            let table = StepTable(batchSizes: c.doubles("B"), tokens: c.doubles("S"), latencies: c.doubles("T"))
+            let table = try StepTable(batchSizes: c.doubles("B"), tokens: c.doubles("S"), latencies: c.doubles("T"))
+            #expect(table.count > 0, "\(c.id) has no rows")
             let ew = Loss.exponentiallyWeightedLoss(p, on: table, decay: d)
             let mse = Loss.meanSquaredError(p, on: table)
             let penalty = Loss.penalty(p, base: base)
             #expect(isClose(ew, c.double("ew_loss")!, rel: 1e-10), "\(c.id) ew")
             #expect(isClose(mse, c.double("mse")!, rel: 1e-12), "\(c.id) mse")
             #expect(isClose(penalty, c.double("penalty_sum_sq_theta_minus_base")!, rel: 1e-12), "\(c.id) penalty")
-            let reg = c.doubles("reg")
-            let withMSE = c.doubles("reg_loss_with_mse")
-            let withEW = c.doubles("reg_loss_with_ew")
+            let reg = try c.doubles("reg")
+            let withMSE = try c.doubles("reg_loss_with_mse")
+            let withEW = try c.doubles("reg_loss_with_ew")
+            try #require(reg.count == 4 && withMSE.count == 4 && withEW.count == 4, "\(c.id)")
             for k in reg.indices {
                 #expect(isClose(mse + reg[k] * penalty, withMSE[k], rel: 1e-10), "\(c.id) reg mse \(k)")
                 #expect(isClose(ew + reg[k] * penalty, withEW[k], rel: 1e-10), "\(c.id) reg ew \(k)")

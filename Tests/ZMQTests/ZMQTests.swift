@@ -1,3 +1,5 @@
+import Foundation
+import Synchronization
 import Testing
 import ZMQ
 
@@ -99,13 +101,48 @@ struct ZMQTests {
         ctx.terminate()
     }
 
-    @Test func closingWithUndeliveredMessagesDoesNotHang() throws {
+    /// A PUSH with a message queued for a peer that never comes: with LINGER 0 (the wrapper's default) closing
+    /// the socket and terminating the context return at once. The blocking part runs on its own thread, watched
+    /// with a deadline, so a regression fails here instead of hanging the test run (the time limit below cannot
+    /// interrupt a thread blocked in `zmq_ctx_term`).
+    @Test(.timeLimit(.minutes(1)))
+    func closingWithUndeliveredMessagesDoesNotHang() async throws {
         let ctx = try Context()
-        do {
-            let push = try Socket(ctx, .push)
-            try push.connect("tcp://127.0.0.1:1")  // nobody there: messages stay queued
-            _ = try push.send([[1, 2, 3]], wait: false)
+        let outcome = Mutex<(queued: Bool, close: Duration, terminate: Duration)?>(nil)
+        let failure = Mutex<String?>(nil)
+        let worker = Thread {
+            let clock = ContinuousClock()
+            do {
+                let push = try Socket(ctx, .push)
+                try push.connect("tcp://127.0.0.1:1")  // nobody listens: the message stays queued
+                let queued = try push.send([[1, 2, 3]], wait: false)
+                let start = clock.now
+                push.close()
+                let closed = clock.now
+                ctx.terminate()
+                let terminated = clock.now
+                outcome.withLock { $0 = (queued, closed - start, terminated - closed) }
+            } catch {
+                failure.withLock { $0 = "\(error)" }
+            }
         }
-        ctx.terminate()  // returns at once thanks to LINGER 0
+        worker.start()
+        let clock = ContinuousClock()
+        let deadline = clock.now + .seconds(20)
+        while outcome.withLock({ $0 }) == nil && failure.withLock({ $0 }) == nil && clock.now < deadline {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        if let error = failure.withLock({ $0 }) { Issue.record("socket setup failed: \(error)") }
+        guard let (queued, close, terminate) = outcome.withLock({ $0 }) else {
+            if failure.withLock({ $0 }) == nil {
+                Issue.record("close() and terminate() did not return within 20 s with an undelivered message")
+            }
+            return
+        }
+        // The message was accepted into the queue (a PUSH queues for a connecting peer), so it is undelivered.
+        #expect(queued)
+        // LINGER 0: both return in microseconds; one second is far above any scheduling noise.
+        #expect(close < .seconds(1), "close() took \(close)")
+        #expect(terminate < .seconds(1), "terminate() took \(terminate)")
     }
 }

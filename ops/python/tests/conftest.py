@@ -1,4 +1,5 @@
 """Fixtures: start real `saturn agent` processes on loopback and stop them (never leaving one behind)."""
+import csv
 import json
 import os
 import re
@@ -9,9 +10,27 @@ import tempfile
 import time
 
 import pytest
+import zmq
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
-SHARED = os.environ.get("SATURN_SHARED", os.path.join(os.path.dirname(REPO), "shared"))
+DATA = os.path.join(REPO, "data")
+
+
+def data_path(name):
+    """`data/<name>` in this repository (the tests read nothing outside it)."""
+    path = os.path.join(DATA, name)
+    if not os.path.isfile(path):
+        pytest.fail(f"data file {path} is missing (it is committed in the repository's data/)")
+    return path
+
+
+def read_rows(name):
+    """The rows of `data/<name>` as dicts; fails when the table is empty."""
+    with open(data_path(name)) as f:
+        rows = list(csv.DictReader(f))
+    if not rows:
+        pytest.fail(f"data file {data_path(name)} has no rows")
+    return rows
 
 
 def saturn_binary():
@@ -91,10 +110,53 @@ def agents():
 
 
 def wait_for(predicate, timeout, interval=0.02, message="condition"):
+    """Polls `predicate` until it returns a true value (returned), failing with `message` at the deadline."""
     deadline = time.monotonic() + timeout
+    value = None
     while time.monotonic() < deadline:
         value = predicate()
         if value:
             return value
         time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s waiting for {message}")
+    raise AssertionError(f"timed out after {timeout}s waiting for {message} (last value: {value!r})")
+
+
+def wait_subscribed(xpub, timeout=5.0, what="a subscriber"):
+    """Readiness of an XPUB: returns once a subscription message has arrived, so that what is sent afterwards
+    reaches that subscriber (no slow-joiner loss)."""
+    if not xpub.poll(int(timeout * 1000)):
+        raise AssertionError(f"no subscription from {what} within {timeout}s")
+    message = xpub.recv()
+    assert message[:1] == b"\x01", f"unexpected XPUB message {message!r}"
+    return message[1:]
+
+
+def telemetry_publisher(endpoint, timeout=5.0, send_hwm=1000):
+    """An XPUB connected to an agent's telemetry SUB, returned once the agent's subscription has arrived."""
+    sock = zmq.Context.instance().socket(zmq.XPUB)
+    sock.setsockopt(zmq.LINGER, 2000)
+    sock.setsockopt(zmq.SNDHWM, send_hwm)
+    sock.connect(endpoint)
+    try:
+        wait_subscribed(sock, timeout, f"the agent's telemetry socket at {endpoint}")
+    except AssertionError:
+        sock.close(0)
+        raise
+    return sock
+
+
+def wait_worker_ready(worker, router, timeout=10.0):
+    """Readiness of a saturn_client.Worker's PUB: publishes probe steps with batch_size 0 (dropped as
+    telemetry.non_positive before any worker or key state is touched) until the agent has counted one. Only that
+    drop counter moves; the worker's sequence numbers advance."""
+    def non_positive():
+        return router.health()["drops"].get("telemetry.non_positive", 0)
+
+    before = non_positive()
+
+    def probe_counted():
+        worker.publish_step(0, 1, 1.0)
+        return non_positive() > before
+
+    wait_for(probe_counted, timeout, interval=0.05,
+             message=f"the agent to receive worker {worker.worker_id}'s steps (subscription not established)")

@@ -1,10 +1,9 @@
 """Every kind of bad input on every socket: an error reply with a code on the query socket, a counted drop by
 reason on the telemetry and broadcast sockets; the agent keeps answering and the parameters are untouched."""
 import math
-import time
 
 import zmq
-from conftest import wait_for
+from conftest import telemetry_publisher, wait_for, wait_subscribed, wait_worker_ready
 from saturn_client import Router, SaturnError, Worker
 from saturn_client import saturn_pb2 as pb
 
@@ -29,7 +28,7 @@ def update(**overrides):
 
 def test_bad_input_is_answered_or_counted_and_never_reaches_parameters(agents):
     ctx = zmq.Context.instance()
-    fake_peer = ctx.socket(zmq.PUB)
+    fake_peer = ctx.socket(zmq.XPUB)  # an XPUB sees the agent's subscription: readiness without a sleep
     fake_port = fake_peer.bind_to_random_port("tcp://127.0.0.1")
     agent = agents("victim", "--peer", f"tcp://127.0.0.1:{fake_port}",
                    config={"workerRateLimit": 50, "workerBurst": 20, "maximumKeys": 3})
@@ -37,10 +36,7 @@ def test_bad_input_is_answered_or_counted_and_never_reaches_parameters(agents):
     before = router.predict(MODEL, HARDWARE, 8, 128)
 
     # --- telemetry socket ---------------------------------------------------------------------------
-    pub = ctx.socket(zmq.PUB)
-    pub.setsockopt(zmq.LINGER, 1000)
-    pub.connect(agent.telemetry)
-    time.sleep(0.5)
+    pub = telemetry_publisher(agent.telemetry)
     sends = {
         "malformed": [[b"step", b"\xff\xfe garbage \x00"]],
         "unsupported_version": [[b"step", step(protocol_version=2)]],
@@ -145,10 +141,9 @@ def test_bad_input_is_answered_or_counted_and_never_reaches_parameters(agents):
         [b"params", update(sequence=1, origin_epoch=10)],   # duplicate
         [b"params", update(sequence=2, origin_epoch=5)],    # stale epoch
     ]
-    time.sleep(0.3)
+    wait_subscribed(fake_peer, timeout=5, what="the agent's peer SUB")
     for frames in junk:
         fake_peer.send_multipart(frames)
-        time.sleep(0.02)
     expected_broadcast = {"broadcast.malformed": 1, "broadcast.unsupported_version": 1,
                           "broadcast.missing_field": 1, "broadcast.invalid_parameters": 2, "broadcast.own": 1,
                           "broadcast.oversized": 1, "broadcast.duplicate": 1, "broadcast.stale": 1}
@@ -174,7 +169,8 @@ def test_bad_input_is_answered_or_counted_and_never_reaches_parameters(agents):
     assert keys[(MODEL, HARDWARE)]["observations"] <= good_steps + 2
     # A well-formed worker is still served.
     w = Worker(agent.telemetry, worker_id="good", model=MODEL, hardware=HARDWARE)
-    assert w.wait_connected()
+    assert w.wait_connected(settle=0)
+    wait_worker_ready(w, router)
     accepted = router.health()["telemetry_accepted"]
     w.publish_step(4, 64, 21.0)
     wait_for(lambda: router.health()["telemetry_accepted"] > accepted, timeout=3, message="good step accepted")

@@ -1,12 +1,10 @@
 """A Python worker publishes a real table; a Python router predicts held-out rows; the agent's accuracy matches
 the offline `saturn fit --loss relative` on the same rows within 1 percentage point."""
-import csv
 import json
-import os
 import subprocess
 import tempfile
 
-from conftest import SHARED, saturn_binary, wait_for
+from conftest import read_rows, saturn_binary, wait_for, wait_worker_ready
 from saturn_client import Router, Worker
 
 TABLES = ["steps_splitwise_llama2-70b_h100-80gb_tp4.csv", "steps_vidur_llama2-7b_a100_tp1.csv"]
@@ -20,17 +18,17 @@ def latency(p, b, s):
 
 
 def run_table(agents, name):
-    rows = [r for r in csv.DictReader(open(os.path.join(SHARED, "data", name)))
-            if r.get("fits_kv_capacity", "1") == "1"]
+    rows = [r for r in read_rows(name) if r.get("fits_kv_capacity", "1") == "1"]
     held_out = rows[4::5]
     train = [r for i, r in enumerate(rows) if i % 5 != 4]
     agent = agents("e2e")
     model, hardware = "llama-test", "gpu-test"
+    router = Router(agent.query, timeout_ms=3000)
     worker = Worker(agent.telemetry, worker_id="w1", model=model, hardware=hardware)
-    assert worker.wait_connected()
+    assert worker.wait_connected(settle=0)
+    wait_worker_ready(worker, router)
     for r in train:
         worker.publish_step(int(r["B"]), int(r["S"]), float(r["T_ms"]))
-    router = Router(agent.query, timeout_ms=3000)
 
     def fitted_everything():
         keys = router.health()["keys"]
