@@ -97,7 +97,7 @@ let package = Package(
         .testTarget(
             name: "SaturnClientTests",
             dependencies: [
-                "SaturnClient", "SaturnAgent", "SaturnWire", "SaturnModel", "ZMQ",
+                "SaturnClient", "SaturnAgent", "SaturnWire", "SaturnModel", "SaturnTestKit", "ZMQ",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]

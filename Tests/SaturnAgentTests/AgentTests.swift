@@ -20,16 +20,6 @@ struct AgentTests {
         return try Agent(configuration: c, logger: logger)
     }
 
-    /// Polls `condition` until it holds or `timeout` passes.
-    static func eventually(_ timeout: Duration = .seconds(20), _ condition: () throws -> Bool) throws -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if try condition() { return true }
-            Thread.sleep(forTimeInterval: 0.02)
-        }
-        return false
-    }
-
     @Test func startsAnswersAndStopsWithoutHanging() async throws {
         let agent = try Self.agent("t1")
         let clock = ContinuousClock()
@@ -107,7 +97,7 @@ struct AgentTests {
             #expect(isClose(fitted.latency(batchSize: 16, tokens: 512), truth.latency(batchSize: 16, tokens: 512), rel: 1e-6))
             let router = try Router(endpoint: e.query, timeout: .seconds(3))
             defer { router.close() }
-            #expect(try Self.eventually { try router.health().telemetryAccepted == 300 })
+            #expect(try eventually { try router.health().telemetryAccepted == 300 })
             let stats = agent.statistics
             #expect(stats.telemetryAccepted == 300 && stats.updatesPublished >= 1 && stats.drops.isEmpty)
         }

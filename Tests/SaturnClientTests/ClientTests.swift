@@ -4,6 +4,7 @@ import SaturnAgent
 import SaturnClient
 import SaturnModel
 import SaturnWire
+import SaturnTestKit
 import SwiftProtobuf
 import Synchronization
 import Testing
@@ -19,16 +20,6 @@ struct ClientTests {
         var c = AgentConfiguration.ephemeralLoopback(nodeID: node)
         c.idleFitInterval = .milliseconds(200)
         return try Agent(configuration: c, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
-    }
-
-    /// Polls `condition` until it holds or `timeout` passes.
-    static func eventually(_ timeout: Duration = .seconds(20), _ condition: () throws -> Bool) throws -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if try condition() { return true }
-            Thread.sleep(forTimeInterval: 0.02)
-        }
-        return false
     }
 
     @Test func workerStepsAreFittedAndTheRouterAndSubscriberSeeTheResult() async throws {
@@ -59,8 +50,8 @@ struct ClientTests {
                     published += 1
                 }
             }
-            #expect(try Self.eventually { try router.health().telemetryAccepted == UInt64(published) })
-            #expect(try Self.eventually { try router.predict(Self.key, batchSize: 16, tokens: 512).source == .localFit })
+            #expect(try eventually { try router.health().telemetryAccepted == UInt64(published) })
+            #expect(try eventually { try router.predict(Self.key, batchSize: 16, tokens: 512).source == .localFit })
             let after = try router.predict(Self.key, batchSize: 16, tokens: 512)
             let expected = Self.truth.latency(batchSize: 16, tokens: 512)
             #expect(abs(after.latencyMs - expected) / expected < 0.01)
