@@ -44,24 +44,99 @@ public enum StepCSV {
         utf8 bytes: UnsafeBufferPointer<UInt8>, invalidValues: InvalidValues = .reject,
         where conditions: [(String, String)] = []
     ) throws(ParseError) -> StepTable {
-        var parser = Parser(invalidValues: invalidValues, conditions: conditions)
         let n = bytes.count
         var position = 0
         if n >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF { position = 3 }
+        var fields = Fields()
+        defer { fields.deallocate() }
+        var columnCount: Int? = nil
+        var columnB = -1, columnS = -1, columnT = -1
+        /// `(column, value as UTF-8, value)` per condition.
+        var conditionColumns: [(Int, [UInt8], String)] = []
+        var batchSizes: [Double] = []
+        var tokens: [Double] = []
+        var latencies: [Double] = []
         var lineNumber = 0
         while true {
             var end = position
             while end < n && bytes[end] != ASCII.lineFeed && bytes[end] != ASCII.carriageReturn { end += 1 }
             lineNumber += 1
-            try parser.line(UnsafeBufferPointer(rebasing: bytes[position..<end]), lineNumber: lineNumber)
+            let line = UnsafeBufferPointer(rebasing: bytes[position..<end])
+            if !line.allSatisfy({ $0 == ASCII.space || $0 == ASCII.tab }) {
+                try fields.split(line, lineNumber: lineNumber)
+                if let count = columnCount {
+                    guard fields.count == count else {
+                        throw ParseError(
+                            line: lineNumber, message: "expected \(count) fields as in the header, found \(fields.count)")
+                    }
+                    var keep = true
+                    for (column, expected, value) in conditionColumns {
+                        let field = fields[column]
+                        if !field.elementsEqual(expected) {
+                            // Non-ASCII text compares as Strings (canonical equivalence), as Characters did.
+                            let isASCII = field.allSatisfy { $0 < 0x80 } && expected.allSatisfy { $0 < 0x80 }
+                            if isASCII || String(decoding: field, as: UTF8.self) != value {
+                                keep = false
+                                break
+                            }
+                        }
+                    }
+                    if keep {
+                        batchSizes.append(try value(fields[columnB], "B", lineNumber, invalidValues))
+                        tokens.append(try value(fields[columnS], "S", lineNumber, invalidValues))
+                        latencies.append(try value(fields[columnT], "T_ms", lineNumber, invalidValues))
+                    }
+                } else {
+                    let names = (0..<fields.count).map { String(decoding: fields[$0], as: UTF8.self) }
+                    func column(_ name: String) throws(ParseError) -> Int {
+                        guard let i = names.firstIndex(of: name) else {
+                            throw ParseError(
+                                line: lineNumber,
+                                message: "missing column '\(name)' (header must name B, S and T_ms; found: "
+                                    + names.joined(separator: ",") + ")")
+                        }
+                        return i
+                    }
+                    columnB = try column("B")
+                    columnS = try column("S")
+                    columnT = try column("T_ms")
+                    for (name, value) in conditions {
+                        conditionColumns.append((try column(name), Array(value.utf8), value))
+                    }
+                    columnCount = names.count
+                    let estimate = n / Swift.max(end - position + 1, 8)
+                    batchSizes.reserveCapacity(estimate)
+                    tokens.reserveCapacity(estimate)
+                    latencies.reserveCapacity(estimate)
+                }
+            }
             if end == n { break }
             position = end + 1
             if bytes[end] == ASCII.carriageReturn && position < n && bytes[position] == ASCII.lineFeed { position += 1 }
         }
-        guard parser.columnCount != nil else {
+        guard columnCount != nil else {
             throw ParseError(line: 0, message: "empty file: no header and no rows")
         }
-        return parser.table
+        return StepTable(batchSizes: batchSizes, tokens: tokens, latencies: latencies)
+    }
+
+    private static func value(
+        _ field: UnsafeBufferPointer<UInt8>, _ name: String, _ lineNumber: Int, _ invalidValues: InvalidValues
+    ) throws(ParseError) -> Double {
+        guard let v = double(field) else {
+            throw ParseError(line: lineNumber, message: "\(name) is not a number: '\(text(field))'")
+        }
+        if invalidValues == .reject {
+            guard v.isFinite else {
+                throw ParseError(line: lineNumber, message: "\(name) is not finite: '\(text(field))'")
+            }
+            guard v > 0 else { throw ParseError(line: lineNumber, message: "\(name) must be > 0, got \(text(field))") }
+        }
+        return v
+    }
+
+    private static func text(_ field: UnsafeBufferPointer<UInt8>) -> String {
+        String(decoding: field, as: UTF8.self)
     }
 
     private enum ASCII {
@@ -73,99 +148,69 @@ public enum StepCSV {
         static let comma: UInt8 = 0x2C
     }
 
-    /// The state of one parse: the header's columns, then the rows.
-    private struct Parser {
-        let invalidValues: InvalidValues
-        let conditions: [(String, String)]
-        var table = StepTable()
-        /// Number of header fields; nil until the header is read.
-        var columnCount: Int? = nil
-        var columnB = -1, columnS = -1, columnT = -1
-        /// `(column, value as UTF-8, value)` per condition.
-        var conditionColumns: [(Int, [UInt8], String)] = []
-        /// Field contents of the current line (quotes removed), and each field's range in it.
-        var scratch: [UInt8] = []
-        var fields: [Range<Int>] = []
+    /// The fields of one line, trimmed of spaces and tabs. A line without quotes is split in place; a line with
+    /// quotes is copied into scratch space with the quotes removed. Manually managed: ``deallocate()`` once.
+    private struct Fields {
+        private var bounds = UnsafeMutableBufferPointer<Int>.allocate(capacity: 64)  // start, end per field
+        private var scratch = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 256)
+        private var base: UnsafePointer<UInt8>? = nil
+        private(set) var count = 0
 
-        init(invalidValues: InvalidValues, conditions: [(String, String)]) {
-            self.invalidValues = invalidValues
-            self.conditions = conditions
-            scratch.reserveCapacity(256)
-            fields.reserveCapacity(32)
+        func deallocate() {
+            bounds.deallocate()
+            scratch.deallocate()
         }
 
-        mutating func line(_ line: UnsafeBufferPointer<UInt8>, lineNumber: Int) throws(ParseError) {
-            if line.allSatisfy({ $0 == ASCII.space || $0 == ASCII.tab }) { return }
-            try split(line, lineNumber: lineNumber)
-            guard let count = columnCount else {
-                try readHeader(lineNumber: lineNumber)
+        subscript(_ k: Int) -> UnsafeBufferPointer<UInt8> {
+            var lower = bounds[2 * k]
+            var upper = bounds[2 * k + 1]
+            let p = base!
+            while lower < upper && (p[lower] == ASCII.space || p[lower] == ASCII.tab) { lower += 1 }
+            while upper > lower && (p[upper - 1] == ASCII.space || p[upper - 1] == ASCII.tab) { upper -= 1 }
+            return UnsafeBufferPointer(start: p + lower, count: upper - lower)
+        }
+
+        private mutating func reserve(_ line: Int) {
+            if 2 * (line + 1) > bounds.count {
+                bounds.deallocate()
+                bounds = .allocate(capacity: Swift.max(2 * bounds.count, 2 * (line + 1)))
+            }
+            if line > scratch.count {
+                scratch.deallocate()
+                scratch = .allocate(capacity: Swift.max(2 * scratch.count, line))
+            }
+        }
+
+        mutating func split(_ line: UnsafeBufferPointer<UInt8>, lineNumber: Int) throws(ParseError) {
+            reserve(line.count)
+            count = 0
+            guard let start = line.baseAddress else {
+                // An empty buffer is one empty field (not reached from parse: blank lines are skipped).
+                base = UnsafePointer(scratch.baseAddress!)
+                bounds[0] = 0
+                bounds[1] = 0
+                count = 1
                 return
             }
-            guard fields.count == count else {
-                throw ParseError(
-                    line: lineNumber, message: "expected \(count) fields as in the header, found \(fields.count)")
-            }
-            try scratch.withUnsafeBufferPointer { (buffer) throws(ParseError) in
-                for (column, bytes, value) in conditionColumns {
-                    let field = Self.trimmed(buffer, fields[column])
-                    if !field.elementsEqual(bytes) {
-                        // Non-ASCII text compares as Strings (canonical equivalence), as before the byte parser.
-                        let isASCII = field.allSatisfy { $0 < 0x80 } && bytes.allSatisfy { $0 < 0x80 }
-                        if isASCII || String(decoding: field, as: UTF8.self) != value { return }
-                    }
+            if !line.contains(ASCII.quote) {
+                base = start
+                var fieldStart = 0
+                for i in 0..<line.count where line[i] == ASCII.comma {
+                    bounds[2 * count] = fieldStart
+                    bounds[2 * count + 1] = i
+                    count += 1
+                    fieldStart = i + 1
                 }
-                let b = try value(buffer, column: columnB, name: "B", lineNumber: lineNumber)
-                let s = try value(buffer, column: columnS, name: "S", lineNumber: lineNumber)
-                let t = try value(buffer, column: columnT, name: "T_ms", lineNumber: lineNumber)
-                table.append(batchSize: b, tokens: s, latency: t)
+                bounds[2 * count] = fieldStart
+                bounds[2 * count + 1] = line.count
+                count += 1
+                return
             }
-        }
-
-        private mutating func readHeader(lineNumber: Int) throws(ParseError) {
-            let names = scratch.withUnsafeBufferPointer { buffer in
-                fields.map { String(decoding: Self.trimmed(buffer, $0), as: UTF8.self) }
-            }
-            func column(_ name: String) throws(ParseError) -> Int {
-                guard let i = names.firstIndex(of: name) else {
-                    throw ParseError(
-                        line: lineNumber,
-                        message: "missing column '\(name)' (header must name B, S and T_ms; found: "
-                            + names.joined(separator: ",") + ")")
-                }
-                return i
-            }
-            columnB = try column("B")
-            columnS = try column("S")
-            columnT = try column("T_ms")
-            for (name, value) in conditions {
-                conditionColumns.append((try column(name), Array(value.utf8), value))
-            }
-            columnCount = names.count
-        }
-
-        private func value(
-            _ buffer: UnsafeBufferPointer<UInt8>, column: Int, name: String, lineNumber: Int
-        ) throws(ParseError) -> Double {
-            let field = Self.trimmed(buffer, fields[column])
-            guard let v = StepCSV.double(field) else {
-                throw ParseError(line: lineNumber, message: "\(name) is not a number: '\(Self.text(field))'")
-            }
-            if invalidValues == .reject {
-                guard v.isFinite else {
-                    throw ParseError(line: lineNumber, message: "\(name) is not finite: '\(Self.text(field))'")
-                }
-                guard v > 0 else {
-                    throw ParseError(line: lineNumber, message: "\(name) must be > 0, got \(Self.text(field))")
-                }
-            }
-            return v
-        }
-
-        /// Splits `line` into ``fields`` (contents in ``scratch``).
-        private mutating func split(_ line: UnsafeBufferPointer<UInt8>, lineNumber: Int) throws(ParseError) {
-            scratch.removeAll(keepingCapacity: true)
-            fields.removeAll(keepingCapacity: true)
-            var start = 0
+            // The general case, byte for byte as the Character parser did: a quote opens a quoted field only at
+            // the start of a field; inside, `""` is a quote and a lone quote closes it.
+            base = UnsafePointer(scratch.baseAddress!)
+            var length = 0
+            var fieldStart = 0
             var inQuotes = false
             var pendingQuote = false
             for byte in line {
@@ -173,7 +218,8 @@ public enum StepCSV {
                     if pendingQuote {
                         pendingQuote = false
                         if byte == ASCII.quote {
-                            scratch.append(byte)
+                            scratch[length] = byte
+                            length += 1
                             continue
                         }
                         inQuotes = false
@@ -181,35 +227,27 @@ public enum StepCSV {
                         pendingQuote = true
                         continue
                     } else {
-                        scratch.append(byte)
+                        scratch[length] = byte
+                        length += 1
                         continue
                     }
                 }
                 if byte == ASCII.comma {
-                    fields.append(start..<scratch.count)
-                    start = scratch.count
-                } else if byte == ASCII.quote && scratch.count == start {
+                    bounds[2 * count] = fieldStart
+                    bounds[2 * count + 1] = length
+                    count += 1
+                    fieldStart = length
+                } else if byte == ASCII.quote && length == fieldStart {
                     inQuotes = true
                 } else {
-                    scratch.append(byte)
+                    scratch[length] = byte
+                    length += 1
                 }
             }
             if inQuotes && !pendingQuote { throw ParseError(line: lineNumber, message: "unterminated quoted field") }
-            fields.append(start..<scratch.count)
-        }
-
-        private static func trimmed(_ buffer: UnsafeBufferPointer<UInt8>, _ range: Range<Int>)
-            -> UnsafeBufferPointer<UInt8>
-        {
-            var lower = range.lowerBound
-            var upper = range.upperBound
-            while lower < upper && (buffer[lower] == ASCII.space || buffer[lower] == ASCII.tab) { lower += 1 }
-            while upper > lower && (buffer[upper - 1] == ASCII.space || buffer[upper - 1] == ASCII.tab) { upper -= 1 }
-            return UnsafeBufferPointer(rebasing: buffer[lower..<upper])
-        }
-
-        private static func text(_ field: UnsafeBufferPointer<UInt8>) -> String {
-            String(decoding: field, as: UTF8.self)
+            bounds[2 * count] = fieldStart
+            bounds[2 * count + 1] = length
+            count += 1
         }
     }
 
@@ -219,12 +257,16 @@ public enum StepCSV {
         1e20, 1e21, 1e22,
     ]
 
+    /// 10⁰ … 10¹⁹ as integers.
+    private static let integerPowersOfTen: [UInt64] = (0...19).map { k in (0..<k).reduce(1) { r, _ in r * 10 } }
+
     /// The number in `field`, exactly as `Double(String)` reads it.
     ///
-    /// Plain decimals `[+-]digits[.digits][(e|E)[+-]digits]` whose significand fits in 53 bits and whose power of
-    /// ten is at most 22 in magnitude are computed directly: one correctly rounded multiplication or division of
-    /// two exact doubles (Clinger's fast path), so the result is the correctly rounded value `Double(String)`
-    /// gives. Everything else (more digits, `nan`, `inf`, hexadecimal, malformed text) goes to `Double(String)`.
+    /// Plain decimals `[+-]digits[.digits][(e|E)[+-]digits]` with at most 19 significant digits and a power of ten
+    /// of at most 19 in magnitude (all that CSV writers print for latencies, shortest round-trip included) are
+    /// converted here with exact integer arithmetic and round-half-even, which is the correctly rounded value
+    /// `Double(String)` also gives; small ones by one exact multiplication or division (Clinger's fast path).
+    /// Everything else (more digits, `nan`, `inf`, hexadecimal, malformed text) goes to `Double(String)`.
     static func double(_ field: UnsafeBufferPointer<UInt8>) -> Double? {
         if let v = fastDouble(field) { return v }
         return Double(String(decoding: field, as: UTF8.self))
@@ -245,7 +287,7 @@ public enum StepCSV {
         while i < n, field[i] &- 0x30 < 10 {
             let d = UInt64(field[i] &- 0x30)
             if significand != 0 || d != 0 { digits += 1 }
-            guard digits <= 18 else { return nil }
+            guard digits <= 19 else { return nil }
             significand = significand &* 10 &+ d
             integerDigits += 1
             i += 1
@@ -257,7 +299,7 @@ public enum StepCSV {
             while i < n, field[i] &- 0x30 < 10 {
                 let d = UInt64(field[i] &- 0x30)
                 if significand != 0 || d != 0 { digits += 1 }
-                guard digits <= 18 else { return nil }
+                guard digits <= 19 else { return nil }
                 significand = significand &* 10 &+ d
                 exponent -= 1
                 fractionDigits += 1
@@ -283,12 +325,43 @@ public enum StepCSV {
             guard exponentDigits > 0 else { return nil }
             exponent += negativeExponent ? -e : e
         }
-        guard i == n, significand <= 1 << 53 else { return nil }
-        var v = Double(significand)
-        if significand != 0 {
-            guard exponent >= -22 && exponent <= 22 else { return nil }
-            v = exponent >= 0 ? v * powersOfTen[exponent] : v / powersOfTen[-exponent]
+        guard i == n else { return nil }
+        let v: Double
+        if significand == 0 {
+            v = 0
+        } else if significand <= 1 << 53 && exponent >= -22 && exponent <= 22 {
+            // Both operands are exact doubles: one correctly rounded operation.
+            let w = Double(significand)
+            v = exponent >= 0 ? w * powersOfTen[exponent] : w / powersOfTen[-exponent]
+        } else if exponent >= 0 && exponent <= 19 {
+            // w·10^q < 10^38 is an exact 128-bit integer.
+            v = rounded(UInt128(significand) * UInt128(integerPowersOfTen[exponent]), sticky: false, exponent: 0)
+        } else if exponent < 0 && exponent >= -19 {
+            // w / 10^k: scale w to 128 bits, divide; the quotient has at least 64 bits, the remainder is sticky.
+            let shift = 64 + significand.leadingZeroBitCount
+            let scaled = UInt128(significand) << shift
+            let divisor = UInt128(integerPowersOfTen[-exponent])
+            let (quotient, remainder) = scaled.quotientAndRemainder(dividingBy: divisor)
+            v = rounded(quotient, sticky: remainder != 0, exponent: -shift)
+        } else {
+            return nil
         }
         return negative ? -v : v
+    }
+
+    /// `(n + f)·2^exponent` rounded to the nearest double, ties to even, for an integer `n > 0` and a fraction
+    /// `0 ≤ f < 1` that is nonzero exactly when `sticky` (no overflow or subnormal range here).
+    private static func rounded(_ n: UInt128, sticky: Bool, exponent: Int) -> Double {
+        let bits = 128 - n.leadingZeroBitCount
+        guard bits > 53 else {
+            // Exact: only reached without a fraction (a quotient has at least 64 bits).
+            return Double(sign: .plus, exponent: exponent, significand: Double(UInt64(truncatingIfNeeded: n)))
+        }
+        let drop = bits - 53
+        var mantissa = UInt64(truncatingIfNeeded: n >> drop)
+        let rest = n & ((1 << drop) - 1)
+        let half = UInt128(1) << (drop - 1)
+        if rest > half || (rest == half && (sticky || mantissa & 1 == 1)) { mantissa += 1 }
+        return Double(sign: .plus, exponent: exponent + drop, significand: Double(mantissa))
     }
 }
