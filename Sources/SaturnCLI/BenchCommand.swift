@@ -81,6 +81,18 @@ struct BenchCommand: ParsableCommand {
         // 2. Fit time on a synthetic table (seeded, Laplace noise like golden laplace_large_n10000), alternating
         // with the SciPy variants (one fit each per round) when SciPy runs.
         let table = Self.syntheticTable(rows: rows, seed: 42)
+        // 2a. Reading the same table as `saturn fit` does (bytes of the CSV, shortest round-trip decimals).
+        var csvBytes = Array(Self.csvText(table).utf8)
+        var parseTimes: [Double] = []
+        for _ in 0..<repeats {
+            t0 = clock.now
+            let parsed = try csvBytes.withUnsafeBufferPointer { try StepCSV.parse(utf8: $0) }
+            parseTimes.append(seconds(clock.now - t0))
+            if parsed.count != table.count { throw CLIError("CSV round trip lost rows") }
+        }
+        print(String(format: "csv: parse %d rows (%.0f kB) median %.2f ms over %d runs", rows,
+                     Double(csvBytes.count) / 1000, Self.median(parseTimes) * 1000, repeats))
+        csvBytes = []
         let objective: FitConfiguration.Objective = loss == .sse ? .sumOfSquares : .relative
         let scipy = noScipy ? nil : try ScipyServer(python: python, script: scipyScript, table: table, loss: loss,
                                                       threads: scipyThreads)
@@ -137,13 +149,19 @@ struct BenchCommand: ParsableCommand {
         return v.count % 2 == 1 ? v[v.count / 2] : (v[v.count / 2 - 1] + v[v.count / 2]) / 2
     }
 
-    /// Writes `table` as CSV (`B,S,T_ms`, shortest round-trip decimals).
-    static func writeCSV(_ table: StepTable, to path: String) throws {
+    /// `table` as CSV text (`B,S,T_ms`, shortest round-trip decimals).
+    static func csvText(_ table: StepTable) -> String {
         var text = "B,S,T_ms\n"
         text.reserveCapacity(table.count * 32)
         for i in 0..<table.count {
             text += "\(table.batchSizes[i]),\(table.tokens[i]),\(table.latencies[i])\n"
         }
+        return text
+    }
+
+    /// Writes `table` as CSV (``csvText(_:)``).
+    static func writeCSV(_ table: StepTable, to path: String) throws {
+        let text = csvText(table)
         do {
             try text.write(toFile: path, atomically: true, encoding: .utf8)
         } catch {
