@@ -40,19 +40,22 @@ struct TableOptions: ParsableArguments {
         }
     }
 
-    /// Reads and parses `path`, turning every problem into a one-line ``CLIError``.
+    /// Reads and parses `path` (as bytes, see ``StepCSV/parse(utf8:invalidValues:where:)``), turning every problem
+    /// into a one-line ``CLIError``.
     func load(_ path: String) throws -> StepTable {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
+        guard let data = FileManager.default.contents(atPath: path) else {
             throw CLIError("\(path): cannot read file")
         }
-        do {
-            return try StepCSV.parse(
-                text, invalidValues: dropInvalid ? .keepForFilter : .reject, where: parsedConditions)
-        } catch {
-            throw CLIError("\(path): \(error.description)")
+        let invalidValues: StepCSV.InvalidValues = dropInvalid ? .keepForFilter : .reject
+        let conditions = parsedConditions
+        let result = data.withUnsafeBytes { raw in
+            Result { () throws(StepCSV.ParseError) in
+                try StepCSV.parse(utf8: raw.bindMemory(to: UInt8.self), invalidValues: invalidValues, where: conditions)
+            }
+        }
+        switch result {
+        case .success(let table): return table
+        case .failure(let error): throw CLIError("\(path): \(error.description)")
         }
     }
 }
