@@ -1,14 +1,13 @@
 import Foundation
 @testable import SaturnModel
 import SaturnNumerics
+import SaturnTestKit
 import Testing
 
 /// `ops/saturn_algorithm.py` reproduces LatencyFitter's starts so that `saturn bench` can time SciPy on Saturn's
-/// own algorithm ("language versus algorithm"). This checks that the Python starts are the very same ones; it runs
-/// only where `python3` has numpy and scipy (as in CI).
+/// own algorithm ("language versus algorithm"). This checks that the Python starts are the very same ones. It needs
+/// `python3` with numpy and scipy, as the test command documents (`.ci/run` installs them), and fails without them.
 struct ScipyReproductionTests {
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
 
     static let pythonWithScipy: Bool = {
         (try? run(["python3", "-c", "import numpy, scipy"]))?.status == 0
@@ -60,8 +59,8 @@ struct ScipyReproductionTests {
         return t
     }
 
-    @Test(.enabled(if: pythonWithScipy, "needs python3 with numpy and scipy"))
-    func pythonStartsAreSaturns() throws {
+    @Test func pythonStartsAreSaturns() throws {
+        try #require(Self.pythonWithScipy, "python3 with numpy and scipy is part of the test setup (see .ci/run)")
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("saturn-starts-\(getpid())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -70,11 +69,11 @@ struct ScipyReproductionTests {
         var text = "B,S,T_ms\n"
         for i in 0..<table.count { text += "\(table.batchSizes[i]),\(table.tokens[i]),\(table.latencies[i])\n" }
         try text.write(to: synthetic, atomically: true, encoding: .utf8)
-        let real = Self.repository.appendingPathComponent("data/steps_splitwise_llama2-70b_h100-80gb_tp4.csv")
+        let real = Repository.root.appendingPathComponent("data/steps_splitwise_llama2-70b_h100-80gb_tp4.csv")
         for file in [synthetic, real] {
             let rows = try StepCSV.parse(String(contentsOf: file, encoding: .utf8))
             for (objective, loss) in [(FitConfiguration.Objective.sumOfSquares, "sse"), (.relative, "relative")] {
-                let script = Self.repository.appendingPathComponent("ops/bench_scipy.py").path
+                let script = Repository.root.appendingPathComponent("ops/bench_scipy.py").path
                 let r = try Self.run(["python3", script, file.path, "--starts", "--loss", loss])
                 try #require(r.status == 0)
                 let doc = try #require(try JSONSerialization.jsonObject(with: r.out) as? [String: Any])
