@@ -15,6 +15,10 @@ final class AgentState: Sendable {
     let snapshots = Mutex<[ModelKey: ParameterSnapshot]>([:])
     let keys = Mutex<[ModelKey: KeyHistory]>([:])
     let counters = Mutex(AgentStatistics())
+    /// The last update candidates per key, oldest first (at most ``recordsPerKey`` each).
+    let records = Mutex<[ModelKey: RingBuffer<UpdateRecord>]>([:])
+    /// Update candidates kept per key.
+    static let recordsPerKey = 100
     /// This node's last broadcast sequence number (advanced by the socket thread only).
     let sequence = Mutex<UInt64>(0)
 
@@ -115,6 +119,24 @@ final class AgentState: Sendable {
         NodeParameters(
             nodeID: configuration.nodeID, nodeEpoch: epoch, lastSequence: sequence.withLock { $0 },
             sets: snapshots.withLock { $0.values.sorted { $0.key < $1.key } })
+    }
+
+    /// Keeps one update candidate's record.
+    func keep(_ record: UpdateRecord) {
+        records.withLock { r in
+            _ = r[record.key, default: RingBuffer(capacity: Self.recordsPerKey)].append(record)
+        }
+    }
+
+    /// The last `limit` records (0: all kept) of `key`, or of every key in key order when `key` is nil.
+    func updateRecords(for key: ModelKey?, limit: Int) -> [UpdateRecord] {
+        records.withLock { r in
+            let keys = key.map { [$0] } ?? r.keys.sorted()
+            return keys.flatMap { k -> [UpdateRecord] in
+                guard let buffer = r[k] else { return [] }
+                return buffer.suffix(limit > 0 ? limit : buffer.count)
+            }
+        }
     }
 
     /// The next broadcast sequence number (the socket thread's, when it publishes).

@@ -57,6 +57,11 @@ struct QueryService {
             reply.parameters = state.nodeParameters().proto
         case .health?:
             reply.health = health().proto
+        case .updateHistory(let r)?:
+            switch updateHistory(r) {
+            case .success(let records): reply.updateHistory.records = records.map(\.proto)
+            case .failure(let e): return .error(e, requestID: id)
+            }
         case nil:
             return .error(QueryError(.missingBody, "request has no body (or one this agent does not know)"), requestID: id)
         }
@@ -86,6 +91,17 @@ struct QueryService {
                 latencyMs: latency, version: snapshot.version, source: snapshot.source,
                 recentMeanRelativeError: accuracy.mean, recentObservations: UInt64(accuracy.count),
                 parameters: snapshot.parameters, originNode: snapshot.originNode))
+    }
+
+    /// The recorded update candidates of one key (model and hardware given) or of every key (both empty).
+    func updateHistory(_ r: Saturn_V1_UpdateHistoryRequest) -> Result<[UpdateRecord], QueryError> {
+        if r.model.isEmpty && r.hardware.isEmpty { return .success(state.updateRecords(for: nil, limit: Int(r.limit))) }
+        let key = ModelKey(model: r.model, hardware: r.hardware)
+        guard key.isValid else {
+            return .failure(QueryError(
+                .invalidArgument, "model and hardware must both be 1...\(WireLimits.maximumStringBytes) bytes, or both empty"))
+        }
+        return .success(state.updateRecords(for: key, limit: Int(r.limit)))
     }
 
     /// Relative error above which a key with enough recent observations is reported degraded.

@@ -66,6 +66,16 @@ public final class Router {
         return HealthReport(body)
     }
 
+    /// The most recent update candidates of `key` (nil: every key), at most `limit` per key (0: all kept), oldest
+    /// first.
+    public func updateHistory(_ key: ModelKey? = nil, limit: Int = 0) throws(ClientError) -> [UpdateRecord] {
+        let reply = try call(.updateHistory(key, limit: limit, requestID: takeID()))
+        guard case .updateHistory(let records)? = reply.body else {
+            throw ClientError(.unexpectedReply, "the reply to an update history request is not a history")
+        }
+        return records.records.compactMap(UpdateRecord.init)
+    }
+
     /// Sends `request` and returns the agent's reply to it (error replies thrown as ``ClientError/Kind/reply(_:)``).
     public func call(_ request: Saturn_V1_Request) throws(ClientError) -> Saturn_V1_Reply {
         let reply = try exchange(request.wireBytes(), requestID: request.requestID)

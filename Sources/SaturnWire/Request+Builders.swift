@@ -33,4 +33,15 @@ extension Saturn_V1_Request {
     public static func health(requestID: UInt64 = 0) -> Saturn_V1_Request {
         make(requestID) { $0.health = Saturn_V1_HealthRequest() }
     }
+
+    /// The most recent update candidates of `key` (nil: every key), at most `limit` per key (0: all kept).
+    public static func updateHistory(_ key: ModelKey?, limit: Int = 0, requestID: UInt64 = 0) -> Saturn_V1_Request {
+        make(requestID) { r in
+            var body = Saturn_V1_UpdateHistoryRequest()
+            body.model = key?.model ?? ""
+            body.hardware = key?.hardware ?? ""
+            body.limit = UInt32(clamping: limit)
+            r.updateHistory = body
+        }
+    }
 }

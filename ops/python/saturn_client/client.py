@@ -4,7 +4,7 @@ from __future__ import annotations
 import itertools
 import time
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterator, Optional
+from typing import Any, Dict, Iterator, List, Optional
 
 import zmq
 
@@ -189,6 +189,15 @@ class Router:
     def health(self) -> Dict[str, Any]:
         """Counters (drops by reason), per-key observations, fits and accuracy, and status."""
         return _to_dict(self._call(health=pb.HealthRequest()).health)
+
+    def update_history(self, model: str = "", hardware: str = "", limit: int = 0) -> List[Dict[str, Any]]:
+        """The most recent update candidates (online adaptation), oldest first: each with its time, path
+        (``UPDATE_PATH_UPDATER`` / ``UPDATE_PATH_REFIT``), trigger, whether it was accepted and why, the held-out
+        losses of the current set and of the candidate, the training losses, the candidate's parameters and the
+        version it was installed as. One key (model and hardware) or every key (both empty); ``limit`` most
+        recent per key (0: all kept, at most 100 per key)."""
+        reply = self._call(update_history=pb.UpdateHistoryRequest(model=model, hardware=hardware, limit=int(limit)))
+        return [_to_dict(r) for r in reply.update_history.records]
 
     def close(self) -> None:
         self._socket.close()

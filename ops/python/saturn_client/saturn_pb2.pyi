@@ -20,6 +20,16 @@ PARAMETER_SOURCE_NEAREST_KEY: ParameterSource
 PARAMETER_SOURCE_PEER: ParameterSource
 PARAMETER_SOURCE_SHIPPED_PRIOR: ParameterSource
 PARAMETER_SOURCE_UNSPECIFIED: ParameterSource
+UPDATE_PATH_REFIT: UpdatePath
+UPDATE_PATH_UNSPECIFIED: UpdatePath
+UPDATE_PATH_UPDATER: UpdatePath
+UPDATE_TRIGGER_COLD_START: UpdateTrigger
+UPDATE_TRIGGER_DRIFT: UpdateTrigger
+UPDATE_TRIGGER_ERROR: UpdateTrigger
+UPDATE_TRIGGER_INTERVAL: UpdateTrigger
+UPDATE_TRIGGER_OBSERVATIONS: UpdateTrigger
+UPDATE_TRIGGER_UNSPECIFIED: UpdateTrigger
+UPDATE_TRIGGER_UPDATER_FAILING: UpdateTrigger
 
 class Error(_message.Message):
     __slots__ = ["code", "message"]
@@ -77,24 +87,42 @@ class HealthRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class KeyHealth(_message.Message):
-    __slots__ = ["fits_accepted", "fits_rejected", "fitted_observations", "key", "observations", "recent_mean_relative_error", "source", "version"]
+    __slots__ = ["degradation_alert", "degradation_p_value", "drift", "drift_p_value", "fits_accepted", "fits_rejected", "fitted_observations", "key", "observations", "parameter_drift_rate", "recent_mean_relative_error", "recent_p95_relative_error", "recent_p99_relative_error", "source", "status", "update_failure_rate", "version"]
+    DEGRADATION_ALERT_FIELD_NUMBER: _ClassVar[int]
+    DEGRADATION_P_VALUE_FIELD_NUMBER: _ClassVar[int]
+    DRIFT_FIELD_NUMBER: _ClassVar[int]
+    DRIFT_P_VALUE_FIELD_NUMBER: _ClassVar[int]
     FITS_ACCEPTED_FIELD_NUMBER: _ClassVar[int]
     FITS_REJECTED_FIELD_NUMBER: _ClassVar[int]
     FITTED_OBSERVATIONS_FIELD_NUMBER: _ClassVar[int]
     KEY_FIELD_NUMBER: _ClassVar[int]
     OBSERVATIONS_FIELD_NUMBER: _ClassVar[int]
+    PARAMETER_DRIFT_RATE_FIELD_NUMBER: _ClassVar[int]
     RECENT_MEAN_RELATIVE_ERROR_FIELD_NUMBER: _ClassVar[int]
+    RECENT_P95_RELATIVE_ERROR_FIELD_NUMBER: _ClassVar[int]
+    RECENT_P99_RELATIVE_ERROR_FIELD_NUMBER: _ClassVar[int]
     SOURCE_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_FAILURE_RATE_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
+    degradation_alert: bool
+    degradation_p_value: float
+    drift: bool
+    drift_p_value: float
     fits_accepted: int
     fits_rejected: int
     fitted_observations: int
     key: ModelKey
     observations: int
+    parameter_drift_rate: float
     recent_mean_relative_error: float
+    recent_p95_relative_error: float
+    recent_p99_relative_error: float
     source: ParameterSource
+    status: str
+    update_failure_rate: float
     version: int
-    def __init__(self, key: _Optional[_Union[ModelKey, _Mapping]] = ..., observations: _Optional[int] = ..., fits_accepted: _Optional[int] = ..., fits_rejected: _Optional[int] = ..., recent_mean_relative_error: _Optional[float] = ..., source: _Optional[_Union[ParameterSource, str]] = ..., version: _Optional[int] = ..., fitted_observations: _Optional[int] = ...) -> None: ...
+    def __init__(self, key: _Optional[_Union[ModelKey, _Mapping]] = ..., observations: _Optional[int] = ..., fits_accepted: _Optional[int] = ..., fits_rejected: _Optional[int] = ..., recent_mean_relative_error: _Optional[float] = ..., source: _Optional[_Union[ParameterSource, str]] = ..., version: _Optional[int] = ..., fitted_observations: _Optional[int] = ..., recent_p95_relative_error: _Optional[float] = ..., recent_p99_relative_error: _Optional[float] = ..., degradation_alert: bool = ..., degradation_p_value: _Optional[float] = ..., drift: bool = ..., drift_p_value: _Optional[float] = ..., parameter_drift_rate: _Optional[float] = ..., update_failure_rate: _Optional[float] = ..., status: _Optional[str] = ...) -> None: ...
 
 class ModelKey(_message.Message):
     __slots__ = ["hardware", "model"]
@@ -209,34 +237,38 @@ class PredictRequest(_message.Message):
     def __init__(self, model: _Optional[str] = ..., hardware: _Optional[str] = ..., batch_size: _Optional[float] = ..., tokens: _Optional[float] = ...) -> None: ...
 
 class Reply(_message.Message):
-    __slots__ = ["error", "health", "parameters", "predict", "protocol_version", "request_id"]
+    __slots__ = ["error", "health", "parameters", "predict", "protocol_version", "request_id", "update_history"]
     ERROR_FIELD_NUMBER: _ClassVar[int]
     HEALTH_FIELD_NUMBER: _ClassVar[int]
     PARAMETERS_FIELD_NUMBER: _ClassVar[int]
     PREDICT_FIELD_NUMBER: _ClassVar[int]
     PROTOCOL_VERSION_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_HISTORY_FIELD_NUMBER: _ClassVar[int]
     error: Error
     health: HealthReply
     parameters: ParametersReply
     predict: PredictReply
     protocol_version: int
     request_id: int
-    def __init__(self, protocol_version: _Optional[int] = ..., request_id: _Optional[int] = ..., error: _Optional[_Union[Error, _Mapping]] = ..., predict: _Optional[_Union[PredictReply, _Mapping]] = ..., parameters: _Optional[_Union[ParametersReply, _Mapping]] = ..., health: _Optional[_Union[HealthReply, _Mapping]] = ...) -> None: ...
+    update_history: UpdateHistoryReply
+    def __init__(self, protocol_version: _Optional[int] = ..., request_id: _Optional[int] = ..., error: _Optional[_Union[Error, _Mapping]] = ..., predict: _Optional[_Union[PredictReply, _Mapping]] = ..., parameters: _Optional[_Union[ParametersReply, _Mapping]] = ..., health: _Optional[_Union[HealthReply, _Mapping]] = ..., update_history: _Optional[_Union[UpdateHistoryReply, _Mapping]] = ...) -> None: ...
 
 class Request(_message.Message):
-    __slots__ = ["health", "parameters", "predict", "protocol_version", "request_id"]
+    __slots__ = ["health", "parameters", "predict", "protocol_version", "request_id", "update_history"]
     HEALTH_FIELD_NUMBER: _ClassVar[int]
     PARAMETERS_FIELD_NUMBER: _ClassVar[int]
     PREDICT_FIELD_NUMBER: _ClassVar[int]
     PROTOCOL_VERSION_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_HISTORY_FIELD_NUMBER: _ClassVar[int]
     health: HealthRequest
     parameters: ParametersRequest
     predict: PredictRequest
     protocol_version: int
     request_id: int
-    def __init__(self, protocol_version: _Optional[int] = ..., request_id: _Optional[int] = ..., predict: _Optional[_Union[PredictRequest, _Mapping]] = ..., parameters: _Optional[_Union[ParametersRequest, _Mapping]] = ..., health: _Optional[_Union[HealthRequest, _Mapping]] = ...) -> None: ...
+    update_history: UpdateHistoryRequest
+    def __init__(self, protocol_version: _Optional[int] = ..., request_id: _Optional[int] = ..., predict: _Optional[_Union[PredictRequest, _Mapping]] = ..., parameters: _Optional[_Union[ParametersRequest, _Mapping]] = ..., health: _Optional[_Union[HealthRequest, _Mapping]] = ..., update_history: _Optional[_Union[UpdateHistoryRequest, _Mapping]] = ...) -> None: ...
 
 class StepTelemetry(_message.Message):
     __slots__ = ["batch_size", "decode_requests", "decode_tokens", "hardware", "kv_context_tokens", "latency_ms", "model", "prefill_requests", "prefill_tokens", "protocol_version", "sequence", "timestamp_ns", "tokens", "worker_id"]
@@ -270,7 +302,63 @@ class StepTelemetry(_message.Message):
     worker_id: str
     def __init__(self, protocol_version: _Optional[int] = ..., worker_id: _Optional[str] = ..., model: _Optional[str] = ..., hardware: _Optional[str] = ..., batch_size: _Optional[int] = ..., tokens: _Optional[int] = ..., latency_ms: _Optional[float] = ..., timestamp_ns: _Optional[int] = ..., sequence: _Optional[int] = ..., prefill_tokens: _Optional[int] = ..., decode_tokens: _Optional[int] = ..., prefill_requests: _Optional[int] = ..., decode_requests: _Optional[int] = ..., kv_context_tokens: _Optional[int] = ...) -> None: ...
 
+class UpdateHistoryReply(_message.Message):
+    __slots__ = ["records"]
+    RECORDS_FIELD_NUMBER: _ClassVar[int]
+    records: _containers.RepeatedCompositeFieldContainer[UpdateRecord]
+    def __init__(self, records: _Optional[_Iterable[_Union[UpdateRecord, _Mapping]]] = ...) -> None: ...
+
+class UpdateHistoryRequest(_message.Message):
+    __slots__ = ["hardware", "limit", "model"]
+    HARDWARE_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    MODEL_FIELD_NUMBER: _ClassVar[int]
+    hardware: str
+    limit: int
+    model: str
+    def __init__(self, model: _Optional[str] = ..., hardware: _Optional[str] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class UpdateRecord(_message.Message):
+    __slots__ = ["accepted", "duration_ms", "key", "parameters", "path", "reason", "time_unix_ns", "training_loss_after", "training_loss_before", "training_rows", "trigger", "validation_loss_candidate", "validation_loss_current", "validation_rows", "version"]
+    ACCEPTED_FIELD_NUMBER: _ClassVar[int]
+    DURATION_MS_FIELD_NUMBER: _ClassVar[int]
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    PARAMETERS_FIELD_NUMBER: _ClassVar[int]
+    PATH_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    TIME_UNIX_NS_FIELD_NUMBER: _ClassVar[int]
+    TRAINING_LOSS_AFTER_FIELD_NUMBER: _ClassVar[int]
+    TRAINING_LOSS_BEFORE_FIELD_NUMBER: _ClassVar[int]
+    TRAINING_ROWS_FIELD_NUMBER: _ClassVar[int]
+    TRIGGER_FIELD_NUMBER: _ClassVar[int]
+    VALIDATION_LOSS_CANDIDATE_FIELD_NUMBER: _ClassVar[int]
+    VALIDATION_LOSS_CURRENT_FIELD_NUMBER: _ClassVar[int]
+    VALIDATION_ROWS_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    accepted: bool
+    duration_ms: float
+    key: ModelKey
+    parameters: Parameters
+    path: UpdatePath
+    reason: str
+    time_unix_ns: int
+    training_loss_after: float
+    training_loss_before: float
+    training_rows: int
+    trigger: UpdateTrigger
+    validation_loss_candidate: float
+    validation_loss_current: float
+    validation_rows: int
+    version: int
+    def __init__(self, key: _Optional[_Union[ModelKey, _Mapping]] = ..., time_unix_ns: _Optional[int] = ..., path: _Optional[_Union[UpdatePath, str]] = ..., trigger: _Optional[_Union[UpdateTrigger, str]] = ..., accepted: bool = ..., reason: _Optional[str] = ..., validation_loss_current: _Optional[float] = ..., validation_loss_candidate: _Optional[float] = ..., training_loss_before: _Optional[float] = ..., training_loss_after: _Optional[float] = ..., parameters: _Optional[_Union[Parameters, _Mapping]] = ..., version: _Optional[int] = ..., training_rows: _Optional[int] = ..., validation_rows: _Optional[int] = ..., duration_ms: _Optional[float] = ...) -> None: ...
+
 class ParameterSource(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = []
+
+class UpdatePath(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = []
+
+class UpdateTrigger(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = []
 
 class ErrorCode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):

@@ -26,8 +26,8 @@
 ///
 ///   telemetry  = *( "step" StepTelemetry )                       ; fire and forget; no reply ever
 ///   query      = Request Reply                                   ; exactly one Reply per Request
-///   Request    = protocol_version request_id ( predict / parameters / health )
-///   Reply      = protocol_version request_id ( error / predict / parameters / health )
+///   Request    = protocol_version request_id ( predict / parameters / health / update_history )
+///   Reply      = protocol_version request_id ( error / predict / parameters / health / update_history )
 ///                ; the reply's body matches the request's, or is `error`; request_id is echoed (0 when the
 ///                ; request could not be decoded)
 ///   broadcast  = *( "params" ParameterUpdate )                   ; one per accepted fit
@@ -49,7 +49,7 @@
 ///   rate_limited        a worker exceeded its message budget (token bucket, see agent configuration)
 ///   unknown_topic       first frame is neither "step" nor a bare payload
 ///   too_many_keys       a new (model, hardware) key beyond the configured maximum (default 1024)
-///   too_many_workers    a new worker id beyond 65,536 tracked workers
+///   too_many_workers    a new worker id beyond the configured maximum of tracked workers (default 65,536)
 /// Broadcast drop reasons ("broadcast.<reason>"): malformed, unsupported_version, missing_field, invalid_parameters
 /// (non-finite or outside the physical bounds), own (our own message), duplicate, stale, oversized.
 
@@ -122,6 +122,116 @@ public nonisolated enum Saturn_V1_ParameterSource: SwiftProtobuf.Enum, Swift.Cas
     .nearestKey,
     .peer,
     .localFit,
+  ]
+
+}
+
+/// Which adaptation path produced a candidate parameter set.
+public nonisolated enum Saturn_V1_UpdatePath: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+  case unspecified // = 0
+
+  /// momentum-gradient steps from the current set (the incremental path)
+  case updater // = 1
+
+  /// the offline solver on the window (after drift: on the observations after the change)
+  case refit // = 2
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .updater
+    case 2: self = .refit
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .updater: return 1
+    case .refit: return 2
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Saturn_V1_UpdatePath] = [
+    .unspecified,
+    .updater,
+    .refit,
+  ]
+
+}
+
+/// Why an update was attempted: the first of these that held, in this order.
+public nonisolated enum Saturn_V1_UpdateTrigger: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+  case unspecified // = 0
+
+  /// a key adapting from its prior before it has enough rows for a refit
+  case coldStart // = 1
+
+  /// recent residuals differ from historical ones (KS, p < alpha)
+  case drift // = 2
+
+  /// the updater's last candidates all failed validation
+  case updaterFailing // = 3
+
+  /// recent mean relative error above the threshold
+  case error // = 4
+
+  /// enough new observations
+  case observations // = 5
+
+  /// the minimum interval passed with new observations
+  case interval // = 6
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .coldStart
+    case 2: self = .drift
+    case 3: self = .updaterFailing
+    case 4: self = .error
+    case 5: self = .observations
+    case 6: self = .interval
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .coldStart: return 1
+    case .drift: return 2
+    case .updaterFailing: return 3
+    case .error: return 4
+    case .observations: return 5
+    case .interval: return 6
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Saturn_V1_UpdateTrigger] = [
+    .unspecified,
+    .coldStart,
+    .drift,
+    .updaterFailing,
+    .error,
+    .observations,
+    .interval,
   ]
 
 }
@@ -565,41 +675,115 @@ public nonisolated struct Saturn_V1_HealthRequest: Sendable {
   public init() {}
 }
 
-public nonisolated struct Saturn_V1_KeyHealth: Sendable {
+public nonisolated struct Saturn_V1_KeyHealth: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
   public var key: Saturn_V1_ModelKey {
-    get {_key ?? Saturn_V1_ModelKey()}
-    set {_key = newValue}
+    get {_storage._key ?? Saturn_V1_ModelKey()}
+    set {_uniqueStorage()._key = newValue}
   }
   /// Returns true if `key` has been explicitly set.
-  public var hasKey: Bool {self._key != nil}
+  public var hasKey: Bool {_storage._key != nil}
   /// Clears the value of `key`. Subsequent reads from it will return its default value.
-  public mutating func clearKey() {self._key = nil}
+  public mutating func clearKey() {_uniqueStorage()._key = nil}
 
   /// accepted telemetry messages for this key
-  public var observations: UInt64 = 0
+  public var observations: UInt64 {
+    get {_storage._observations}
+    set {_uniqueStorage()._observations = newValue}
+  }
 
-  public var fitsAccepted: UInt64 = 0
+  public var fitsAccepted: UInt64 {
+    get {_storage._fitsAccepted}
+    set {_uniqueStorage()._fitsAccepted = newValue}
+  }
 
-  public var fitsRejected: UInt64 = 0
+  public var fitsRejected: UInt64 {
+    get {_storage._fitsRejected}
+    set {_uniqueStorage()._fitsRejected = newValue}
+  }
 
-  public var recentMeanRelativeError: Double = 0
+  public var recentMeanRelativeError: Double {
+    get {_storage._recentMeanRelativeError}
+    set {_uniqueStorage()._recentMeanRelativeError = newValue}
+  }
 
-  public var source: Saturn_V1_ParameterSource = .unspecified
+  public var source: Saturn_V1_ParameterSource {
+    get {_storage._source}
+    set {_uniqueStorage()._source = newValue}
+  }
 
-  public var version: UInt64 = 0
+  public var version: UInt64 {
+    get {_storage._version}
+    set {_uniqueStorage()._version = newValue}
+  }
 
   /// observations the current local fit used (0 if not a local fit)
-  public var fittedObservations: UInt64 = 0
+  public var fittedObservations: UInt64 {
+    get {_storage._fittedObservations}
+    set {_uniqueStorage()._fittedObservations = newValue}
+  }
+
+  /// over the key's last observations (default 1,000)
+  public var recentP95RelativeError: Double {
+    get {_storage._recentP95RelativeError}
+    set {_uniqueStorage()._recentP95RelativeError = newValue}
+  }
+
+  public var recentP99RelativeError: Double {
+    get {_storage._recentP99RelativeError}
+    set {_uniqueStorage()._recentP99RelativeError = newValue}
+  }
+
+  /// Mann-Whitney U: recent errors greater than historical ones, p < 0.05
+  public var degradationAlert: Bool {
+    get {_storage._degradationAlert}
+    set {_uniqueStorage()._degradationAlert = newValue}
+  }
+
+  /// 1 when not tested (too few observations)
+  public var degradationPValue: Double {
+    get {_storage._degradationPValue}
+    set {_uniqueStorage()._degradationPValue = newValue}
+  }
+
+  /// Kolmogorov-Smirnov: recent residuals differ from historical ones
+  public var drift: Bool {
+    get {_storage._drift}
+    set {_uniqueStorage()._drift = newValue}
+  }
+
+  /// 1 when not tested
+  public var driftPValue: Double {
+    get {_storage._driftPValue}
+    set {_uniqueStorage()._driftPValue = newValue}
+  }
+
+  /// mean relative change of predictions at the last accepted update
+  public var parameterDriftRate: Double {
+    get {_storage._parameterDriftRate}
+    set {_uniqueStorage()._parameterDriftRate = newValue}
+  }
+
+  /// rejected / attempted over the key's recent update candidates
+  public var updateFailureRate: Double {
+    get {_storage._updateFailureRate}
+    set {_uniqueStorage()._updateFailureRate = newValue}
+  }
+
+  /// "ok" or "degraded: <broken thresholds>"
+  public var status: String {
+    get {_storage._status}
+    set {_uniqueStorage()._status = newValue}
+  }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
-  fileprivate var _key: Saturn_V1_ModelKey? = nil
+  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
 public nonisolated struct Saturn_V1_HealthReply: Sendable {
@@ -628,6 +812,141 @@ public nonisolated struct Saturn_V1_HealthReply: Sendable {
 
   /// "ok" or "degraded: <why>"
   public var status: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// One candidate parameter set and what became of it.
+public nonisolated struct Saturn_V1_UpdateRecord: @unchecked Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var key: Saturn_V1_ModelKey {
+    get {_storage._key ?? Saturn_V1_ModelKey()}
+    set {_uniqueStorage()._key = newValue}
+  }
+  /// Returns true if `key` has been explicitly set.
+  public var hasKey: Bool {_storage._key != nil}
+  /// Clears the value of `key`. Subsequent reads from it will return its default value.
+  public mutating func clearKey() {_uniqueStorage()._key = nil}
+
+  public var timeUnixNs: Int64 {
+    get {_storage._timeUnixNs}
+    set {_uniqueStorage()._timeUnixNs = newValue}
+  }
+
+  public var path: Saturn_V1_UpdatePath {
+    get {_storage._path}
+    set {_uniqueStorage()._path = newValue}
+  }
+
+  public var trigger: Saturn_V1_UpdateTrigger {
+    get {_storage._trigger}
+    set {_uniqueStorage()._trigger = newValue}
+  }
+
+  public var accepted: Bool {
+    get {_storage._accepted}
+    set {_uniqueStorage()._accepted = newValue}
+  }
+
+  /// why it was accepted or rejected, in words
+  public var reason: String {
+    get {_storage._reason}
+    set {_uniqueStorage()._reason = newValue}
+  }
+
+  /// the current set's loss on held-out recent observations
+  public var validationLossCurrent: Double {
+    get {_storage._validationLossCurrent}
+    set {_uniqueStorage()._validationLossCurrent = newValue}
+  }
+
+  /// the candidate's loss on the same observations
+  public var validationLossCandidate: Double {
+    get {_storage._validationLossCandidate}
+    set {_uniqueStorage()._validationLossCandidate = newValue}
+  }
+
+  /// the path's own objective at its start
+  public var trainingLossBefore: Double {
+    get {_storage._trainingLossBefore}
+    set {_uniqueStorage()._trainingLossBefore = newValue}
+  }
+
+  /// ... and at the candidate
+  public var trainingLossAfter: Double {
+    get {_storage._trainingLossAfter}
+    set {_uniqueStorage()._trainingLossAfter = newValue}
+  }
+
+  /// the candidate
+  public var parameters: Saturn_V1_Parameters {
+    get {_storage._parameters ?? Saturn_V1_Parameters()}
+    set {_uniqueStorage()._parameters = newValue}
+  }
+  /// Returns true if `parameters` has been explicitly set.
+  public var hasParameters: Bool {_storage._parameters != nil}
+  /// Clears the value of `parameters`. Subsequent reads from it will return its default value.
+  public mutating func clearParameters() {_uniqueStorage()._parameters = nil}
+
+  /// the version it was installed as (0 when rejected)
+  public var version: UInt64 {
+    get {_storage._version}
+    set {_uniqueStorage()._version = newValue}
+  }
+
+  public var trainingRows: UInt64 {
+    get {_storage._trainingRows}
+    set {_uniqueStorage()._trainingRows = newValue}
+  }
+
+  public var validationRows: UInt64 {
+    get {_storage._validationRows}
+    set {_uniqueStorage()._validationRows = newValue}
+  }
+
+  /// time to produce and validate the candidate
+  public var durationMs: Double {
+    get {_storage._durationMs}
+    set {_uniqueStorage()._durationMs = newValue}
+  }
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+/// The most recent update candidates (at most 100 are kept per key), oldest first, keys in order.
+public nonisolated struct Saturn_V1_UpdateHistoryRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// with hardware: one key; both empty: every key
+  public var model: String = String()
+
+  public var hardware: String = String()
+
+  /// most recent records per key (0: all kept)
+  public var limit: UInt32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Saturn_V1_UpdateHistoryReply: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var records: [Saturn_V1_UpdateRecord] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -677,7 +996,6 @@ public nonisolated struct Saturn_V1_Request: Sendable {
     set {body = .parameters(newValue)}
   }
 
-  /// 13..19 reserved for SLA inverse, capacity, admission and allocation queries.
   public var health: Saturn_V1_HealthRequest {
     get {
       if case .health(let v)? = body {return v}
@@ -686,13 +1004,23 @@ public nonisolated struct Saturn_V1_Request: Sendable {
     set {body = .health(newValue)}
   }
 
+  /// 14..19 reserved for SLA inverse, capacity, admission and allocation queries.
+  public var updateHistory: Saturn_V1_UpdateHistoryRequest {
+    get {
+      if case .updateHistory(let v)? = body {return v}
+      return Saturn_V1_UpdateHistoryRequest()
+    }
+    set {body = .updateHistory(newValue)}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum OneOf_Body: Equatable, Sendable {
     case predict(Saturn_V1_PredictRequest)
     case parameters(Saturn_V1_ParametersRequest)
-    /// 13..19 reserved for SLA inverse, capacity, admission and allocation queries.
     case health(Saturn_V1_HealthRequest)
+    /// 14..19 reserved for SLA inverse, capacity, admission and allocation queries.
+    case updateHistory(Saturn_V1_UpdateHistoryRequest)
 
   }
 
@@ -742,6 +1070,14 @@ public nonisolated struct Saturn_V1_Reply: Sendable {
     set {body = .health(newValue)}
   }
 
+  public var updateHistory: Saturn_V1_UpdateHistoryReply {
+    get {
+      if case .updateHistory(let v)? = body {return v}
+      return Saturn_V1_UpdateHistoryReply()
+    }
+    set {body = .updateHistory(newValue)}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum OneOf_Body: Equatable, Sendable {
@@ -749,6 +1085,7 @@ public nonisolated struct Saturn_V1_Reply: Sendable {
     case predict(Saturn_V1_PredictReply)
     case parameters(Saturn_V1_ParametersReply)
     case health(Saturn_V1_HealthReply)
+    case updateHistory(Saturn_V1_UpdateHistoryReply)
 
   }
 
@@ -761,6 +1098,14 @@ fileprivate nonisolated let _protobuf_package = "saturn.v1"
 
 nonisolated extension Saturn_V1_ParameterSource: SwiftProtobuf._ProtoNameProviding {
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0PARAMETER_SOURCE_UNSPECIFIED\0\u{1}PARAMETER_SOURCE_DEFAULT\0\u{1}PARAMETER_SOURCE_SHIPPED_PRIOR\0\u{1}PARAMETER_SOURCE_NEAREST_KEY\0\u{1}PARAMETER_SOURCE_PEER\0\u{1}PARAMETER_SOURCE_LOCAL_FIT\0")
+}
+
+nonisolated extension Saturn_V1_UpdatePath: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0UPDATE_PATH_UNSPECIFIED\0\u{1}UPDATE_PATH_UPDATER\0\u{1}UPDATE_PATH_REFIT\0")
+}
+
+nonisolated extension Saturn_V1_UpdateTrigger: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0UPDATE_TRIGGER_UNSPECIFIED\0\u{1}UPDATE_TRIGGER_COLD_START\0\u{1}UPDATE_TRIGGER_DRIFT\0\u{1}UPDATE_TRIGGER_UPDATER_FAILING\0\u{1}UPDATE_TRIGGER_ERROR\0\u{1}UPDATE_TRIGGER_OBSERVATIONS\0\u{1}UPDATE_TRIGGER_INTERVAL\0")
 }
 
 nonisolated extension Saturn_V1_ErrorCode: SwiftProtobuf._ProtoNameProviding {
@@ -1390,68 +1735,181 @@ nonisolated extension Saturn_V1_HealthRequest: SwiftProtobuf.Message, SwiftProto
 
 nonisolated extension Saturn_V1_KeyHealth: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".KeyHealth"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}key\0\u{1}observations\0\u{3}fits_accepted\0\u{3}fits_rejected\0\u{3}recent_mean_relative_error\0\u{1}source\0\u{1}version\0\u{3}fitted_observations\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}key\0\u{1}observations\0\u{3}fits_accepted\0\u{3}fits_rejected\0\u{3}recent_mean_relative_error\0\u{1}source\0\u{1}version\0\u{3}fitted_observations\0\u{3}recent_p95_relative_error\0\u{3}recent_p99_relative_error\0\u{3}degradation_alert\0\u{3}degradation_p_value\0\u{1}drift\0\u{3}drift_p_value\0\u{3}parameter_drift_rate\0\u{3}update_failure_rate\0\u{1}status\0")
+
+  fileprivate class _StorageClass {
+    var _key: Saturn_V1_ModelKey? = nil
+    var _observations: UInt64 = 0
+    var _fitsAccepted: UInt64 = 0
+    var _fitsRejected: UInt64 = 0
+    var _recentMeanRelativeError: Double = 0
+    var _source: Saturn_V1_ParameterSource = .unspecified
+    var _version: UInt64 = 0
+    var _fittedObservations: UInt64 = 0
+    var _recentP95RelativeError: Double = 0
+    var _recentP99RelativeError: Double = 0
+    var _degradationAlert: Bool = false
+    var _degradationPValue: Double = 0
+    var _drift: Bool = false
+    var _driftPValue: Double = 0
+    var _parameterDriftRate: Double = 0
+    var _updateFailureRate: Double = 0
+    var _status: String = String()
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _key = source._key
+      _observations = source._observations
+      _fitsAccepted = source._fitsAccepted
+      _fitsRejected = source._fitsRejected
+      _recentMeanRelativeError = source._recentMeanRelativeError
+      _source = source._source
+      _version = source._version
+      _fittedObservations = source._fittedObservations
+      _recentP95RelativeError = source._recentP95RelativeError
+      _recentP99RelativeError = source._recentP99RelativeError
+      _degradationAlert = source._degradationAlert
+      _degradationPValue = source._degradationPValue
+      _drift = source._drift
+      _driftPValue = source._driftPValue
+      _parameterDriftRate = source._parameterDriftRate
+      _updateFailureRate = source._updateFailureRate
+      _status = source._status
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeSingularMessageField(value: &self._key) }()
-      case 2: try { try decoder.decodeSingularUInt64Field(value: &self.observations) }()
-      case 3: try { try decoder.decodeSingularUInt64Field(value: &self.fitsAccepted) }()
-      case 4: try { try decoder.decodeSingularUInt64Field(value: &self.fitsRejected) }()
-      case 5: try { try decoder.decodeSingularDoubleField(value: &self.recentMeanRelativeError) }()
-      case 6: try { try decoder.decodeSingularEnumField(value: &self.source) }()
-      case 7: try { try decoder.decodeSingularUInt64Field(value: &self.version) }()
-      case 8: try { try decoder.decodeSingularUInt64Field(value: &self.fittedObservations) }()
-      default: break
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularMessageField(value: &_storage._key) }()
+        case 2: try { try decoder.decodeSingularUInt64Field(value: &_storage._observations) }()
+        case 3: try { try decoder.decodeSingularUInt64Field(value: &_storage._fitsAccepted) }()
+        case 4: try { try decoder.decodeSingularUInt64Field(value: &_storage._fitsRejected) }()
+        case 5: try { try decoder.decodeSingularDoubleField(value: &_storage._recentMeanRelativeError) }()
+        case 6: try { try decoder.decodeSingularEnumField(value: &_storage._source) }()
+        case 7: try { try decoder.decodeSingularUInt64Field(value: &_storage._version) }()
+        case 8: try { try decoder.decodeSingularUInt64Field(value: &_storage._fittedObservations) }()
+        case 9: try { try decoder.decodeSingularDoubleField(value: &_storage._recentP95RelativeError) }()
+        case 10: try { try decoder.decodeSingularDoubleField(value: &_storage._recentP99RelativeError) }()
+        case 11: try { try decoder.decodeSingularBoolField(value: &_storage._degradationAlert) }()
+        case 12: try { try decoder.decodeSingularDoubleField(value: &_storage._degradationPValue) }()
+        case 13: try { try decoder.decodeSingularBoolField(value: &_storage._drift) }()
+        case 14: try { try decoder.decodeSingularDoubleField(value: &_storage._driftPValue) }()
+        case 15: try { try decoder.decodeSingularDoubleField(value: &_storage._parameterDriftRate) }()
+        case 16: try { try decoder.decodeSingularDoubleField(value: &_storage._updateFailureRate) }()
+        case 17: try { try decoder.decodeSingularStringField(value: &_storage._status) }()
+        default: break
+        }
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    // The use of inline closures is to circumvent an issue where the compiler
-    // allocates stack space for every if/case branch local when no optimizations
-    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-    // https://github.com/apple/swift-protobuf/issues/1182
-    try { if let v = self._key {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
-    } }()
-    if self.observations != 0 {
-      try visitor.visitSingularUInt64Field(value: self.observations, fieldNumber: 2)
-    }
-    if self.fitsAccepted != 0 {
-      try visitor.visitSingularUInt64Field(value: self.fitsAccepted, fieldNumber: 3)
-    }
-    if self.fitsRejected != 0 {
-      try visitor.visitSingularUInt64Field(value: self.fitsRejected, fieldNumber: 4)
-    }
-    if self.recentMeanRelativeError.bitPattern != 0 {
-      try visitor.visitSingularDoubleField(value: self.recentMeanRelativeError, fieldNumber: 5)
-    }
-    if self.source != .unspecified {
-      try visitor.visitSingularEnumField(value: self.source, fieldNumber: 6)
-    }
-    if self.version != 0 {
-      try visitor.visitSingularUInt64Field(value: self.version, fieldNumber: 7)
-    }
-    if self.fittedObservations != 0 {
-      try visitor.visitSingularUInt64Field(value: self.fittedObservations, fieldNumber: 8)
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      try { if let v = _storage._key {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+      } }()
+      if _storage._observations != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._observations, fieldNumber: 2)
+      }
+      if _storage._fitsAccepted != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._fitsAccepted, fieldNumber: 3)
+      }
+      if _storage._fitsRejected != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._fitsRejected, fieldNumber: 4)
+      }
+      if _storage._recentMeanRelativeError.bitPattern != 0 {
+        try visitor.visitSingularDoubleField(value: _storage._recentMeanRelativeError, fieldNumber: 5)
+      }
+      if _storage._source != .unspecified {
+        try visitor.visitSingularEnumField(value: _storage._source, fieldNumber: 6)
+      }
+      if _storage._version != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._version, fieldNumber: 7)
+      }
+      if _storage._fittedObservations != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._fittedObservations, fieldNumber: 8)
+      }
+      if _storage._recentP95RelativeError.bitPattern != 0 {
+        try visitor.visitSingularDoubleField(value: _storage._recentP95RelativeError, fieldNumber: 9)
+      }
+      if _storage._recentP99RelativeError.bitPattern != 0 {
+        try visitor.visitSingularDoubleField(value: _storage._recentP99RelativeError, fieldNumber: 10)
+      }
+      if _storage._degradationAlert != false {
+        try visitor.visitSingularBoolField(value: _storage._degradationAlert, fieldNumber: 11)
+      }
+      if _storage._degradationPValue.bitPattern != 0 {
+        try visitor.visitSingularDoubleField(value: _storage._degradationPValue, fieldNumber: 12)
+      }
+      if _storage._drift != false {
+        try visitor.visitSingularBoolField(value: _storage._drift, fieldNumber: 13)
+      }
+      if _storage._driftPValue.bitPattern != 0 {
+        try visitor.visitSingularDoubleField(value: _storage._driftPValue, fieldNumber: 14)
+      }
+      if _storage._parameterDriftRate.bitPattern != 0 {
+        try visitor.visitSingularDoubleField(value: _storage._parameterDriftRate, fieldNumber: 15)
+      }
+      if _storage._updateFailureRate.bitPattern != 0 {
+        try visitor.visitSingularDoubleField(value: _storage._updateFailureRate, fieldNumber: 16)
+      }
+      if !_storage._status.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._status, fieldNumber: 17)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Saturn_V1_KeyHealth, rhs: Saturn_V1_KeyHealth) -> Bool {
-    if lhs._key != rhs._key {return false}
-    if lhs.observations != rhs.observations {return false}
-    if lhs.fitsAccepted != rhs.fitsAccepted {return false}
-    if lhs.fitsRejected != rhs.fitsRejected {return false}
-    if lhs.recentMeanRelativeError != rhs.recentMeanRelativeError {return false}
-    if lhs.source != rhs.source {return false}
-    if lhs.version != rhs.version {return false}
-    if lhs.fittedObservations != rhs.fittedObservations {return false}
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._key != rhs_storage._key {return false}
+        if _storage._observations != rhs_storage._observations {return false}
+        if _storage._fitsAccepted != rhs_storage._fitsAccepted {return false}
+        if _storage._fitsRejected != rhs_storage._fitsRejected {return false}
+        if _storage._recentMeanRelativeError != rhs_storage._recentMeanRelativeError {return false}
+        if _storage._source != rhs_storage._source {return false}
+        if _storage._version != rhs_storage._version {return false}
+        if _storage._fittedObservations != rhs_storage._fittedObservations {return false}
+        if _storage._recentP95RelativeError != rhs_storage._recentP95RelativeError {return false}
+        if _storage._recentP99RelativeError != rhs_storage._recentP99RelativeError {return false}
+        if _storage._degradationAlert != rhs_storage._degradationAlert {return false}
+        if _storage._degradationPValue != rhs_storage._degradationPValue {return false}
+        if _storage._drift != rhs_storage._drift {return false}
+        if _storage._driftPValue != rhs_storage._driftPValue {return false}
+        if _storage._parameterDriftRate != rhs_storage._parameterDriftRate {return false}
+        if _storage._updateFailureRate != rhs_storage._updateFailureRate {return false}
+        if _storage._status != rhs_storage._status {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1532,6 +1990,244 @@ nonisolated extension Saturn_V1_HealthReply: SwiftProtobuf.Message, SwiftProtobu
   }
 }
 
+nonisolated extension Saturn_V1_UpdateRecord: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".UpdateRecord"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}key\0\u{3}time_unix_ns\0\u{1}path\0\u{1}trigger\0\u{1}accepted\0\u{1}reason\0\u{3}validation_loss_current\0\u{3}validation_loss_candidate\0\u{3}training_loss_before\0\u{3}training_loss_after\0\u{1}parameters\0\u{1}version\0\u{3}training_rows\0\u{3}validation_rows\0\u{3}duration_ms\0")
+
+  fileprivate class _StorageClass {
+    var _key: Saturn_V1_ModelKey? = nil
+    var _timeUnixNs: Int64 = 0
+    var _path: Saturn_V1_UpdatePath = .unspecified
+    var _trigger: Saturn_V1_UpdateTrigger = .unspecified
+    var _accepted: Bool = false
+    var _reason: String = String()
+    var _validationLossCurrent: Double = 0
+    var _validationLossCandidate: Double = 0
+    var _trainingLossBefore: Double = 0
+    var _trainingLossAfter: Double = 0
+    var _parameters: Saturn_V1_Parameters? = nil
+    var _version: UInt64 = 0
+    var _trainingRows: UInt64 = 0
+    var _validationRows: UInt64 = 0
+    var _durationMs: Double = 0
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _key = source._key
+      _timeUnixNs = source._timeUnixNs
+      _path = source._path
+      _trigger = source._trigger
+      _accepted = source._accepted
+      _reason = source._reason
+      _validationLossCurrent = source._validationLossCurrent
+      _validationLossCandidate = source._validationLossCandidate
+      _trainingLossBefore = source._trainingLossBefore
+      _trainingLossAfter = source._trainingLossAfter
+      _parameters = source._parameters
+      _version = source._version
+      _trainingRows = source._trainingRows
+      _validationRows = source._validationRows
+      _durationMs = source._durationMs
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularMessageField(value: &_storage._key) }()
+        case 2: try { try decoder.decodeSingularInt64Field(value: &_storage._timeUnixNs) }()
+        case 3: try { try decoder.decodeSingularEnumField(value: &_storage._path) }()
+        case 4: try { try decoder.decodeSingularEnumField(value: &_storage._trigger) }()
+        case 5: try { try decoder.decodeSingularBoolField(value: &_storage._accepted) }()
+        case 6: try { try decoder.decodeSingularStringField(value: &_storage._reason) }()
+        case 7: try { try decoder.decodeSingularDoubleField(value: &_storage._validationLossCurrent) }()
+        case 8: try { try decoder.decodeSingularDoubleField(value: &_storage._validationLossCandidate) }()
+        case 9: try { try decoder.decodeSingularDoubleField(value: &_storage._trainingLossBefore) }()
+        case 10: try { try decoder.decodeSingularDoubleField(value: &_storage._trainingLossAfter) }()
+        case 11: try { try decoder.decodeSingularMessageField(value: &_storage._parameters) }()
+        case 12: try { try decoder.decodeSingularUInt64Field(value: &_storage._version) }()
+        case 13: try { try decoder.decodeSingularUInt64Field(value: &_storage._trainingRows) }()
+        case 14: try { try decoder.decodeSingularUInt64Field(value: &_storage._validationRows) }()
+        case 15: try { try decoder.decodeSingularDoubleField(value: &_storage._durationMs) }()
+        default: break
+        }
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      try { if let v = _storage._key {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+      } }()
+      if _storage._timeUnixNs != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._timeUnixNs, fieldNumber: 2)
+      }
+      if _storage._path != .unspecified {
+        try visitor.visitSingularEnumField(value: _storage._path, fieldNumber: 3)
+      }
+      if _storage._trigger != .unspecified {
+        try visitor.visitSingularEnumField(value: _storage._trigger, fieldNumber: 4)
+      }
+      if _storage._accepted != false {
+        try visitor.visitSingularBoolField(value: _storage._accepted, fieldNumber: 5)
+      }
+      if !_storage._reason.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._reason, fieldNumber: 6)
+      }
+      if _storage._validationLossCurrent.bitPattern != 0 {
+        try visitor.visitSingularDoubleField(value: _storage._validationLossCurrent, fieldNumber: 7)
+      }
+      if _storage._validationLossCandidate.bitPattern != 0 {
+        try visitor.visitSingularDoubleField(value: _storage._validationLossCandidate, fieldNumber: 8)
+      }
+      if _storage._trainingLossBefore.bitPattern != 0 {
+        try visitor.visitSingularDoubleField(value: _storage._trainingLossBefore, fieldNumber: 9)
+      }
+      if _storage._trainingLossAfter.bitPattern != 0 {
+        try visitor.visitSingularDoubleField(value: _storage._trainingLossAfter, fieldNumber: 10)
+      }
+      try { if let v = _storage._parameters {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 11)
+      } }()
+      if _storage._version != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._version, fieldNumber: 12)
+      }
+      if _storage._trainingRows != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._trainingRows, fieldNumber: 13)
+      }
+      if _storage._validationRows != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._validationRows, fieldNumber: 14)
+      }
+      if _storage._durationMs.bitPattern != 0 {
+        try visitor.visitSingularDoubleField(value: _storage._durationMs, fieldNumber: 15)
+      }
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Saturn_V1_UpdateRecord, rhs: Saturn_V1_UpdateRecord) -> Bool {
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._key != rhs_storage._key {return false}
+        if _storage._timeUnixNs != rhs_storage._timeUnixNs {return false}
+        if _storage._path != rhs_storage._path {return false}
+        if _storage._trigger != rhs_storage._trigger {return false}
+        if _storage._accepted != rhs_storage._accepted {return false}
+        if _storage._reason != rhs_storage._reason {return false}
+        if _storage._validationLossCurrent != rhs_storage._validationLossCurrent {return false}
+        if _storage._validationLossCandidate != rhs_storage._validationLossCandidate {return false}
+        if _storage._trainingLossBefore != rhs_storage._trainingLossBefore {return false}
+        if _storage._trainingLossAfter != rhs_storage._trainingLossAfter {return false}
+        if _storage._parameters != rhs_storage._parameters {return false}
+        if _storage._version != rhs_storage._version {return false}
+        if _storage._trainingRows != rhs_storage._trainingRows {return false}
+        if _storage._validationRows != rhs_storage._validationRows {return false}
+        if _storage._durationMs != rhs_storage._durationMs {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Saturn_V1_UpdateHistoryRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".UpdateHistoryRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}model\0\u{1}hardware\0\u{1}limit\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.model) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.hardware) }()
+      case 3: try { try decoder.decodeSingularUInt32Field(value: &self.limit) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.model.isEmpty {
+      try visitor.visitSingularStringField(value: self.model, fieldNumber: 1)
+    }
+    if !self.hardware.isEmpty {
+      try visitor.visitSingularStringField(value: self.hardware, fieldNumber: 2)
+    }
+    if self.limit != 0 {
+      try visitor.visitSingularUInt32Field(value: self.limit, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Saturn_V1_UpdateHistoryRequest, rhs: Saturn_V1_UpdateHistoryRequest) -> Bool {
+    if lhs.model != rhs.model {return false}
+    if lhs.hardware != rhs.hardware {return false}
+    if lhs.limit != rhs.limit {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Saturn_V1_UpdateHistoryReply: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".UpdateHistoryReply"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}records\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.records) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.records.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.records, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Saturn_V1_UpdateHistoryReply, rhs: Saturn_V1_UpdateHistoryReply) -> Bool {
+    if lhs.records != rhs.records {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
 nonisolated extension Saturn_V1_Error: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Error"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}code\0\u{1}message\0")
@@ -1569,7 +2265,7 @@ nonisolated extension Saturn_V1_Error: SwiftProtobuf.Message, SwiftProtobuf._Mes
 
 nonisolated extension Saturn_V1_Request: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Request"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}protocol_version\0\u{3}request_id\0\u{2}\u{8}predict\0\u{1}parameters\0\u{1}health\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}protocol_version\0\u{3}request_id\0\u{2}\u{8}predict\0\u{1}parameters\0\u{1}health\0\u{3}update_history\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1618,6 +2314,19 @@ nonisolated extension Saturn_V1_Request: SwiftProtobuf.Message, SwiftProtobuf._M
           self.body = .health(v)
         }
       }()
+      case 13: try {
+        var v: Saturn_V1_UpdateHistoryRequest?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .updateHistory(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .updateHistory(v)
+        }
+      }()
       default: break
       }
     }
@@ -1647,6 +2356,10 @@ nonisolated extension Saturn_V1_Request: SwiftProtobuf.Message, SwiftProtobuf._M
       guard case .health(let v)? = self.body else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 12)
     }()
+    case .updateHistory?: try {
+      guard case .updateHistory(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 13)
+    }()
     case nil: break
     }
     try unknownFields.traverse(visitor: &visitor)
@@ -1663,7 +2376,7 @@ nonisolated extension Saturn_V1_Request: SwiftProtobuf.Message, SwiftProtobuf._M
 
 nonisolated extension Saturn_V1_Reply: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Reply"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}protocol_version\0\u{3}request_id\0\u{1}error\0\u{2}\u{7}predict\0\u{1}parameters\0\u{1}health\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}protocol_version\0\u{3}request_id\0\u{1}error\0\u{2}\u{7}predict\0\u{1}parameters\0\u{1}health\0\u{3}update_history\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1725,6 +2438,19 @@ nonisolated extension Saturn_V1_Reply: SwiftProtobuf.Message, SwiftProtobuf._Mes
           self.body = .health(v)
         }
       }()
+      case 13: try {
+        var v: Saturn_V1_UpdateHistoryReply?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .updateHistory(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .updateHistory(v)
+        }
+      }()
       default: break
       }
     }
@@ -1757,6 +2483,10 @@ nonisolated extension Saturn_V1_Reply: SwiftProtobuf.Message, SwiftProtobuf._Mes
     case .health?: try {
       guard case .health(let v)? = self.body else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 12)
+    }()
+    case .updateHistory?: try {
+      guard case .updateHistory(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 13)
     }()
     case nil: break
     }
