@@ -40,7 +40,9 @@ public struct AccuracySummary: Sendable, Hashable {
         _ model: Model, on window: [StepObservation], lastCount: Int = defaultCount
     ) {
         self.init(
-            relativeErrors: window.suffix(lastCount).map { Self.relativeError(predicted: model.latency(at: $0), actual: $0.latencyMs) },
+            relativeErrors: window.suffix(lastCount).map {
+                Self.relativeError(predicted: model.latency(at: $0), actual: $0.latencyMs)
+            },
             lastCount: lastCount)
     }
 

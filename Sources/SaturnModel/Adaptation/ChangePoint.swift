@@ -62,7 +62,9 @@ public struct ChangePoint: Sendable, Hashable {
             let n2 = Double(n - k)
             let m1 = sum / n1
             let m2 = (total - sum) / n2
-            let within = Swift.max(0, squares - sum * sum / n1) + Swift.max(0, (totalSquares - squares) - (total - sum) * (total - sum) / n2)
+            let within =
+                Swift.max(0, squares - sum * sum / n1)
+                + Swift.max(0, (totalSquares - squares) - (total - sum) * (total - sum) / n2)
             let sd = (within / Double(n - 2)).squareRoot()
             let difference = abs(m2 - m1)
             let t: Double

@@ -17,8 +17,8 @@
 ///    at a rejected set).
 ///
 /// **Defaults, and why.** Objective: relative residuals, decay 0.99, λ = 0.01 (``OnlineObjective``); momentum
-/// 0.9; 4 full-batch steps per update (each step is one pass over the training rows; 4 steps plus the final
-/// evaluation fit a 5,000-row window in well under the 2 ms budget); 100 held-out rows (the observations that
+/// 0.9; 4 full-batch steps per update (each step is one pass over the training rows: about 0.2 ms for a
+/// 5,000-row window in a release build, 1 ms for the whole update, 1.3 ms p99); 100 held-out rows (the observations that
 /// arrived since the previous update when updates run every 100 observations); velocity not carried between
 /// updates.
 ///
@@ -30,13 +30,15 @@
 /// raises its own loss at either rate). But far from the optimum (a warm start from another key, 15–80% relative
 /// error) the landscape is not quadratic and 0.1 can throw `k_S` into a worse basin: on the real h100 table from
 /// the generic default, 100 updates end at a mean squared relative error of 0.0112 with 0.1 against 0.0060 with
-/// 0.01 (from the a100 prior both reach 0.007). 0.01 is slower from a far start (15 to 30 updates instead of 5
-/// to 10), which matters little: large changes go through drift detection and a full refit, and the momentum
-/// updates only have to track. The floor 0.001: once a key is stable, a new best loss is a rare record of a
-/// noisy series, so without a floor the rate decays geometrically forever (×0.95 about every 6 updates in the
-/// tests) and the key stops following slow changes that do not trip the drift detector; reset the state on drift
-/// anyway (``State/reset()``). In raw units the same defaults blow the loss up 50–900× within one update
-/// (Findings 7); ``Space/raw`` exists to show it.
+/// 0.01 (from the a100 prior both reach 0.007). 0.01 is slower from some far starts (from the h100-pcap tp2
+/// prior: 0.051 after 10 updates and 0.017 after 100, against 0.012 and 0.012 at 0.1), which matters little:
+/// large changes go through drift detection and a full refit, and the momentum updates only have to track.
+///
+/// The floor 0.001: once a key is stable, a new best loss is a rare record of a noisy series, so without a floor
+/// the rate decays geometrically forever (×0.95 about every 6 updates in the tests) and the key stops following
+/// slow changes that do not trip the drift detector; reset the state on drift anyway (``State/reset()``).
+/// In raw units the same defaults blow the loss up 50–900× within one update (Findings 7); ``Space/raw`` exists
+/// to show it.
 ///
 /// Velocity: carrying it across updates (``carriesVelocity``) makes the first update after a large one overshoot
 /// (its loss rose up to 7.5× in the tests), because consecutive objectives differ: with decay 0.99 the newest
@@ -152,7 +154,8 @@ public struct OnlineUpdate: Sendable, Hashable {
 
     /// The default learning-rate schedule: start 0.01, ×0.95 after 5 updates without improvement, never below
     /// 0.001 (see the type's discussion).
-    public static let defaultSchedule = LearningRateSchedule(initial: 0.01, decayFactor: 0.95, patience: 5, minimum: 0.001)
+    public static let defaultSchedule = LearningRateSchedule(
+        initial: 0.01, decayFactor: 0.95, patience: 5, minimum: 0.001)
 
     /// Creates an update configuration (the defaults are the type's discussion).
     public init(
@@ -231,7 +234,8 @@ public struct OnlineUpdate: Sendable, Hashable {
         var finite = lossBefore.isFinite
         var stepsTaken = 0
         while finite && stepsTaken < steps {
-            let g = map.gradient(fromRaw: evaluation.gradient, at: u)
+            let g =
+                map.gradient(fromRaw: evaluation.gradient, at: u)
                 + objective.penaltyGradient(u, base: uBase, mask: mask)
             let next = updater.step(u, gradient: g, learningRate: learningRate, bounds: map.bounds)
             guard Self.isFinite(g), Self.isFinite(updater.velocity), Self.isFinite(next) else {

@@ -43,7 +43,8 @@ public struct ParameterDriftRate: Sendable, Hashable {
         var seen = Set<OperatingPoint>()
         var sum = 0.0
         var largest = 0.0
-        for row in window.suffix(lastCount) where seen.insert(OperatingPoint(batchSize: row.batchSize, tokens: row.tokens)).inserted {
+        for row in window.suffix(lastCount)
+        where seen.insert(OperatingPoint(batchSize: row.batchSize, tokens: row.tokens)).inserted {
             let before = old.latency(at: row)
             let change = abs(new.latency(at: row) - before) / before
             sum += change

@@ -49,7 +49,9 @@ struct AdaptationBenchmarkTests {
         for _ in 0..<200 {
             passes.append(clock.measure { sink += objective.evaluate(current, on: window).dataLoss })
         }
-        Self.describe("one objective pass (value + gradient, \(objective.evaluate(current, on: window).rowsRead) rows read)", passes)
+        Self.describe(
+            "one objective pass (value + gradient, \(objective.evaluate(current, on: window).rowsRead) rows read)",
+            passes)
 
         let residuals = DriftDetector.residuals(of: current, on: window)
         let errors = residuals.map(abs)

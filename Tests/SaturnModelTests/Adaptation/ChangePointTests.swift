@@ -31,7 +31,8 @@ struct ChangePointTests {
 
     @Test func binarySegmentationFindsEverySwitchAndNoneInNoise() {
         var rng = SplitMix64(seed: 4)
-        let series = DriftDetectorTests.noise(1500, rng: &rng) + DriftDetectorTests.noise(1000, shift: 0.02, rng: &rng)
+        let series =
+            DriftDetectorTests.noise(1500, rng: &rng) + DriftDetectorTests.noise(1000, shift: 0.02, rng: &rng)
             + DriftDetectorTests.noise(2500, shift: -0.01, rng: &rng)
         let found = ChangePoint.segments(in: series)
         #expect(found.count == 2)
@@ -51,7 +52,8 @@ struct ChangePointTests {
         let step = ChangePoint.mostLikely(in: [Double](repeating: 0, count: 40) + [Double](repeating: 1, count: 60))
         #expect(step?.index == 40 && step!.statistic > 1e6)
         // Indices refer to the base array of a slice.
-        let series = [Double](repeating: 0, count: 100) + [Double](repeating: 0, count: 40) + [Double](repeating: 1, count: 60)
+        let series =
+            [Double](repeating: 0, count: 100) + [Double](repeating: 0, count: 40) + [Double](repeating: 1, count: 60)
         #expect(ChangePoint.mostLikely(in: series[100...])?.index == 140)
     }
 }

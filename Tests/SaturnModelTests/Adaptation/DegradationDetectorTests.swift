@@ -10,13 +10,15 @@ struct DegradationDetectorTests {
         let table = try AdaptationFixtures.table()
         let p = AdaptationFixtures.prior("h100-80gb-tp4")
         let start = switchAt ?? count
-        let stream = AdaptationFixtures.stream(from: table, count: start, rng: &rng)
+        let stream =
+            AdaptationFixtures.stream(from: table, count: start, rng: &rng)
             + AdaptationFixtures.stream(from: table, count: count - start, scale: scale, rng: &rng)
         return stream.map { AccuracySummary.relativeError(predicted: p.latency(at: $0), actual: $0.latencyMs) }
     }
 
     @Test func firesWhenLatenciesAreScaledUpPartWay() throws {
-        let r = try #require(try DegradationDetector().test(relativeErrors: try Self.errors(seed: 1, switchAt: 4500, scale: 1.1)))
+        let r = try #require(
+            try DegradationDetector().test(relativeErrors: try Self.errors(seed: 1, switchAt: 4500, scale: 1.1)))
         print("scaled ×1.1 over the last 500 of 5,000: p = \(r.pValue)")
         #expect(r.isDegraded && r.pValue < 1e-6)
         #expect(r.recentCount == 1000 && r.historicalCount == 4000)
@@ -35,7 +37,8 @@ struct DegradationDetectorTests {
     }
 
     @Test func improvementIsNotDegradation() throws {
-        let r = try #require(try DegradationDetector().test(relativeErrors: try Self.errors(seed: 2, switchAt: 4000, scale: 1.0)))
+        let r = try #require(
+            try DegradationDetector().test(relativeErrors: try Self.errors(seed: 2, switchAt: 4000, scale: 1.0)))
         #expect(r.pValue > 0.001)
         let better = try Self.errors(seed: 3).enumerated().map { $0.offset >= 4000 ? $0.element * 0.5 : $0.element }
         #expect(try DegradationDetector().test(relativeErrors: better)!.isDegraded == false)

@@ -30,7 +30,9 @@ struct DriftDetectorTests {
 
     @Test func needsEnoughResidualsAndFiniteOnes() throws {
         #expect(try DriftDetector().test(residuals: [Double](repeating: 0, count: 1099)) == nil)
-        #expect(try DriftDetector(recentCount: 10, minimumHistoricalCount: 5).test(residuals: [Double](repeating: 0, count: 15)) != nil)
+        #expect(
+            try DriftDetector(recentCount: 10, minimumHistoricalCount: 5).test(
+                residuals: [Double](repeating: 0, count: 15)) != nil)
         #expect(throws: StatisticsError.nonFiniteValue) {
             try DriftDetector(recentCount: 2, minimumHistoricalCount: 2).test(residuals: [0, .nan, 0, 0])
         }
@@ -38,7 +40,10 @@ struct DriftDetectorTests {
 
     @Test func residualsAreRelativeInWindowOrder() {
         let p = PriorCatalog.genericDefault
-        let rows = [StepObservation(batchSize: 2, tokens: 10, latencyMs: 20), StepObservation(batchSize: 1, tokens: 1, latencyMs: 5)]
+        let rows = [
+            StepObservation(batchSize: 2, tokens: 10, latencyMs: 20),
+            StepObservation(batchSize: 1, tokens: 1, latencyMs: 5),
+        ]
         let r = DriftDetector.residuals(of: p, on: rows)
         #expect(r == [(p.latency(batchSize: 2, tokens: 10) - 20) / 20, (p.latency(batchSize: 1, tokens: 1) - 5) / 5])
     }

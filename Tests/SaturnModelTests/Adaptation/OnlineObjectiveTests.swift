@@ -27,8 +27,10 @@ struct OnlineObjectiveTests {
             for k in reg.indices {
                 var o = ew
                 o.regularisation = reg[k]
-                #expect(isClose(o.value(dataLoss: data, penalty: penalty), withEW[k], rel: 1e-10), "\(c.id) reg ew \(k)")
-                #expect(isClose(o.value(dataLoss: mse, penalty: penalty), withMSE[k], rel: 1e-10), "\(c.id) reg mse \(k)")
+                #expect(
+                    isClose(o.value(dataLoss: data, penalty: penalty), withEW[k], rel: 1e-10), "\(c.id) reg ew \(k)")
+                #expect(
+                    isClose(o.value(dataLoss: mse, penalty: penalty), withMSE[k], rel: 1e-10), "\(c.id) reg mse \(k)")
             }
             checked += 1
         }
@@ -43,7 +45,8 @@ struct OnlineObjectiveTests {
         for c in cases {
             let e = mse.evaluate(
                 c.parameters("theta"),
-                on: StepTable(batchSizes: c.doubles("B"), tokens: c.doubles("S"), latencies: c.doubles("T")).observations)
+                on: StepTable(batchSizes: c.doubles("B"), tokens: c.doubles("S"), latencies: c.doubles("T"))
+                    .observations)
             #expect(isClose(e.dataLoss, c.double("mse")!, rel: 1e-12), "\(c.id) mse")
             let expected = c.doubles("grad_mse")
             let floor = 1e-12 * expected.map(abs).max()!
@@ -68,8 +71,9 @@ struct OnlineObjectiveTests {
             let h = 1e-6 * Swift.max(abs(plus[j]), 1e-3)
             plus[j] += h
             minus[j] -= h
-            let fd = (objective.dataLoss(LatencyParameters(packed: plus), on: rows)
-                - objective.dataLoss(LatencyParameters(packed: minus), on: rows)) / (2 * h)
+            let fd =
+                (objective.dataLoss(LatencyParameters(packed: plus), on: rows)
+                    - objective.dataLoss(LatencyParameters(packed: minus), on: rows)) / (2 * h)
             #expect(isClose(g[j], fd, rel: 1e-5, abs: 1e-9 * largest), "∂D/∂θ[\(j)] \(g[j]) vs \(fd)")
         }
     }

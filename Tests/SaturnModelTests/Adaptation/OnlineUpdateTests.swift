@@ -111,7 +111,9 @@ struct OnlineUpdateTests {
             #expect(raw.lossAfter > minimumBlowUp * raw.lossBefore && !raw.isAccepted)
             // The box is all that stops it: parameters end on their bounds.
             let bounds = LatencyParameters.physicalBounds
-            let onBounds = (0..<8).filter { raw.candidate.packed[$0] == bounds.lower[$0] || raw.candidate.packed[$0] == bounds.upper[$0] }
+            let onBounds = (0..<8).filter {
+                raw.candidate.packed[$0] == bounds.lower[$0] || raw.candidate.packed[$0] == bounds.upper[$0]
+            }
             #expect(onBounds.count >= 3, "\(onBounds)")
         }
     }
@@ -122,7 +124,9 @@ struct OnlineUpdateTests {
         let s = Self.run(
             OnlineUpdate(carriesVelocity: true), from: PriorCatalog.genericDefault, count: 60,
             source: { rng, n in AdaptationFixtures.stream(from: table, count: n, rng: &rng) }, seed: 1)
-        print("carried velocity: worst lossAfter/lossBefore \(s.worstRatio), fresh loss \(s.freshBefore) → \(s.freshAfter)")
+        print(
+            "carried velocity: worst lossAfter/lossBefore \(s.worstRatio), fresh loss \(s.freshBefore) → \(s.freshAfter)"
+        )
         #expect(s.allPhysical && s.allFinite && s.worstRatio < 20)
         #expect(s.freshAfter < 0.1 * s.freshBefore)
     }
@@ -152,7 +156,8 @@ struct OnlineUpdateTests {
             AdaptationFixtures.synthetic(truth, count: n, rng: &rng)
         }
         for (label, start) in [
-            ("generic default", PriorCatalog.genericDefault), ("h100-80gb-tp4", AdaptationFixtures.prior("h100-80gb-tp4")),
+            ("generic default", PriorCatalog.genericDefault),
+            ("h100-80gb-tp4", AdaptationFixtures.prior("h100-80gb-tp4")),
         ] {
             let s = Self.run(OnlineUpdate(), from: start, count: 80, source: source, seed: 2)
             var rng = SplitMix64(seed: 99)
@@ -169,9 +174,11 @@ struct OnlineUpdateTests {
     @Test func absoluteResidualsAreStableInScaledCoordinates() throws {
         let table = try AdaptationFixtures.table()
         let update = OnlineUpdate(objective: OnlineObjective(residual: .absolute))
-        let s = Self.run(update, from: AdaptationFixtures.prior("h100-80gb-tp8"), count: 40, source: { rng, n in
-            AdaptationFixtures.stream(from: table, count: n, rng: &rng)
-        }, seed: 4)
+        let s = Self.run(
+            update, from: AdaptationFixtures.prior("h100-80gb-tp8"), count: 40,
+            source: { rng, n in
+                AdaptationFixtures.stream(from: table, count: n, rng: &rng)
+            }, seed: 4)
         print("absolute residuals: fresh loss \(s.freshBefore) → \(s.freshAfter) ms², worst ratio \(s.worstRatio)")
         #expect(s.allPhysical && s.allFinite && s.worstRatio <= 1)
         #expect(s.freshAfter < 0.1 * s.freshBefore)
@@ -185,7 +192,8 @@ struct OnlineUpdateTests {
         var window = (0..<3000).map { _ in
             let b = Double(1 + rng.next() % 64)
             let s = rng.nextUniform() < 0.7 ? b : b + Double(rng.next() % 2048)
-            let t = truth.latency(at: StepObservation(batchSize: b, tokens: s, latencyMs: 1))
+            let t =
+                truth.latency(at: StepObservation(batchSize: b, tokens: s, latencyMs: 1))
                 * (1 + 0.01 * AdaptationFixtures.gaussian(&rng))
             return StepObservation(batchSize: b, tokens: s, latencyMs: t)
         }

@@ -12,7 +12,8 @@ struct ValidationTests {
         let accepted = Validation.compare(candidate: truth, current: worse, heldOut: rows)
         #expect(accepted.isAccepted && accepted.reason == .improved && accepted.heldOutCount == 100)
         #expect(accepted.candidateLoss < accepted.currentLoss)
-        #expect(isClose(accepted.candidateLoss, Validation.heldOutLoss(truth, on: rows[...], residual: .relative), rel: 0))
+        #expect(
+            isClose(accepted.candidateLoss, Validation.heldOutLoss(truth, on: rows[...], residual: .relative), rel: 0))
         #expect(Validation.compare(candidate: worse, current: truth, heldOut: rows).reason == .notBetter)
         // Equal loss is not better.
         #expect(Validation.compare(candidate: truth, current: truth, heldOut: rows).reason == .notBetter)
@@ -82,7 +83,8 @@ struct ValidationTests {
         }
         print(
             "property: \(streams) streams, \(updates) updates, \(accepted) accepted; largest rise of the independent",
-            "sample's loss over one accepted update: \(worstFreshRise * 100)%; streams that ended better: \(improvedStreams)")
+            "sample's loss over one accepted update: \(worstFreshRise * 100)%; streams that ended better: \(improvedStreams)"
+        )
         #expect(streams == 24 && updates == 480)
         #expect(improvedStreams == streams)
         #expect(worstFreshRise < 0.5)
