@@ -1,0 +1,97 @@
+/// The acceptance rule of DESIGN §4: a candidate set replaces the current one only if it beats it on recent
+/// observations that were not used to train it.
+///
+/// The held-out loss is the plain mean of the squared residuals (``OnlineObjective/Residual``, the same kind as
+/// the training objective) over the held-out rows, without decay weights or penalty: every held-out row is
+/// equally recent and the question is only which set predicts them better.
+///
+/// A candidate is accepted iff it is inside its physical bounds, its held-out loss is finite, and that loss is
+/// strictly lower than the current set's. Pure: returns a verdict with both losses and the reason for the log.
+///
+/// ```swift
+/// let verdict = Validation.compare(candidate: new, current: old, heldOut: window.suffix(100), residual: .relative)
+/// if verdict.isAccepted { /* install and broadcast */ }
+/// ```
+public enum Validation {
+    /// Why a candidate was accepted or rejected.
+    public enum Reason: String, Sendable, Hashable, CaseIterable {
+        /// Strictly lower held-out loss: accepted.
+        case improved
+        /// Held-out loss not lower than the current set's.
+        case notBetter = "not_better"
+        /// Non-finite held-out loss or parameters.
+        case nonFinite = "non_finite"
+        /// A parameter outside its physical bounds.
+        case outOfBounds = "out_of_bounds"
+        /// No held-out rows, or too few rows to train on (nothing was compared).
+        case tooFewObservations = "too_few_observations"
+    }
+
+    /// The outcome of a comparison.
+    public struct Verdict: Sendable, Hashable {
+        /// Why.
+        public var reason: Reason
+        /// Held-out loss of the candidate (NaN when not compared).
+        public var candidateLoss: Double
+        /// Held-out loss of the current set (NaN when not compared).
+        public var currentLoss: Double
+        /// Held-out rows compared.
+        public var heldOutCount: Int
+
+        /// True iff ``reason`` is ``Reason/improved``.
+        public var isAccepted: Bool { reason == .improved }
+
+        public init(reason: Reason, candidateLoss: Double, currentLoss: Double, heldOutCount: Int) {
+            self.reason = reason
+            self.candidateLoss = candidateLoss
+            self.currentLoss = currentLoss
+            self.heldOutCount = heldOutCount
+        }
+    }
+
+    /// `(1/n) Σ ρᵢ²` over `rows`. - Precondition: `rows` is not empty.
+    @inlinable
+    public static func heldOutLoss<Model: AdaptiveLatencyModel>(
+        _ model: Model, on rows: ArraySlice<StepObservation>, residual: OnlineObjective.Residual
+    ) -> Double {
+        precondition(!rows.isEmpty, "no held-out rows")
+        var sum = 0.0
+        for row in rows {
+            var r = model.latency(at: row) - row.latencyMs
+            if residual == .relative { r /= row.latencyMs }
+            sum += r * r
+        }
+        return sum / Double(rows.count)
+    }
+
+    /// Compares `candidate` with `current` on `heldOut` (see the type's discussion).
+    public static func compare<Model: AdaptiveLatencyModel>(
+        candidate: Model, current: Model, heldOut: ArraySlice<StepObservation>,
+        residual: OnlineObjective.Residual = .relative
+    ) -> Verdict {
+        guard !heldOut.isEmpty else {
+            return Verdict(reason: .tooFewObservations, candidateLoss: .nan, currentLoss: .nan, heldOutCount: 0)
+        }
+        let candidateLoss = heldOutLoss(candidate, on: heldOut, residual: residual)
+        let currentLoss = heldOutLoss(current, on: heldOut, residual: residual)
+        let reason: Reason
+        if !Model.physicalBounds.contains(candidate.packed) {
+            reason = candidate.packed.indices.allSatisfy({ candidate.packed[$0].isFinite }) ? .outOfBounds : .nonFinite
+        } else if !candidateLoss.isFinite {
+            reason = .nonFinite
+        } else if candidateLoss < currentLoss || !currentLoss.isFinite {
+            reason = .improved
+        } else {
+            reason = .notBetter
+        }
+        return Verdict(
+            reason: reason, candidateLoss: candidateLoss, currentLoss: currentLoss, heldOutCount: heldOut.count)
+    }
+
+    /// ``compare(candidate:current:heldOut:residual:)`` on a whole array of held-out rows.
+    public static func compare<Model: AdaptiveLatencyModel>(
+        candidate: Model, current: Model, heldOut: [StepObservation], residual: OnlineObjective.Residual = .relative
+    ) -> Verdict {
+        compare(candidate: candidate, current: current, heldOut: heldOut[...], residual: residual)
+    }
+}
