@@ -10,7 +10,7 @@ enum AdaptationFixtures {
 
     /// A real step table's rows, filtered as the fit filters them (0.1 < T < 500 ms).
     static func table(_ name: String = tableName) throws -> [StepObservation] {
-        let table = try StepCSV.parse(String(contentsOf: Shared.dataFile(name), encoding: .utf8))
+        let table = try StepCSV.parse(String(contentsOf: Repository.dataFile(name), encoding: .utf8))
         return RowFilter().apply(to: table).kept.observations
     }
 

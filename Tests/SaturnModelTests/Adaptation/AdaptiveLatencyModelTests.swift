@@ -9,11 +9,11 @@ struct AdaptiveLatencyModelTests {
         let cases = try Golden("model_eval").cases()
         var checked = 0
         for c in cases {
-            let p = c.parameters("theta")
-            let b = c.doubles("B")
-            let s = c.doubles("S")
-            let t = c.doubles("T")
-            let grad = c.matrix("dT_dtheta")
+            let p = try c.parameters("theta")
+            let b = try c.doubles("B")
+            let s = try c.doubles("S")
+            let t = try c.doubles("T")
+            let grad = try c.matrix("dT_dtheta")
             for i in b.indices {
                 let step = StepObservation(batchSize: b[i], tokens: s[i], latencyMs: 1)
                 let (value, g) = p.latencyAndGradient(at: step)

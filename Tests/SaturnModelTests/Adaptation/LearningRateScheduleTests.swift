@@ -11,8 +11,8 @@ struct LearningRateScheduleTests {
         for c in cases {
             var schedule = LearningRateSchedule(
                 initial: c.double("lr0")!, decayFactor: c.double("decay_factor")!, patience: c.int("patience")!)
-            let losses = c.doubles("losses")
-            let steps = c.objects("steps")
+            let losses = try c.doubles("losses")
+            let steps = try c.objects("steps")
             #expect(losses.count == steps.count && !losses.isEmpty, "\(c.id)")
             for (k, loss) in losses.enumerated() {
                 let event = schedule.observe(loss)

@@ -9,9 +9,9 @@ struct OnlineObjectiveTests {
         let cases = try Golden("ewloss").cases()
         var checked = 0
         for c in cases {
-            let theta = c.parameters("theta")
-            let base = c.parameters("base_theta")
-            let rows = StepTable(batchSizes: c.doubles("B"), tokens: c.doubles("S"), latencies: c.doubles("T"))
+            let theta = try c.parameters("theta")
+            let base = try c.parameters("base_theta")
+            let rows = StepTable(batchSizes: try c.doubles("B"), tokens: try c.doubles("S"), latencies: try c.doubles("T"))
                 .observations
             let ew = OnlineObjective(residual: .absolute, decay: c.double("decay")!, regularisation: 0)
             let data = ew.dataLoss(theta, on: rows)
@@ -21,9 +21,9 @@ struct OnlineObjectiveTests {
             #expect(isClose(mse, c.double("mse")!, rel: 1e-10), "\(c.id) mse")
             let penalty = ew.penalty(theta.packed, base: base.packed)
             #expect(isClose(penalty, c.double("penalty_sum_sq_theta_minus_base")!, rel: 1e-12), "\(c.id) penalty")
-            let reg = c.doubles("reg")
-            let withEW = c.doubles("reg_loss_with_ew")
-            let withMSE = c.doubles("reg_loss_with_mse")
+            let reg = try c.doubles("reg")
+            let withEW = try c.doubles("reg_loss_with_ew")
+            let withMSE = try c.doubles("reg_loss_with_mse")
             for k in reg.indices {
                 var o = ew
                 o.regularisation = reg[k]
@@ -44,11 +44,11 @@ struct OnlineObjectiveTests {
         let mse = OnlineObjective(residual: .absolute, decay: 1, regularisation: 0)
         for c in cases {
             let e = mse.evaluate(
-                c.parameters("theta"),
-                on: StepTable(batchSizes: c.doubles("B"), tokens: c.doubles("S"), latencies: c.doubles("T"))
+                try c.parameters("theta"),
+                on: StepTable(batchSizes: try c.doubles("B"), tokens: try c.doubles("S"), latencies: try c.doubles("T"))
                     .observations)
             #expect(isClose(e.dataLoss, c.double("mse")!, rel: 1e-12), "\(c.id) mse")
-            let expected = c.doubles("grad_mse")
+            let expected = try c.doubles("grad_mse")
             let floor = 1e-12 * expected.map(abs).max()!
             for j in 0..<8 { #expect(isClose(e.gradient[j], expected[j], rel: 1e-9, abs: floor), "\(c.id) grad[\(j)]") }
             checked += 1
