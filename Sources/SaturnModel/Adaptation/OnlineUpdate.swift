@@ -187,7 +187,9 @@ public struct OnlineUpdate: Sendable, Hashable {
     /// - Parameters:
     ///   - current: the installed set: the starting point, and what the candidate must beat.
     ///   - base: the set the penalty pulls towards (last validated set, a prior, or a peer's set).
-    ///   - window: the key's recent observations, oldest first (typically the newest 5,000). Needs at least
+    ///   - window: the key's recent observations, oldest first (typically the newest 5,000), as the fit's
+    ///     ``RowFilter`` keeps them (`0.1 < T < 500` ms, `B, S > 0`; a training row with `T = 0` makes the loss
+    ///     non-finite and the update is rejected with ``Validation/Reason/nonFinite``). Needs at least
     ///     ``heldOutCount`` + ``minimumTrainingCount`` rows; with fewer nothing is done (reason
     ///     ``Validation/Reason/tooFewObservations``, state unchanged).
     ///   - state: the key's updater state from the previous result (or ``initialState(for:)``).

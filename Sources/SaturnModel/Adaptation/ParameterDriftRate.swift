@@ -12,7 +12,7 @@
 /// prediction (`P_max` is not identifiable, Findings 1) and have incomparable units. ``maximum`` is the largest
 /// change at one point. The health check reports the rate of the key's latest accepted update (0 before any):
 /// 0.1 means the update moved the predictions by 10% on average, far more than a stable key's noise-driven
-/// updates do (about 0.1–1% in the tests).
+/// updates do (at most 0.3% in the tests).
 ///
 /// ```swift
 /// let drift = ParameterDriftRate(from: old, to: new, on: window)

@@ -69,6 +69,17 @@ struct OnlineUpdateTests {
         #expect(r.candidate == p && r.state == state)
     }
 
+    @Test func aNonFiniteLossIsRejectedWithoutSteps() throws {
+        var rng = SplitMix64(seed: 2)
+        var window = AdaptationFixtures.stream(from: try AdaptationFixtures.table(), count: 500, rng: &rng)
+        window[10].latencyMs = 0
+        let update = OnlineUpdate()
+        let p = AdaptationFixtures.prior("h100-80gb-tp4")
+        let r = update.run(current: p, base: p, window: window, state: update.initialState())
+        #expect(r.verdict.reason == .nonFinite && !r.isAccepted && r.stepsTaken == 0 && r.candidate == p)
+        #expect(r.verdict.currentLoss.isFinite && r.state.velocity == SIMD8())
+    }
+
     /// Findings 7 and DESIGN §4: with the design's defaults the updates are stable in the scaled coordinates, on
     /// real data, from every other key's prior and the generic default: 60 consecutive updates stay finite and
     /// inside the physical bounds, no update raises its own loss, and the loss on an independent sample falls. The
