@@ -6,7 +6,7 @@ import Synchronization
 import ZMQ
 
 /// One Saturn agent, as a `Service`: ``run()`` binds the sockets, starts the socket thread (telemetry in,
-/// queries, broadcasts, peers: ``BusLoop``) and the fit thread (``FitWorker``), and returns after graceful
+/// queries, broadcasts, peers: ``BusLoop``) and the adaptation thread (``AdaptationWorker``), and returns after graceful
 /// shutdown or cancellation, once both threads have exited and every socket is closed.
 ///
 /// ```swift
@@ -51,7 +51,7 @@ public final class Agent: Service, Sendable {
     public func run() async throws {
         let context = try ServiceStart.context(started, name: "an agent", bound: bound)
         let mailbox = BusMailbox(context: context, name: "\(ObjectIdentifier(self).hashValue)")
-        let fitWorker = FitWorker(state: state, mailbox: mailbox, logger: logger)
+        let fitWorker = AdaptationWorker(state: state, mailbox: mailbox, logger: logger)
         let busExit = Completion<AgentError?>()
         let (state, logger, bound) = (self.state, self.logger, self.bound)
         let bus = Thread {
@@ -84,7 +84,7 @@ public final class Agent: Service, Sendable {
             fitWorker.run()
             fitExit.complete(())
         }
-        fit.name = "saturn-fit"
+        fit.name = "saturn-adapt"
         fit.start()
         logger.info(
             "agent started",

@@ -43,13 +43,37 @@ public struct AgentConfiguration: Sendable, Equatable {
     public var snapshotSources: [String] = []
     /// Forwarder XSUB endpoints the broadcast PUB also connects to (`saturn forwarder`).
     public var forwarders: [String] = []
+    /// Which adaptation paths run (DESIGN section 4).
+    public enum AdaptationPaths: String, Sendable, Codable, CaseIterable {
+        /// Momentum-gradient updates, and full refits on cold start, drift, a high error rate or a failing updater.
+        case both
+        /// Momentum-gradient updates only (also where a refit would run).
+        case updater
+        /// Full refits only (also where an update would run).
+        case refit
+    }
+
     /// Observations kept per key (ring buffer).
     public var windowSize = 10_000
     /// Most recent observations a fit uses.
     public var fitWindow = 5_000
-    /// New observations per key that trigger a fit.
+    /// New observations per key that trigger an update.
     public var fitEvery = 100
-    /// A key with fewer own observations than this is not fitted locally and follows peers' broadcasts.
+    /// Which adaptation paths run.
+    public var adaptationPaths: AdaptationPaths = .both
+    /// Own observations at which a new key's first cold-start update runs; it then runs every as many until
+    /// ``minimumObservations`` allows a full refit.
+    public var coldStartEvery = 20
+    /// Recent mean relative error above which a key is refitted (and reported degraded).
+    public var errorTrigger = 0.15
+    /// Significance level of the drift test (two-sample KS, recent residuals against historical ones).
+    public var driftSignificance = 0.05
+    /// Recent observations the drift and degradation tests compare with the older ones in the window.
+    public var driftRecentObservations = 1_000
+    /// Consecutive rejected updater candidates after which a full refit runs.
+    public var updaterFailureLimit = 3
+    /// A key with fewer own observations than this follows peers' broadcasts and is not refitted locally (it is
+    /// adapted by cold-start updates).
     public var minimumObservations = 64
     /// A key with new observations is refitted after this much quiet even below ``fitEvery``.
     public var idleFitInterval: Duration = .seconds(1)
@@ -98,6 +122,13 @@ public struct AgentConfiguration: Sendable, Equatable {
             p.append("fitWindow must be in \(LatencyFitter.minimumRows)...windowSize")
         }
         if fitEvery < 1 { p.append("fitEvery must be >= 1") }
+        if coldStartEvery < 8 { p.append("coldStartEvery must be >= 8") }
+        if !(errorTrigger > 0) { p.append("errorTrigger must be positive") }
+        if !(driftSignificance > 0 && driftSignificance < 1) { p.append("driftSignificance must be in (0, 1)") }
+        if driftRecentObservations < 50 || driftRecentObservations >= windowSize {
+            p.append("driftRecentObservations must be in 50..<windowSize")
+        }
+        if updaterFailureLimit < 1 { p.append("updaterFailureLimit must be >= 1") }
         if minimumObservations < LatencyFitter.minimumRows {
             p.append("minimumObservations must be >= \(LatencyFitter.minimumRows)")
         }

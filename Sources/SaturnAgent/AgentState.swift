@@ -15,6 +15,8 @@ final class AgentState: Sendable {
     let snapshots = Mutex<[ModelKey: ParameterSnapshot]>([:])
     let keys = Mutex<[ModelKey: KeyHistory]>([:])
     let counters = Mutex(AgentStatistics())
+    /// What the adaptation worker last measured of each key (the health check).
+    let monitors = Mutex<[ModelKey: KeyMonitor]>([:])
     /// The last update candidates per key, oldest first (at most ``recordsPerKey`` each).
     let records = Mutex<[ModelKey: RingBuffer<UpdateRecord>]>([:])
     /// Update candidates kept per key.
@@ -94,17 +96,15 @@ final class AgentState: Sendable {
     func ownObservations(_ key: ModelKey) -> UInt64 { keys.withLock { $0[key]?.observations ?? 0 } }
 
     /// Installs a peer's parameter set when this node has too little data of its own for the key (fewer than
-    /// ``AgentConfiguration/minimumObservations`` own observations). Returns true when adopted.
+    /// ``AgentConfiguration/minimumObservations`` own observations; its cold-start updates then continue from the
+    /// peer's set). Returns true when adopted.
     func adoptPeer(_ incoming: ParameterSnapshot) -> Bool {
         guard ownObservations(incoming.key) < UInt64(configuration.minimumObservations) else { return false }
         var adopted = incoming
         adopted.source = .peer
         if adopted.sourceDetail.isEmpty { adopted.sourceDetail = "from \(incoming.originNode)" }
-        let installed = snapshots.withLock { s -> Bool in
-            if let old = s[incoming.key], old.source == .localFit { return false }
-            s[incoming.key] = adopted
-            return true
-        }
+        snapshots.withLock { $0[incoming.key] = adopted }
+        let installed = true
         if installed { counters.withLock { $0.updatesAdopted += 1 } }
         return installed
     }

@@ -104,11 +104,6 @@ struct QueryService {
         return .success(state.updateRecords(for: key, limit: Int(r.limit)))
     }
 
-    /// Relative error above which a key with enough recent observations is reported degraded.
-    static let degradedErrorRate = 0.15
-    /// Recent observations a key needs before its error rate can mark it degraded.
-    static let degradedMinimumObservations = 100
-
     func health() -> HealthReport {
         var r = HealthReport()
         r.nodeID = state.configuration.nodeID
@@ -126,6 +121,7 @@ struct QueryService {
                 (h.observations, h.fitsAccepted, h.fitsRejected, h.fittedObservations, h.accuracy)
             }
         }
+        let monitors = state.monitors.withLock { $0 }
         var degraded: [String] = []
         for key in Set(snapshots.keys).union(histories.keys).sorted() {
             var k = HealthReport.Key(key: key)
@@ -135,10 +131,21 @@ struct QueryService {
                 k.fitsRejected = rejected
                 k.fittedObservations = fitted
                 k.recentMeanRelativeError = accuracy.mean
-                if accuracy.count >= Self.degradedMinimumObservations && accuracy.mean > Self.degradedErrorRate {
-                    degraded.append("\(key) error rate")
-                }
             }
+            var broken: [String] = []
+            if let m = monitors[key] {
+                k.recentP95RelativeError = m.accuracy?.p95 ?? 0
+                k.recentP99RelativeError = m.accuracy?.p99 ?? 0
+                k.degradationAlert = m.degradation?.isDegraded ?? false
+                k.degradationPValue = m.degradation?.pValue ?? 1
+                k.drift = m.drift?.isDrift ?? false
+                k.driftPValue = m.drift?.pValue ?? 1
+                k.parameterDriftRate = m.parameterDriftRate
+                k.updateFailureRate = m.updateFailureRate
+                broken = m.brokenThresholds
+            }
+            k.status = broken.isEmpty ? "ok" : "degraded: " + broken.joined(separator: ", ")
+            degraded += broken.map { "\(key) \($0)" }
             if let s = snapshots[key] {
                 k.source = s.source
                 k.version = s.version

@@ -60,9 +60,7 @@ struct DemoCommand: AsyncParsableCommand {
         guard let truthPrior = ShippedPriors.all.first(where: { $0.hardware == "h100-80gb-tp4" }) else {
             throw CLIError("shipped prior h100-80gb-tp4 missing")
         }
-        var config = AgentConfiguration.ephemeralLoopback(nodeID: "demo")
-        config.fitEvery = 500
-        config.minimumObservations = 300  // let the prior answer for the first second or so
+        let config = AgentConfiguration.ephemeralLoopback(nodeID: "demo")
         var logger = Logger(label: "saturn.demo")
         logger.logLevel = .warning
         let agent = try Agent(configuration: config, logger: logger)
@@ -76,6 +74,14 @@ struct DemoCommand: AsyncParsableCommand {
         print("note: the simulated truth has the saturation model's own form, so the error after fitting is the noise")
         print("      floor by construction; this shows the bus, the prior and the online fit working, not accuracy on")
         print("      real hardware (see README: Measured, for fits of real GPU tables).")
+        print("")
+
+        let router = try Router(endpoint: endpoints.query, timeout: .seconds(2))
+        defer { router.close() }
+        let unseen = try router.predict(key, batchSize: 8, tokens: 8)
+        print("before any step the key is new to the agent: it answers from \(unseen.source.rawValue) "
+            + "(\(unseen.version == 0 ? "a prior" : "version \(unseen.version)")); cold-start updates begin after "
+            + "\(agent.configuration.coldStartEvery) steps, the first full refit after \(agent.configuration.minimumObservations)")
         print("")
 
         let shared = Shared()
@@ -99,8 +105,6 @@ struct DemoCommand: AsyncParsableCommand {
         }
 
         // The shadow router: predicts sampled steps over the bus and reports twice a second.
-        let router = try Router(endpoint: endpoints.query, timeout: .seconds(2))
-        defer { router.close() }
         print("  time   steps  source          version  shadow prediction error (mean, on sampled steps)")
         let start = ContinuousClock.now
         var first: (error: Double, source: ParameterSource)? = nil

@@ -16,6 +16,23 @@ public struct HealthReport: Sendable, Equatable {
         /// Where the current set comes from (nil when the key has no set yet).
         public var source: ParameterSource?
         public var version: UInt64 = 0
+        /// 95th and 99th percentiles of the recent relative errors.
+        public var recentP95RelativeError: Double = 0
+        public var recentP99RelativeError: Double = 0
+        /// Mann-Whitney U: recent relative errors greater than historical ones.
+        public var degradationAlert = false
+        /// 1 when not tested.
+        public var degradationPValue: Double = 1
+        /// Kolmogorov-Smirnov: recent residuals differ from historical ones.
+        public var drift = false
+        /// 1 when not tested.
+        public var driftPValue: Double = 1
+        /// Mean relative change of predictions at the last accepted update.
+        public var parameterDriftRate: Double = 0
+        /// Failed candidates over the recent ones.
+        public var updateFailureRate: Double = 0
+        /// `ok`, or `degraded: <broken thresholds>`.
+        public var status = "ok"
 
         public init(key: ModelKey) { self.key = key }
     }
@@ -58,6 +75,15 @@ extension HealthReport {
             key.recentMeanRelativeError = k.recentMeanRelativeError
             key.source = ParameterSource(k.source)
             key.version = k.version
+            key.recentP95RelativeError = k.recentP95RelativeError
+            key.recentP99RelativeError = k.recentP99RelativeError
+            key.degradationAlert = k.degradationAlert
+            key.degradationPValue = k.degradationPValue
+            key.drift = k.drift
+            key.driftPValue = k.driftPValue
+            key.parameterDriftRate = k.parameterDriftRate
+            key.updateFailureRate = k.updateFailureRate
+            key.status = k.status
             return key
         }
     }
@@ -84,6 +110,15 @@ extension HealthReport {
             h.recentMeanRelativeError = k.recentMeanRelativeError
             h.source = k.source?.proto ?? .unspecified
             h.version = k.version
+            h.recentP95RelativeError = k.recentP95RelativeError
+            h.recentP99RelativeError = k.recentP99RelativeError
+            h.degradationAlert = k.degradationAlert
+            h.degradationPValue = k.degradationPValue
+            h.drift = k.drift
+            h.driftPValue = k.driftPValue
+            h.parameterDriftRate = k.parameterDriftRate
+            h.updateFailureRate = k.updateFailureRate
+            h.status = k.status
             return h
         }
         return r

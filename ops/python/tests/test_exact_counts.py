@@ -45,8 +45,8 @@ def test_each_bad_query_moves_exactly_its_counter(agents):
         "malformed": [b"\x08\xff\xff garbage", b"\xff", b"\x0a\x05ab"],
         "unsupported_version": [request(protocol_version=9, request_id=5, health=pb.HealthRequest()),
                                 request(protocol_version=0, request_id=6, parameters=pb.ParametersRequest())],
-        # No body, and a body this version does not know (field 13, reserved).
-        "missing_body": [request(protocol_version=1, request_id=7), request(protocol_version=1) + b"\x6a\x00"],
+        # No body, and a body this version does not know (field 19, reserved).
+        "missing_body": [request(protocol_version=1, request_id=7), request(protocol_version=1) + b"\x9a\x01\x00"],
         "too_large": [b"\x00" * 100_000, b"\x08\x01" + b"\x00" * 70_000],
     }
     codes = {"malformed": pb.ERROR_CODE_MALFORMED, "unsupported_version": pb.ERROR_CODE_UNSUPPORTED_VERSION,
