@@ -1,5 +1,3 @@
-import Foundation
-
 /// A bounded table of values found by the raw bytes of a name pair (a worker id and nothing, or a model and a
 /// hardware name) inside a received message, so that the ingest hot path never builds a `String` or allocates
 /// for a name it has seen.
@@ -84,10 +82,29 @@ struct ByteKeyedTable<Value> {
         let e = entries[i]
         guard e.first == first.count, e.second == second.count else { return false }
         return names.withUnsafeBytes { n in
-            (first.isEmpty || memcmp(p.baseAddress! + first.lowerBound, n.baseAddress! + e.start, first.count) == 0)
-                && (second.isEmpty
-                    || memcmp(p.baseAddress! + second.lowerBound, n.baseAddress! + e.start + e.first, second.count) == 0)
+            Self.equal(p, first, n, e.start) && Self.equal(p, second, n, e.start + e.first)
         }
+    }
+
+    /// True when `p[r]` equals the `r.count` bytes of `n` at `start` (8 bytes at a time: names are short, and a
+    /// `memcmp` call costs more than comparing them here).
+    @inline(__always)
+    private static func equal(_ p: UnsafeRawBufferPointer, _ r: Range<Int>, _ n: UnsafeRawBufferPointer, _ start: Int)
+        -> Bool
+    {
+        var i = 0
+        let count = r.count
+        while i + 8 <= count {
+            guard p.loadUnaligned(fromByteOffset: r.lowerBound + i, as: UInt64.self)
+                == n.loadUnaligned(fromByteOffset: start + i, as: UInt64.self)
+            else { return false }
+            i += 8
+        }
+        while i < count {
+            guard p[r.lowerBound + i] == n[start + i] else { return false }
+            i += 1
+        }
+        return true
     }
 
     /// A seeded hash of both ranges in the style of wyhash (64x64->128-bit multiply-fold per 8 bytes): ~10

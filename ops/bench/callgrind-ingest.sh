@@ -22,7 +22,7 @@ LD_PRELOAD=$PWD/ops/bench/build/sigsuspend-shim.so valgrind --tool=callgrind --s
 inclusive() {  # total inclusive Ir of functions whose demangled name matches $1, over every thread file
     for f in "$out"/cg.out-*; do
         callgrind_annotate --inclusive=yes --threshold=100 "$f" 2>/dev/null | swift demangle --simplified \
-            | grep -E "$1" | grep '\[' | head -1 | awk '{gsub(",", "", $1); print $1}'
+            | grep -E "$1" | grep '\[' | head -1 | awk '{gsub(",", "", $1); print $1}' || true
     done | awk '{s += $1} END {print s + 0}'
 }
 agent=$(inclusive ':BusLoop\.drainTelemetry\(\) ')
@@ -40,5 +40,6 @@ awk -v a="$agent" -v r="$raw" -v t="$thread" -v n="$messages" -v w="$workers" 'B
 echo "top of the ingest path (inclusive Ir per message):"
 callgrind_annotate --inclusive=yes "$top" 2>/dev/null | swift demangle --simplified | grep '\[' \
     | grep -E 'TelemetryIngest|StepTelemetryParser|ByteKeyedTable|receive\(into|zmq_msg_recv|AgentState\.record|KeyHistory\.record|Frames' \
-    | head -16 | awk -v n="$messages" '{c = $1; gsub(",", "", c); $1 = ""; $2 = ""; printf "  %7.0f %s\n", c / n, substr($0, 1, 150)}'
+    | head -16 | sed -E 's/^ *([0-9,]+) +\( *[0-9.]+%\) +/\1 /' \
+    | awk -v n="$messages" '{c = $1; gsub(",", "", c); $1 = ""; printf "  %7.0f %s\n", c / n, substr($0, 2, 150)}'
 echo "(callgrind files: $out)"
