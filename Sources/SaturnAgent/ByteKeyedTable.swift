@@ -119,7 +119,8 @@ struct ByteKeyedTable<Value> {
         var h = seed
         var i = r.lowerBound
         while i + 8 <= r.upperBound {
-            h = fold(h ^ 0xa076_1d64_78bd_642f, p.loadUnaligned(fromByteOffset: i, as: UInt64.self) ^ 0xe703_7ed1_a0b4_28db)
+            let word = p.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            h = fold(h ^ 0xa076_1d64_78bd_642f, word ^ 0xe703_7ed1_a0b4_28db)
             i += 8
         }
         var tail: UInt64 = 0

@@ -136,10 +136,11 @@ struct BenchBusCommand: AsyncParsableCommand {
         }
         let drops = agent.statistics.telemetryDrops.filter { $0.value != dropsBefore[$0.key] }
         func list(_ xs: [Double]) -> String { xs.map { String(format: "%.0f", $0) }.joined(separator: ", ") }
-        if !agentOnly {
-            print("  raw C SUB  " + String(format: "%9.0f", median(raws)) + " msg/s  (median of \(repeats); runs \(list(raws)))")
+        func line(_ name: String, _ rates: [Double]) {
+            print("  \(name)" + String(format: "%9.0f", median(rates)) + " msg/s  (median of \(repeats); runs \(list(rates)))")
         }
-        print("  agent      " + String(format: "%9.0f", median(agents)) + " msg/s  (median of \(repeats); runs \(list(agents)))")
+        if !agentOnly { line("raw C SUB  ", raws) }
+        line("agent      ", agents)
         if !agentOnly {
             print(String(format: "  ratio agent/raw %.2f (target >= 0.5)", median(agents) / median(raws))
                 + "; agent count from Agent.statistics.telemetryAccepted")
@@ -215,7 +216,8 @@ struct BenchBusCommand: AsyncParsableCommand {
         var agents: [RawRequester.Run] = []
         for _ in 0..<repeats {
             if !agentOnly {
-                raws.append(try RawRequester.run(endpoint: echo.endpoint, request: request, warmUp: 1000, count: roundTrips))
+                raws.append(
+                    try RawRequester.run(endpoint: echo.endpoint, request: request, warmUp: 1000, count: roundTrips))
             }
             agents.append(try RawRequester.run(endpoint: endpoint, request: request, warmUp: 1000, count: roundTrips))
         }

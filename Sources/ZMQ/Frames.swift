@@ -79,7 +79,9 @@ extension Socket {
                 frames.count = 0
                 throw ZMQError(code: e, operation: "zmq_msg_recv")
             }
-            if n < frames.capacity { frames.views[n] = UnsafeRawBufferPointer(start: zmq_msg_data(target), count: Int(rc)) }
+            if n < frames.capacity {
+                frames.views[n] = UnsafeRawBufferPointer(start: zmq_msg_data(target), count: Int(rc))
+            }
             n += 1
             if zmq_msg_more(target) == 0 {
                 frames.count = n
