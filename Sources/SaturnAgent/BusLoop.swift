@@ -35,8 +35,9 @@ final class BusLoop {
     private var ingest: TelemetryIngest
     private let queries: QueryService
     private var peerSync: PeerSync
-    /// Reused receive buffer of the telemetry socket.
-    private var frames = Frames()
+    /// Reused receive buffer of the telemetry socket (a step message has two frames; frames stay in libzmq's
+    /// messages, read in place).
+    private let frames = Frames(capacity: 2)
     private var stopping = false
 
     /// Creates and binds every socket (on the socket thread: they belong to it from here on).
@@ -150,18 +151,32 @@ final class BusLoop {
         }
     }
 
-    /// Drains at most a batch per wake-up so that queries are never starved by a telemetry flood.
+    /// Messages of one telemetry batch: the most drained per wake-up, so that queries are never starved by a
+    /// telemetry flood (the poll between batches costs ~nothing at this size).
+    static let telemetryBatch = 4096
+
+    /// Drains at most a batch per wake-up.
     private func drainTelemetry() throws(ZMQError) {
-        var handled = 0
+        if try Self.drain(telemetry, frames, into: &ingest) { wakeFitWorker() }
+    }
+
+    /// One batch: static, so that `ingest` (a stored property of this class) is one exclusive access for the whole
+    /// batch, not one dynamic access check per message. Returns true when a key became due for a fit.
+    private static func drain(_ socket: Socket, _ frames: Frames, into ingest: inout TelemetryIngest)
+        throws(ZMQError) -> Bool
+    {
         ingest.begin(now: .now)
-        while handled < 4096, try telemetry.receive(into: &frames, wait: false) {
-            handled += 1
-            let message = frames
-            message.bytes.withUnsafeBytes { bytes in
-                ingest.ingest(bytes, frameCount: message.count, frame: message.range)
+        var handled = 0
+        do {
+            while handled < telemetryBatch, try socket.receive(into: frames, wait: false) {
+                handled += 1
+                ingest.ingest(frameCount: frames.count, frames[0], frames[1])
             }
+        } catch {
+            _ = ingest.finish()  // what the batch accepted is still recorded
+            throw error
         }
-        if ingest.finish() { wakeFitWorker() }
+        return ingest.finish()
     }
 
     private func drainQueries() throws(ZMQError) {

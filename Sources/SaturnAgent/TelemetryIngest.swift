@@ -6,7 +6,9 @@ import Synchronization
 /// through ``TelemetryDecoder`` (the one seam for telemetry formats), per-worker rate limits and duplicate checks,
 /// key lookup, and batched recording under one lock per key. Owned by the socket thread; tests drive it directly.
 ///
-/// Use: ``begin(now:)``, then ``ingest(_:frameCount:frame:)`` per message, then ``finish()`` per batch.
+/// Use: ``begin(now:)``, then ``ingest(frameCount:_:_:)`` per message, then ``finish()`` per batch. The
+/// per-message path does no allocation once its tables have grown, takes no lock and reads the clock never (the
+/// batch's time serves every message of it).
 struct TelemetryIngest {
     /// Per-worker admission state.
     struct Worker {
@@ -21,39 +23,51 @@ struct TelemetryIngest {
     }
 
     let state: AgentState
+    // The configuration values the per-message path reads (copied once).
+    private let maximumMessageBytes: Int
+    private let workerRateLimit: Double
+    private let workerBurst: Double
     private var workers: ByteKeyedTable<Worker>
     private var keys: ByteKeyedTable<KeySlot>
     /// Key slots with pending steps in this batch.
     private var touched: [Int] = []
-    /// Drops of this batch, by ``DropReason/index``.
+    /// Drops of this batch, by ``DropReason/counterSlot``.
     private var drops = [UInt64](repeating: 0, count: DropReason.allCases.count)
-    /// The clock read once per batch (token buckets refill per batch).
-    private var now = ContinuousClock.now
+    private var droppedInBatch = false
+    /// The origin of the token buckets' nanoseconds.
+    private let origin: ContinuousClock.Instant
+    /// The batch's time in ns since `origin` (read once per batch: token buckets refill per batch).
+    private var now: Int64 = 0
 
     init(state: AgentState) {
         self.state = state
-        workers = ByteKeyedTable(capacity: state.configuration.maximumWorkers)
-        keys = ByteKeyedTable(capacity: state.configuration.maximumKeys)
+        let c = state.configuration
+        maximumMessageBytes = c.maximumMessageBytes
+        workerRateLimit = c.workerRateLimit
+        workerBurst = c.workerBurst
+        workers = ByteKeyedTable(capacity: c.maximumWorkers)
+        keys = ByteKeyedTable(capacity: c.maximumKeys)
+        origin = .now
     }
 
     /// Starts a batch at `now`.
     mutating func begin(now: ContinuousClock.Instant) {
-        self.now = now
+        let t = (now - origin).components
+        self.now = t.seconds &* 1_000_000_000 &+ t.attoseconds / 1_000_000_000
     }
 
-    /// Handles one received message of `frameCount` frames whose bytes are `bytes` (frame `i` at `frame(i)`):
+    /// Handles one received message of `frameCount` frames given its first two frames (empty when absent):
     /// `[topic "step", payload]` or `[payload]`.
-    mutating func ingest(_ bytes: UnsafeRawBufferPointer, frameCount: Int, frame: (Int) -> Range<Int>) {
-        let payloadRange: Range<Int>
-        if frameCount == 2 && Self.isStepTopic(bytes, frame(0)) {
-            payloadRange = frame(1)
+    mutating func ingest(frameCount: Int, _ first: UnsafeRawBufferPointer, _ second: UnsafeRawBufferPointer) {
+        let p: UnsafeRawBufferPointer
+        if frameCount == 2 && Self.isStepTopic(first) {
+            p = second
         } else if frameCount == 1 {
-            payloadRange = frame(0)
+            p = first
         } else {
             return count(.unknownTopic)
         }
-        guard payloadRange.count <= state.configuration.maximumMessageBytes else { return count(.oversized) }
-        let p = UnsafeRawBufferPointer(rebasing: bytes[payloadRange])
+        guard p.count <= maximumMessageBytes else { return count(.oversized) }
         let m: RawStep
         switch TelemetryDecoder.decode(p) {
         case .success(let step): m = step
@@ -77,30 +91,40 @@ struct TelemetryIngest {
                 recorded += UInt64(keys[k].pending.count)
                 fitDue = fitDue || due
             case .keyTableFull:
-                drops[DropReason.tooManyKeys.index] += UInt64(keys[k].pending.count)
+                drops[DropReason.tooManyKeys.counterSlot] += UInt64(keys[k].pending.count)
+                droppedInBatch = true
             }
             keys[k].pending.removeAll(keepingCapacity: true)
         }
         touched.removeAll(keepingCapacity: true)
-        if recorded > 0 || drops.contains(where: { $0 > 0 }) {
+        if droppedInBatch {
             let batch = drops
             state.counters.withLock { c in
                 c.telemetryAccepted += recorded
-                for reason in DropReason.allCases where batch[reason.index] > 0 {
-                    c.count(reason, on: .telemetry, times: batch[reason.index])
+                for reason in DropReason.allCases where batch[reason.counterSlot] > 0 {
+                    c.count(reason, on: .telemetry, times: batch[reason.counterSlot])
                 }
             }
             for i in drops.indices { drops[i] = 0 }
+            droppedInBatch = false
+        } else if recorded > 0 {
+            state.counters.withLock { $0.telemetryAccepted += recorded }
         }
         return fitDue
     }
 
-    private mutating func count(_ reason: DropReason) { drops[reason.index] += 1 }
+    private mutating func count(_ reason: DropReason) {
+        drops[reason.counterSlot] += 1
+        droppedInBatch = true
+    }
 
-    private static func isStepTopic(_ p: UnsafeRawBufferPointer, _ r: Range<Int>) -> Bool {
-        guard r.count == Topic.step.count else { return false }
-        for (i, b) in Topic.step.enumerated() where p[r.lowerBound + i] != b { return false }
-        return true
+    /// `Topic.step` ("step") as one little-endian word.
+    private static let stepTopicWord: UInt32? = Topic.step.count == 4
+        ? Topic.step.withUnsafeBytes { $0.loadUnaligned(as: UInt32.self) } : nil
+
+    private static func isStepTopic(_ frame: UnsafeRawBufferPointer) -> Bool {
+        guard let word = stepTopicWord else { return frame.elementsEqual(Topic.step) }
+        return frame.count == 4 && frame.loadUnaligned(as: UInt32.self) == word
     }
 
     /// The worker slot for the id at `r`, created on first sight (nil, counted, when invalid or too many).
@@ -110,8 +134,7 @@ struct TelemetryIngest {
             count(.malformed)
             return nil
         }
-        let c = state.configuration
-        guard let i = workers.insert(p, r, value: Worker(bucket: TokenBucket(burst: c.workerBurst, now: now))) else {
+        guard let i = workers.insert(p, r, value: Worker(bucket: TokenBucket(burst: workerBurst, now: now))) else {
             count(.tooManyWorkers)
             return nil
         }
@@ -120,8 +143,7 @@ struct TelemetryIngest {
 
     /// Token bucket and duplicate check for one message of worker `i`.
     private mutating func admit(worker i: Int, sequence: UInt64) -> Bool {
-        let c = state.configuration
-        guard workers[i].bucket.take(now: now, rate: c.workerRateLimit, burst: c.workerBurst) else {
+        guard workers[i].bucket.take(now: now, rate: workerRateLimit, burst: workerBurst) else {
             count(.rateLimited)
             return false
         }
@@ -145,5 +167,29 @@ struct TelemetryIngest {
             return nil
         }
         return i
+    }
+}
+
+extension DropReason {
+    /// Position in ``DropReason/allCases``, by a switch (``DropReason/index`` is a dictionary lookup): the slot of
+    /// the reason in the ingest's per-batch drop counters.
+    var counterSlot: Int {
+        switch self {
+        case .malformed: 0
+        case .unsupportedVersion: 1
+        case .missingField: 2
+        case .nonFinite: 3
+        case .nonPositive: 4
+        case .absurd: 5
+        case .oversized: 6
+        case .duplicate: 7
+        case .rateLimited: 8
+        case .unknownTopic: 9
+        case .tooManyKeys: 10
+        case .tooManyWorkers: 11
+        case .invalidParameters: 12
+        case .own: 13
+        case .stale: 14
+        }
     }
 }

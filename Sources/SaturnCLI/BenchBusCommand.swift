@@ -8,33 +8,63 @@ import SwiftProtobuf
 import Synchronization
 import ZMQ
 
-/// `saturn bench-bus`: the agent on loopback tcp against raw libzmq, side by side in one run.
+/// `saturn bench-bus`: the agent on loopback tcp against raw libzmq (plain C-API loops, ``RawBaseline``), side
+/// by side in one run, alternating, medians reported with every run.
+///
+/// - Ingest: one raw C PUB sender (HWM 0) sends the same pre-serialised `StepTelemetry` list
+///   (``PreserializedTelemetry``) to a raw C SUB (HWM 0) and to the agent (receive HWM 0). The rate is taken
+///   between the 10% and 90% marks of the messages, from a count sampled every 0.5 ms: the raw receiver's own
+///   count, and the agent's `telemetryAccepted` from ``Agent/statistics`` (the counter its health reply shows).
+/// - Round trip: one raw C REQ client sends the same predict request bytes to the agent and to a raw C REP echo
+///   that answers with the agent's own predict reply bytes (so the reply has the same size).
 struct BenchBusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench-bus",
         abstract: "Benchmark telemetry ingest, predict round trips and concurrent queries against raw libzmq.",
-        discussion: "Build with -c release for meaningful numbers. Everything runs on 127.0.0.1 tcp.")
+        discussion: """
+            Build with -c release for meaningful numbers. Everything runs in this process on 127.0.0.1 tcp; each \
+            side has its own threads and contexts. Raw and agent runs alternate; medians are reported with all runs.
+            """)
 
-    @Option(help: "Telemetry messages per ingest run.")
-    var messages = 200_000
+    @Option(help: "Telemetry messages per ingest run (all serialised before timing).")
+    var messages = 1_000_000
+
+    @Option(help: "Distinct worker ids in the ingest runs (repeat the option for several configurations).")
+    var workers: [Int] = [1, 256]
 
     @Option(help: "Timed round trips per latency run (after 1,000 warm-up).")
     var roundTrips = 20_000
 
-    @Option(help: "Concurrent DEALER clients for the throughput run.")
+    @Option(help: "Alternating raw/agent runs of each measurement (medians are reported).")
+    var repeats = 5
+
+    @Option(help: "Concurrent DEALER clients for the throughput run (0 skips it).")
     var clients = 4
 
     @Option(help: "Seconds of the concurrent-clients run.")
     var seconds = 2.0
 
-    @Option(help: "Alternating raw/agent ingest runs (medians are reported).")
-    var repeats = 3
+    @Flag(help: "Keep one core busy with a spin thread during the measurement.")
+    var busyCore = false
+
+    /// The parts of the benchmark.
+    enum Part: String, CaseIterable, ExpressibleByArgument {
+        case ingest, roundTrip = "round-trip", queries
+    }
+
+    @Option(help: "What to measure (repeat the option; default: all of ingest, round-trip, queries).")
+    var measure: [Part] = Part.allCases
+
+    @Flag(help: "Skip the raw runs (e.g. to profile the agent alone).")
+    var agentOnly = false
 
     func validate() throws {
-        guard messages >= 1000, roundTrips >= 100, (1...64).contains(clients), seconds > 0, (1...20).contains(repeats)
+        guard messages >= 10_000, roundTrips >= 100, (0...64).contains(clients), seconds > 0,
+            (1...20).contains(repeats), !workers.isEmpty, workers.allSatisfy({ (1...65_536).contains($0) })
         else {
             throw ValidationError(
-                "--messages >= 1000, --round-trips >= 100, --clients 1...64, --seconds > 0, --repeats 1...20")
+                "--messages >= 10000, --round-trips >= 100, --clients 0...64, --seconds > 0, --repeats 1...20, "
+                    + "--workers 1...65536")
         }
     }
 
@@ -48,167 +78,170 @@ struct BenchBusCommand: AsyncParsableCommand {
         config.workerBurst = 1e12
         config.receiveHighWaterMark = 0
         config.fitEvery = 1_000_000_000  // measure ingest, not fitting
-        let agent = try Agent(configuration: config, logger: Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let agent = try Agent(
+            configuration: config, logger: Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() }))
         try await agent.withRunning { endpoints in try measure(agent: agent, endpoints: endpoints) }
     }
 
     func measure(agent: Agent, endpoints: BoundEndpoints) throws {
-
-        // Telemetry payload: a realistic step message (same bytes for raw and agent runs).
+        let busy = busyCore ? BusyCore() : nil
+        defer { busy?.stop() }
+        print("bench-bus: loopback tcp, one process, \(ProcessInfo.processInfo.activeProcessorCount) CPUs, "
+            + (busyCore ? "one core kept busy by a spin thread" : "no spin thread (quiet unless the machine is loaded)")
+            + "; load average at start \(Self.loadAverage)")
+        defer { print("load average at end \(Self.loadAverage)") }
         let key = ModelKey(model: "llama-2-7b", hardware: "H100-80GB")
-        let m = Saturn_V1_StepTelemetry(
-            workerID: "bench-worker-0", key: key, batchSize: 32, tokens: 512, latencyMs: 41.7, sequence: 0,
-            timestampNs: 1_764_000_000_000_000_000)
-        let stepBytes: [UInt8] = try m.serializedBytes()
-
-        // 1. Ingest: alternate raw and agent runs (placement on the 2 vCPUs moves both by 2x between runs).
-        var raws: [Double] = []
-        var ingests: [Double] = []
-        for _ in 0..<repeats {
-            raws.append(try Self.rawPubSubRate(frames: [Topic.step, stepBytes], count: messages))
-            ingests.append(try Self.agentIngestRate(agent: agent, endpoint: endpoints.telemetry, template: m, count: messages))
+        if measure.contains(.ingest) {
+            for w in workers { try measureIngest(agent: agent, endpoint: endpoints.telemetry, key: key, workers: w) }
         }
-        let raw = raws.sorted()[raws.count / 2]
-        let ingest = ingests.sorted()[ingests.count / 2]
-        print(String(format: "ingest: agent %.0f msg/s, raw libzmq PUB/SUB %.0f msg/s (medians of %d alternating runs, %d-byte payload + topic); ratio %.2f (target >= 0.5)",
-                     ingest, raw, repeats, stepBytes.count, ingest / raw))
-        print("  runs: raw " + raws.map { String(format: "%.0f", $0) }.joined(separator: ", ")
-            + "; agent " + ingests.map { String(format: "%.0f", $0) }.joined(separator: ", "))
+        if measure.contains(.roundTrip) {
+            // The predicted key must have observations, as in a running fleet (a key without any is answered from
+            // a prior chosen per query, a different and much slower path).
+            if agent.statistics.telemetryAccepted == 0 {
+                let steps = try PreserializedTelemetry(count: 10_000, workers: 1, key: key)
+                _ = try Self.agentIngestRate(agent: agent, endpoint: endpoints.telemetry, steps: steps)
+            }
+            try measureRoundTrips(endpoint: endpoints.query, key: key)
+        }
+        if measure.contains(.queries) && clients > 0 {
+            let request: [UInt8] = try Saturn_V1_Request.predict(key, batchSize: 32, tokens: 512, requestID: 1)
+                .serializedBytes()
+            let qps = try Self.concurrentQueries(
+                endpoint: endpoints.query, payload: request, clients: clients, seconds: seconds)
+            print(String(format: "queries: %.0f predict/s with %d concurrent DEALER clients (8 in flight each, %.1f s)",
+                         qps, clients, seconds))
+        }
+    }
 
-        // 2. Round trips.
-        let request = Saturn_V1_Request.predict(key, batchSize: 32, tokens: 512, requestID: 1)
-        let requestBytes: [UInt8] = try request.serializedBytes()
-        let echo = try EchoServer(replySize: nil)
-        defer { echo.stop() }
-        // The echo server answers with a reply as large as the agent's predict reply.
-        let sample = try Self.roundTrips(endpoint: endpoints.query, payload: requestBytes, count: 10)
-        echo.replySize = sample.replyBytes
-        let rawRTT = try Self.roundTrips(endpoint: echo.endpoint, payload: requestBytes, count: roundTrips)
-        let agentRTT = try Self.roundTrips(endpoint: endpoints.query, payload: requestBytes, count: roundTrips)
-        print(String(format: "predict round trip: agent median %.1f us p99 %.1f us; raw REQ/REP echo median %.1f us p99 %.1f us; median ratio %.2f (target <= 1.3)",
-                     agentRTT.median, agentRTT.p99, rawRTT.median, rawRTT.p99, agentRTT.median / rawRTT.median))
-        print("  (request \(requestBytes.count) bytes, reply \(sample.replyBytes) bytes, \(roundTrips) timed round trips each)")
-
-        // 3. Concurrent DEALER clients.
-        let qps = try Self.concurrentQueries(endpoint: endpoints.query, payload: requestBytes, clients: clients, seconds: seconds)
-        print(String(format: "queries: %.0f predict/s with %d concurrent DEALER clients (8 in flight each, %.1f s)",
-                     qps, clients, seconds))
-        let stats = agent.statistics
-        if !stats.drops.isEmpty { print("agent drops during the run: \(stats.drops)") }
+    /// The 1, 5 and 15-minute load averages (`/proc/loadavg`), to tell a quiet machine from a loaded one.
+    static var loadAverage: String {
+        guard let text = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8) else { return "unknown" }
+        return text.split(separator: " ").prefix(3).joined(separator: " ")
     }
 
     // MARK: - Ingest
 
-    static func rawPubSubRate(frames: [[UInt8]], count: Int) throws -> Double {
-        let ctx = try Context()
-        defer { ctx.terminate() }
-        let sub = try Socket(ctx, .sub)
-        defer { sub.close() }
-        try sub.set(.receiveHighWaterMark, 0)
-        try sub.subscribe()
-        let endpoint = try sub.bind("tcp://127.0.0.1:*")
-        let sender = Thread {
-            guard let c = try? Context() else { return }
-            do {
-                let pub = try Socket(c, .pub, linger: -1)
-                try pub.set(.sendHighWaterMark, 0)
-                try pub.connect(endpoint)
-                Thread.sleep(forTimeInterval: 0.5)  // slow joiner
-                for _ in 0..<count { try pub.send(frames) }
-                pub.close()
-            } catch {}
-            c.terminate()
+    func measureIngest(agent: Agent, endpoint: String, key: ModelKey, workers: Int) throws {
+        let steps = try PreserializedTelemetry(count: messages, workers: workers, key: key)
+        print("ingest: \(messages) messages [topic \"step\", StepTelemetry of \(steps.sizes.lowerBound)..."
+            + "\(steps.sizes.upperBound) bytes (mean \(String(format: "%.1f", steps.meanSize)))] from \(workers) "
+            + "worker id\(workers == 1 ? "" : "s") over one C PUB socket; HWM 0 both sides; rate between the 10% and "
+            + "90% marks")
+        var raws: [Double] = []
+        var agents: [Double] = []
+        let dropsBefore = agent.statistics.telemetryDrops
+        for _ in 0..<repeats {
+            if !agentOnly { raws.append(try Self.rawIngestRate(steps)) }
+            agents.append(try Self.agentIngestRate(agent: agent, endpoint: endpoint, steps: steps))
         }
-        sender.start()
-        var first: ContinuousClock.Instant? = nil
-        var last = ContinuousClock.now
-        var received = 0
-        try sub.set(.receiveTimeout, 5000)
-        while received < count, try sub.receive() != nil {
-            if first == nil { first = .now }
-            received += 1
-            last = .now
+        let drops = agent.statistics.telemetryDrops.filter { $0.value != dropsBefore[$0.key] }
+        func list(_ xs: [Double]) -> String { xs.map { String(format: "%.0f", $0) }.joined(separator: ", ") }
+        func line(_ name: String, _ rates: [Double]) {
+            print("  \(name)" + String(format: "%9.0f", median(rates)) + " msg/s  (median of \(repeats); runs \(list(rates)))")
         }
-        guard let f = first, received > 1 else { throw CLIError("raw PUB/SUB received nothing") }
-        return Double(received - 1) / (last - f).inSeconds
+        if !agentOnly { line("raw C SUB  ", raws) }
+        line("agent      ", agents)
+        if !agentOnly {
+            print(String(format: "  ratio agent/raw %.2f (target >= 0.5)", median(agents) / median(raws))
+                + "; agent count from Agent.statistics.telemetryAccepted")
+        }
+        if !drops.isEmpty { print("  agent drops during these runs: \(drops)") }
     }
 
-    static func agentIngestRate(agent: Agent, endpoint: String, template: Saturn_V1_StepTelemetry, count: Int) throws -> Double {
+    /// One raw run: a C SUB on its own thread counts what the C PUB sends.
+    static func rawIngestRate(_ steps: PreserializedTelemetry) throws -> Double {
+        let context = try RawContext()
+        defer { context.terminate() }
+        let received = MessageCount()
+        let endpoint = Handoff<Result<String, CLIError>>()
+        let receiverDone = DispatchSemaphore(value: 0)
+        let receiver = Thread {
+            defer { receiverDone.signal() }
+            RawSubscriber.run(context, expected: steps.count, endpoint: endpoint, received: received)
+        }
+        receiver.name = "bench-raw-sub"
+        receiver.start()
+        let sending = steps.startSending(to: try endpoint.take().get())
+        defer { sending.finish() }
+        let rate = try sampleRate(expected: steps.count) { received.value.load(ordering: .relaxed) }
+        receiverDone.wait()
+        return rate
+    }
+
+    /// One agent run: the same sender, the agent's accepted counter sampled.
+    static func agentIngestRate(agent: Agent, endpoint: String, steps: PreserializedTelemetry) throws -> Double {
         let start = agent.statistics.telemetryAccepted
-        let sender = Thread {
-            guard let c = try? Context() else { return }
-            do {
-                let pub = try Socket(c, .pub, linger: -1)
-                try pub.set(.sendHighWaterMark, 0)
-                try pub.connect(endpoint)
-                Thread.sleep(forTimeInterval: 0.5)
-                var m = template
-                for i in 0..<count {
-                    m.sequence = UInt64(i + 1)  // distinct sequence numbers (no duplicate drops)
-                    let bytes: [UInt8] = try m.serializedBytes()
-                    try pub.send([Topic.step, bytes])
-                }
-                pub.close()
-            } catch {}
-            c.terminate()
+        let sending = steps.startSending(to: endpoint)
+        defer { sending.finish() }
+        return try sampleRate(expected: steps.count) { Int(agent.statistics.telemetryAccepted - start) }
+    }
+
+    /// Samples `count` every 0.5 ms until `expected` (or no progress) and returns the rate between the
+    /// first samples at or above the 10% and the 90% marks (counts as sampled, not the marks themselves).
+    static func sampleRate(expected: Int, count: () -> Int) throws -> Double {
+        let clock = ContinuousClock()
+        var low: (ContinuousClock.Instant, Int)? = nil
+        var high: (ContinuousClock.Instant, Int)? = nil
+        var last = (clock.now, 0)
+        while true {
+            let n = count()
+            let t = clock.now
+            if n != last.1 { last = (t, n) }
+            if low == nil, n >= expected / 10 { low = (t, n) }
+            if high == nil, n >= expected * 9 / 10 { high = (t, n) }
+            // Give up after 10 s without progress (20 s before the first message: slow joiner, valgrind).
+            if n >= expected || t - last.0 > (n == 0 ? .seconds(20) : .seconds(10)) { break }
+            usleep(500)
         }
-        sender.start()
-        // Sample the accepted counter: rate between the first and the last change.
-        var first: (ContinuousClock.Instant, UInt64)? = nil
-        var last: (ContinuousClock.Instant, UInt64) = (.now, start)
-        let deadline = ContinuousClock.now + .seconds(60)
-        while ContinuousClock.now < deadline {
-            let n = agent.statistics.telemetryAccepted
-            if n != last.1 {
-                if first == nil { first = (.now, n) }
-                last = (.now, n)
-            }
-            if n - start >= UInt64(count) { break }
-            if let f = first, ContinuousClock.now - last.0 > .seconds(1), f.1 != last.1 { break }
-            Thread.sleep(forTimeInterval: 0.0005)
+        if last.1 < expected { print("  (received \(last.1) of \(expected) messages)") }
+        guard let (t0, n0) = low, let (t1, n1) = high, n1 > n0 else {
+            throw CLIError("too few messages arrived to measure a rate (\(last.1) of \(expected))")
         }
-        guard let f = first, last.1 > f.1 else { throw CLIError("the agent accepted no telemetry") }
-        if last.1 - start < UInt64(count) { print("  (agent accepted \(last.1 - start) of \(count) messages)") }
-        return Double(last.1 - f.1) / (last.0 - f.0).inSeconds
+        return Double(n1 - n0) / (t1 - t0).inSeconds
     }
 
     // MARK: - Round trips
 
-    struct RoundTrips {
-        var median: Double
-        var p99: Double
-        var replyBytes: Int
+    func measureRoundTrips(endpoint: String, key: ModelKey) throws {
+        let request: [UInt8] = try Saturn_V1_Request.predict(key, batchSize: 32, tokens: 512, requestID: 1)
+            .serializedBytes()
+        // The echo answers with the agent's own reply bytes.
+        let reply = try RawRequester.run(endpoint: endpoint, request: request, warmUp: 10, count: 1).reply
+        guard (try? Saturn_V1_Reply(serializedBytes: reply))?.predict != nil else {
+            throw CLIError("the agent's reply to the benchmark request is not a prediction")
+        }
+        let echo = try RawEchoServer(reply: reply)
+        defer { echo.stop() }
+        var raws: [RawRequester.Run] = []
+        var agents: [RawRequester.Run] = []
+        for _ in 0..<repeats {
+            if !agentOnly {
+                raws.append(
+                    try RawRequester.run(endpoint: echo.endpoint, request: request, warmUp: 1000, count: roundTrips))
+            }
+            agents.append(try RawRequester.run(endpoint: endpoint, request: request, warmUp: 1000, count: roundTrips))
+        }
+        print("predict round trip: one C REQ client, request \(request.count) bytes, reply \(reply.count) bytes "
+            + "(the echo sends the agent's reply bytes), \(roundTrips) timed trips per run after 1,000 warm-up")
+        func line(_ name: String, _ runs: [RawRequester.Run]) {
+            let p50 = runs.map(\.median)
+            let p99 = runs.map(\.p99)
+            func list(_ xs: [Double]) -> String { xs.map { String(format: "%.1f", $0) }.joined(separator: ", ") }
+            print("  \(name) " + String(format: "p50 %6.1f us  p99 %6.1f us", median(p50), median(p99))
+                + "  (medians of \(runs.count); p50 runs \(list(p50)); p99 runs \(list(p99)))")
+        }
+        if !agentOnly { line("raw C REP echo", raws) }
+        line("agent         ", agents)
+        if !agentOnly {
+            print(String(format: "  ratio agent/raw p50 %.2f (target <= 1.3), p99 %.2f",
+                         median(agents.map(\.median)) / median(raws.map(\.median)),
+                         median(agents.map(\.p99)) / median(raws.map(\.p99))))
+        }
     }
 
-    static func roundTrips(endpoint: String, payload: [UInt8], count: Int) throws -> RoundTrips {
-        let ctx = try Context()
-        defer { ctx.terminate() }
-        let req = try Socket(ctx, .req)
-        defer { req.close() }
-        try req.set(.receiveTimeout, 5000)
-        try req.connect(endpoint)
-        var replyBytes = 0
-        for _ in 0..<min(1000, count) {
-            try req.send([payload])
-            guard let r = try req.receive() else { throw CLIError("no reply from \(endpoint)") }
-            replyBytes = r.last?.count ?? 0
-        }
-        var samples: [Double] = []
-        samples.reserveCapacity(count)
-        let clock = ContinuousClock()
-        for _ in 0..<count {
-            let t0 = clock.now
-            try req.send([payload])
-            guard try req.receive() != nil else { throw CLIError("no reply from \(endpoint)") }
-            samples.append((clock.now - t0).inSeconds * 1e6)
-        }
-        samples.sort()
-        return RoundTrips(
-            median: samples[samples.count / 2], p99: samples[min(samples.count - 1, Int(Double(samples.count) * 0.99))],
-            replyBytes: replyBytes)
-    }
-
-    static func concurrentQueries(endpoint: String, payload: [UInt8], clients: Int, seconds duration: Double) throws -> Double {
+    static func concurrentQueries(endpoint: String, payload: [UInt8], clients: Int, seconds duration: Double) throws
+        -> Double
+    {
         let total = Mutex<Int>(0)
         let done = DispatchSemaphore(value: 0)
         for _ in 0..<clients {
@@ -246,53 +279,26 @@ struct BenchBusCommand: AsyncParsableCommand {
     }
 }
 
-/// A raw libzmq REP echo on its own thread and context (the latency baseline).
-final class EchoServer: Sendable {
-    private let context: Context
-    private let size = Mutex<Int?>(nil)
-    private let bound = Mutex<String>("")
-    private let done = DispatchSemaphore(value: 0)
+/// The median (mean of the two middle values for an even count).
+func median(_ xs: [Double]) -> Double {
+    let s = xs.sorted()
+    guard !s.isEmpty else { return .nan }
+    return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+}
 
-    /// The bound endpoint.
-    var endpoint: String { bound.withLock { $0 } }
+/// One value handed from one thread to another.
+final class Handoff<Value: Sendable>: Sendable {
+    private let value = Mutex<Value?>(nil)
+    private let ready = DispatchSemaphore(value: 0)
 
-    /// The reply size (nil: echo the request bytes).
-    var replySize: Int? {
-        get { size.withLock { $0 } }
-        set { size.withLock { $0 = newValue } }
+    func put(_ v: Value) {
+        value.withLock { $0 = v }
+        ready.signal()
     }
 
-    init(replySize: Int?) throws {
-        context = try Context()
-        self.replySize = replySize
-        start()
-    }
-
-    private func start() {
-        let ready = DispatchSemaphore(value: 0)
-        let thread = Thread { [self] in
-            do {
-                let rep = try Socket(context, .rep)
-                let e = try rep.bind("tcp://127.0.0.1:*")
-                bound.withLock { $0 = e }
-                ready.signal()
-                while let frames = try rep.receive() {
-                    let n = replySize
-                    try rep.send([n.map { [UInt8](repeating: 7, count: $0) } ?? frames[0]])
-                }
-                rep.close()
-            } catch {
-                ready.signal()
-            }
-            done.signal()
-        }
-        thread.start()
+    /// Waits for ``put(_:)``.
+    func take() -> Value {
         ready.wait()
-    }
-
-    func stop() {
-        context.shutdown()
-        done.wait()
-        context.terminate()
+        return value.withLock { $0! }
     }
 }

@@ -25,11 +25,10 @@ struct TelemetryIngestTests {
     {
         ingest.begin(now: now)
         for frames in messages {
-            let bytes = frames.flatMap { $0 }
-            var ends: [Int] = []
-            for f in frames { ends.append((ends.last ?? 0) + f.count) }
-            bytes.withUnsafeBytes { p in
-                ingest.ingest(p, frameCount: frames.count) { i in (i == 0 ? 0 : ends[i - 1])..<ends[i] }
+            let first = frames.first ?? []
+            let second = frames.count > 1 ? frames[1] : []
+            first.withUnsafeBytes { f in
+                second.withUnsafeBytes { s in ingest.ingest(frameCount: frames.count, f, s) }
             }
         }
         return ingest.finish()
@@ -110,5 +109,55 @@ struct TelemetryIngestTests {
         var ingest = TelemetryIngest(state: state)
         #expect(!Self.feed(&ingest, try (1...7).map { [Topic.step, try Self.payload(sequence: UInt64($0))] }))
         #expect(Self.feed(&ingest, [[Topic.step, try Self.payload(sequence: 8)]]))
+    }
+
+    @Test func aFleetOfWorkersKeepsPerWorkerSequencesAcrossTableGrowth() throws {
+        // 300 workers interleaved (past the worker index's first growth), two keys, then every worker's last
+        // sequence again: each of those is a duplicate of its own worker and of no other.
+        let state = Self.state()
+        var ingest = TelemetryIngest(state: state)
+        let other = ModelKey(model: "m-13b", hardware: "gpu")
+        var messages: [[[UInt8]]] = []
+        for sequence in 1...3 {
+            for w in 0..<300 {
+                messages.append([Topic.step, try Self.payload(
+                    worker: "worker-\(w)", key: w % 2 == 0 ? Self.key : other, sequence: UInt64(sequence))])
+            }
+        }
+        _ = Self.feed(&ingest, messages)
+        _ = Self.feed(&ingest, try (0..<300).map { w in
+            [Topic.step, try Self.payload(worker: "worker-\(w)", key: w % 2 == 0 ? Self.key : other, sequence: 3)]
+        })
+        let s = state.counters.withLock { $0 }
+        #expect(s.telemetryAccepted == 900 && s.telemetryDrops == [.duplicate: 300])
+        #expect(state.ownObservations(Self.key) == 450 && state.ownObservations(other) == 450)
+    }
+
+    @Test func workerIDsThatShareAPrefixOrALengthAreDistinct() throws {
+        // The table compares bytes, not only hashes: ids equal up to the last byte, ids that differ only in length.
+        let state = Self.state()
+        var ingest = TelemetryIngest(state: state)
+        let ids = ["w", "w1", "w2", "w11", String(repeating: "x", count: 16), String(repeating: "x", count: 17)]
+        _ = Self.feed(&ingest, try ids.map { [Topic.step, try Self.payload(worker: $0, sequence: 1)] })
+        let s = state.counters.withLock { $0 }
+        #expect(s.telemetryAccepted == UInt64(ids.count) && s.telemetryDrops.isEmpty)
+    }
+
+    @Test func theTopicFrameMustBeExactlyStep() throws {
+        let state = Self.state()
+        var ingest = TelemetryIngest(state: state)
+        _ = Self.feed(&ingest, [
+            [Array("stepx".utf8), try Self.payload(sequence: 1)],
+            [Array("ste".utf8), try Self.payload(sequence: 2)],
+            [Array("Step".utf8), try Self.payload(sequence: 3)],
+            [[], try Self.payload(sequence: 4)],
+            [Topic.step, try Self.payload(sequence: 5)],
+        ])
+        let s = state.counters.withLock { $0 }
+        #expect(s.telemetryAccepted == 1 && s.telemetryDrops == [.unknownTopic: 4])
+    }
+
+    @Test func dropCounterSlotsFollowAllCases() {
+        for (i, reason) in DropReason.allCases.enumerated() { #expect(reason.counterSlot == i) }
     }
 }
