@@ -8,9 +8,9 @@ import Synchronization
 /// them to the socket thread for broadcast, keeps the record of every candidate, and measures the key's health.
 ///
 /// Triggers, in order of precedence (``UpdateTrigger``), checked on every wake-up and at least every 200 ms:
-/// - **cold start**: a key with fewer than ``AgentConfiguration/minimumObservations`` own observations gets an
-///   updater step every ``AgentConfiguration/coldStartEvery`` observations from the set it answers with (its
-///   prior or a peer's), and its first full refit once it has enough;
+/// - **cold start**: a key with fewer than ``AgentConfiguration/minimumObservations`` own observations is looked
+///   at every ``AgentConfiguration/coldStartEvery`` observations: while it answers from a prior or a peer's set
+///   it gets a full refit on what it has, then updater steps from its own set;
 /// - **drift**: the current set's residuals on the recent ``AgentConfiguration/driftRecentObservations``
 ///   differ from the older ones (two-sample KS, p < ``AgentConfiguration/driftSignificance``): full refit on the
 ///   observations after the most likely change point, updater state reset;
@@ -126,7 +126,6 @@ final class AdaptationWorker: Sendable {
     private func adapt(_ work: Work) {
         let key = work.key
         let c = state.configuration
-        let started = ContinuousClock.now
         defer {
             state.keys.withLock { all in
                 all[key]?.fitInProgress = false
@@ -158,8 +157,10 @@ final class AdaptationWorker: Sendable {
         var path: UpdatePath
         var trainFrom = 0
         if cold || current.source != .localFit {
+            // A key answering from a prior or a peer's set is first refitted on what it has (validated like any
+            // candidate); once it has a set of its own, the updater takes over until it has enough observations.
             trigger = .coldStart
-            path = cold ? .updater : .refit
+            path = current.source == .localFit ? .updater : .refit
         } else if let d = monitor.drift, d.isDrift {
             trigger = .drift
             path = .refit
@@ -181,6 +182,7 @@ final class AdaptationWorker: Sendable {
         }
         if path == .refit && rows.count - trainFrom < 2 * LatencyFitter.minimumRows { path = .updater }
 
+        let started = ContinuousClock.now
         let window = Array(rows[trainFrom...])
         let heldOut = min(Self.heldOutRows, max(4, window.count / 5))
         let outcome: Outcome

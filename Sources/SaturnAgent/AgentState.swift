@@ -35,10 +35,20 @@ final class AgentState: Sendable {
         counters.withLock { $0.count(reason, on: channel) }
     }
 
+    /// Priors chosen for keys without a set (choosing one costs a scan of the catalog and the known keys), cleared
+    /// whenever a fitted set is installed, since the nearest known key may change.
+    let priorCache = Mutex<[ModelKey: ParameterSnapshot]>([:])
+
     /// The snapshot for `key`, or a prior chosen for it (not stored).
     func snapshot(for key: ModelKey) -> ParameterSnapshot {
         if let s = snapshots.withLock({ $0[key] }) { return s }
-        return prior(for: key)
+        if let p = priorCache.withLock({ $0[key] }) { return p }
+        let p = prior(for: key)
+        priorCache.withLock { cache in
+            if cache.count >= configuration.maximumKeys { cache.removeAll() }
+            cache[key] = p
+        }
+        return p
     }
 
     /// A prior for a key nobody has data for (DESIGN section 3).
@@ -77,7 +87,8 @@ final class AgentState: Sendable {
             }
             all[key]!.record(steps, predictedBy: current.parameters)
             let h = all[key]!
-            return .recorded(fitDue: h.observations >= UInt64(c.minimumObservations) && h.observationsSinceFit >= c.fitEvery)
+            let cold = h.observations < UInt64(c.minimumObservations)
+            return .recorded(fitDue: h.observationsSinceFit >= (cold ? c.coldStartEvery : c.fitEvery))
         }
         if case .recorded = result {
             snapshots.withLock { s in
@@ -104,6 +115,7 @@ final class AgentState: Sendable {
         adopted.source = .peer
         if adopted.sourceDetail.isEmpty { adopted.sourceDetail = "from \(incoming.originNode)" }
         snapshots.withLock { $0[incoming.key] = adopted }
+        priorCache.withLock { $0.removeAll() }
         let installed = true
         if installed { counters.withLock { $0.updatesAdopted += 1 } }
         return installed
@@ -112,6 +124,7 @@ final class AgentState: Sendable {
     /// Installs a set this node fitted.
     func install(_ snapshot: ParameterSnapshot) {
         snapshots.withLock { $0[snapshot.key] = snapshot }
+        priorCache.withLock { $0.removeAll() }
     }
 
     /// Every set this node holds and where its broadcast sequence stands (the parameters reply).

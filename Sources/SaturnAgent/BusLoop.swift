@@ -39,6 +39,8 @@ final class BusLoop {
     /// messages, read in place).
     private let frames = Frames(capacity: 2)
     private var stopping = false
+    /// True when ``dealers`` changed since the poll set was built.
+    private var pollSetChanged = true
 
     /// Creates and binds every socket (on the socket thread: they belong to it from here on).
     /// - Throws: ``AgentError`` (`bindFailed`) with the ``ZMQError`` as its cause.
@@ -106,16 +108,18 @@ final class BusLoop {
         defer { closeAll() }
         execute(peerSync.start(now: .now))
         do {
+            var handlers: [(socket: Socket, handle: () throws(ZMQError) -> Void)] = []
+            var poller = Poller([])
             while !stopping {
-                let snapshotEndpoints = peerSync.tracker.pendingSnapshotEndpoints
-                var handlers: [(socket: Socket, handle: () throws(ZMQError) -> Void)] = [
-                    (wake, drainMailbox), (telemetry, drainTelemetry), (router, drainQueries), (peers, drainPeers),
-                ]
-                for endpoint in snapshotEndpoints {
-                    guard let dealer = dealers[endpoint] else { continue }
-                    handlers.append((dealer, { () throws(ZMQError) in try self.drainSnapshotReply(endpoint) }))
+                // Rebuilt only when a snapshot DEALER was opened or closed, not per wake-up.
+                if pollSetChanged {
+                    handlers = [(wake, drainMailbox), (telemetry, drainTelemetry), (router, drainQueries), (peers, drainPeers)]
+                    for (endpoint, dealer) in dealers.sorted(by: { $0.key < $1.key }) {
+                        handlers.append((dealer, { () throws(ZMQError) in try self.drainSnapshotReply(endpoint) }))
+                    }
+                    poller = Poller(handlers.map(\.socket))
+                    pollSetChanged = false
                 }
-                var poller = Poller(handlers.map(\.socket))
                 let ready = try poller.poll(timeout: pollTimeout())
                 for (handler, isReady) in zip(handlers, ready) where isReady { try handler.handle() }
                 execute(peerSync.due(now: .now))
@@ -231,6 +235,7 @@ final class BusLoop {
                     } else {
                         dealer = try Socket(context, .dealer)
                         dealers[endpoint] = dealer
+                        pollSetChanged = true
                         try dealer.connect(endpoint)
                     }
                     _ = try dealer.send([[], Saturn_V1_Request.parameters(requestID: requestID).wireBytes()], wait: false)
@@ -239,6 +244,7 @@ final class BusLoop {
                 }
             case .close(let endpoint, _):
                 dealers.removeValue(forKey: endpoint)?.close()
+                pollSetChanged = true
             }
         }
     }

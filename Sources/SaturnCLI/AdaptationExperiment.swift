@@ -4,6 +4,7 @@ import SaturnAgent
 import SaturnClient
 import SaturnModel
 import SaturnNumerics
+import SaturnWire
 
 /// One seeded trial of `saturn experiment adapt`, through the real agent code path: a fresh agent on loopback, a
 /// worker publishing every step over the telemetry socket, and a router asking the agent to predict each step

@@ -6,7 +6,10 @@ struct SaturnCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "saturn",
         abstract: "Fit and serve a throughput-saturation latency model for LLM inference steps.",
-        subcommands: [DemoCommand.self, AgentCommand.self, ForwarderCommand.self, FitCommand.self, EvalCommand.self, BenchCommand.self, BenchBusCommand.self]
+        subcommands: [
+            DemoCommand.self, AgentCommand.self, ForwarderCommand.self, FitCommand.self, EvalCommand.self, BenchCommand.self,
+            BenchBusCommand.self, ExperimentCommand.self,
+        ]
     )
 }
 

@@ -16,7 +16,7 @@ public struct Envelope: Sendable, Equatable {
     /// Splits `frames`; nil when they do not form one of the accepted layouts.
     public init?(frames: [[UInt8]]) {
         guard frames.count >= 2 else { return nil }
-        if let delimiter = frames.firstIndex(where: \.isEmpty), delimiter >= 1 {
+        if let delimiter = frames.firstIndex(where: { $0.isEmpty }), delimiter >= 1 {
             guard delimiter == frames.count - 2 else { return nil }
             routing = Array(frames[...delimiter])
             payload = frames[frames.count - 1]
