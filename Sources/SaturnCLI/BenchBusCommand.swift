@@ -2,9 +2,10 @@ import ArgumentParser
 import Foundation
 import Logging
 import SaturnAgent
+import SaturnClient
 import SaturnModel
+import SaturnNumerics
 import SaturnWire
-import SwiftProtobuf
 import Synchronization
 import ZMQ
 
@@ -49,7 +50,7 @@ struct BenchBusCommand: AsyncParsableCommand {
 
     /// The parts of the benchmark.
     enum Part: String, CaseIterable, ExpressibleByArgument {
-        case ingest, roundTrip = "round-trip", queries
+        case ingest, roundTrip = "round-trip", queries, updates
     }
 
     @Option(help: "What to measure (repeat the option; default: all of ingest, round-trip, queries).")
@@ -81,6 +82,76 @@ struct BenchBusCommand: AsyncParsableCommand {
         let agent = try Agent(
             configuration: config, logger: Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() }))
         try await agent.withRunning { endpoints in try measure(agent: agent, endpoints: endpoints) }
+        if measure.contains(.updates) {
+            // A second agent whose key is updated back to back: every 10 observations, no minimum interval.
+            var c = AgentConfiguration.ephemeralLoopback(nodeID: "bench-updates")
+            c.fitEvery = 10
+            c.coldStartEvery = 10
+            c.minimumFitInterval = .zero
+            let updating = try Agent(
+                configuration: c, logger: Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() }))
+            try await updating.withRunning { endpoints in try measureUpdates(endpoints: endpoints) }
+        }
+    }
+
+    /// Predict round trips with the key's updates off (no telemetry) and running back to back (telemetry of the
+    /// same key at 2,000 steps/s, an update every 10), alternating; p50 and p99 medians.
+    func measureUpdates(endpoints: BoundEndpoints) throws {
+        let key = ModelKey(model: "llama2-70b", hardware: "bench-updates")
+        let table = try StepCSV.parse(String(contentsOfFile: Self.updatesTable, encoding: .utf8))
+        let rows = RowFilter().apply(to: table).kept.observations
+        let worker = try Worker(endpoint: endpoints.telemetry, workerID: "bench-updates", key: key)
+        defer { worker.close() }
+        guard try worker.waitUntilConnected() else { throw CLIError("the update benchmark's worker did not connect") }
+        var rng = SplitMix64(seed: 7)
+        func publish(_ n: Int) throws {
+            for _ in 0..<n {
+                let r = rows[Int(rng.next() % UInt64(rows.count))]
+                let noise = 1 + 0.02 * (Double(rng.next() % 2001) / 1000 - 1)
+                try worker.publish(batchSize: Int(r.batchSize), tokens: Int(r.tokens), latencyMs: r.latencyMs * noise)
+            }
+        }
+        let router = try Router(endpoint: endpoints.query, timeout: .seconds(5))
+        defer { router.close() }
+        try publish(2_000)
+        _ = eventuallyTrue { (try? router.updateHistory(key).contains(where: \.accepted)) == true }
+        let request = Saturn_V1_Request.predict(key, batchSize: 32, tokens: 512, requestID: 1).wireBytes()
+        var off: [RawRequester.Run] = []
+        var on: [RawRequester.Run] = []
+        var updatesPerSecond: [Double] = []
+        for _ in 0..<repeats {
+            off.append(try RawRequester.run(endpoint: endpoints.query, request: request, warmUp: 1000, count: roundTrips))
+            func updates() throws -> UInt64 {
+                try router.health().keys.first { $0.key == key }.map { $0.fitsAccepted + $0.fitsRejected } ?? 0
+            }
+            let before = try updates()
+            let publisher = UpdateLoad(endpoint: endpoints.telemetry, key: key, rows: rows, rate: 2_000)
+            let started = ContinuousClock.now
+            on.append(try RawRequester.run(endpoint: endpoints.query, request: request, warmUp: 1000, count: roundTrips))
+            let seconds = (ContinuousClock.now - started).inSeconds
+            publisher.stop()
+            updatesPerSecond.append(Double(try updates() - before) / seconds)
+        }
+        func p(_ runs: [RawRequester.Run], _ f: (RawRequester.Run) -> Double) -> Double { median(runs.map(f)) }
+        print("predict round trip with the key's updates off / running back to back (medians of \(repeats) "
+            + "alternating runs, \(roundTrips) trips each):")
+        print(String(format: "  updates off  p50 %6.1f us  p99 %6.1f us", p(off, \.median), p(off, \.p99)))
+        print(String(format: "  updates on   p50 %6.1f us  p99 %6.1f us  (%.0f updates/s)",
+                     p(on, \.median), p(on, \.p99), median(updatesPerSecond)))
+        print(String(format: "  ratio on/off p50 %.2f, p99 %.2f (target p99 <= 1.2)",
+                     p(on, \.median) / p(off, \.median), p(on, \.p99) / p(off, \.p99)))
+    }
+
+    /// The real table the update benchmark streams.
+    static let updatesTable = "data/steps_splitwise_llama2-70b_h100-80gb_tp4.csv"
+
+    private func eventuallyTrue(_ condition: () -> Bool) -> Bool {
+        let deadline = ContinuousClock.now + .seconds(20)
+        while ContinuousClock.now < deadline {
+            if condition() { return true }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        return false
     }
 
     func measure(agent: Agent, endpoints: BoundEndpoints) throws {
@@ -104,8 +175,7 @@ struct BenchBusCommand: AsyncParsableCommand {
             try measureRoundTrips(endpoint: endpoints.query, key: key)
         }
         if measure.contains(.queries) && clients > 0 {
-            let request: [UInt8] = try Saturn_V1_Request.predict(key, batchSize: 32, tokens: 512, requestID: 1)
-                .serializedBytes()
+            let request = Saturn_V1_Request.predict(key, batchSize: 32, tokens: 512, requestID: 1).wireBytes()
             let qps = try Self.concurrentQueries(
                 endpoint: endpoints.query, payload: request, clients: clients, seconds: seconds)
             print(String(format: "queries: %.0f predict/s with %d concurrent DEALER clients (8 in flight each, %.1f s)",
@@ -203,11 +273,10 @@ struct BenchBusCommand: AsyncParsableCommand {
     // MARK: - Round trips
 
     func measureRoundTrips(endpoint: String, key: ModelKey) throws {
-        let request: [UInt8] = try Saturn_V1_Request.predict(key, batchSize: 32, tokens: 512, requestID: 1)
-            .serializedBytes()
+        let request = Saturn_V1_Request.predict(key, batchSize: 32, tokens: 512, requestID: 1).wireBytes()
         // The echo answers with the agent's own reply bytes.
         let reply = try RawRequester.run(endpoint: endpoint, request: request, warmUp: 10, count: 1).reply
-        guard (try? Saturn_V1_Reply(serializedBytes: reply))?.predict != nil else {
+        guard case .predict? = Saturn_V1_Reply(wireBytes: reply)?.body else {
             throw CLIError("the agent's reply to the benchmark request is not a prediction")
         }
         let echo = try RawEchoServer(reply: reply)
@@ -284,6 +353,39 @@ func median(_ xs: [Double]) -> Double {
     let s = xs.sorted()
     guard !s.isEmpty else { return .nan }
     return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+}
+
+/// A thread that publishes steps of one key at a fixed rate until ``stop()`` (its worker socket is its own), so that
+/// the agent keeps updating that key.
+final class UpdateLoad: Sendable {
+    private let stopping = Atomic<Bool>(false)
+    private let finished = DispatchSemaphore(value: 0)
+
+    init(endpoint: String, key: ModelKey, rows: [StepObservation], rate: Double) {
+        let thread = Thread { [self] in
+            defer { finished.signal() }
+            guard let worker = try? Worker(endpoint: endpoint, workerID: "bench-update-load", key: key) else { return }
+            defer { worker.close() }
+            var rng = SplitMix64(seed: 11)
+            let begin = ContinuousClock.now
+            var sent = 0
+            while !stopping.load(ordering: .relaxed) {
+                let r = rows[Int(rng.next() % UInt64(rows.count))]
+                _ = try? worker.publish(batchSize: Int(r.batchSize), tokens: Int(r.tokens), latencyMs: r.latencyMs)
+                sent += 1
+                let due = Double(sent) / rate
+                let elapsed = (ContinuousClock.now - begin).inSeconds
+                if due > elapsed { Thread.sleep(forTimeInterval: due - elapsed) }
+            }
+        }
+        thread.name = "bench-update-load"
+        thread.start()
+    }
+
+    func stop() {
+        stopping.store(true, ordering: .relaxed)
+        finished.wait()
+    }
 }
 
 /// One value handed from one thread to another.

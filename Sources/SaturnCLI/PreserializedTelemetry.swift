@@ -2,7 +2,6 @@ import CZeroMQ
 import Foundation
 import SaturnModel
 import SaturnWire
-import SwiftProtobuf
 
 /// The telemetry of one ingest configuration, serialised once before anything is timed: message `i` comes from
 /// worker `i % workers` with that worker's next sequence number (1, 2, ...), so the agent drops none as a
@@ -35,7 +34,7 @@ final class PreserializedTelemetry: Sendable {
             m.workerID = ids[i % workers]
             m.sequence = UInt64(i / workers + 1)
             m.timestampNs = 1_764_000_000_000_000_000 + Int64(i) * 1000
-            let payload: [UInt8] = try m.serializedBytes()
+            let payload = m.wireBytes()
             bytes.append(contentsOf: payload)
             ends.append(bytes.count)
             smallest = min(smallest, payload.count)

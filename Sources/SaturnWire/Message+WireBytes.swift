@@ -10,4 +10,10 @@ extension SwiftProtobuf.Message {
             preconditionFailure("encoding \(Self.protoMessageName) failed: \(error)")
         }
     }
+
+    /// Decodes `bytes`; nil when they are not this message.
+    public init?(wireBytes bytes: [UInt8]) {
+        guard let m = try? Self(serializedBytes: bytes) else { return nil }
+        self = m
+    }
 }
