@@ -182,6 +182,7 @@ struct AdaptationTests {
         let rows = try Self.rows(Self.h100)
         let agent = try Self.agent("adapt-records") {
             $0.fitEvery = 10
+            $0.coldStartEvery = 10
             $0.minimumFitInterval = .zero
         }
         try await agent.withRunning { e in
@@ -189,9 +190,14 @@ struct AdaptationTests {
             defer { feed.close() }
             #expect(try feed.connect())
             #expect(try feed.router.updateHistory(Self.key).isEmpty)
-            // Publish until well over 100 candidates were decided on (at most 6,000 rows).
-            while try feed.updates() < 130 && feed.published < 6_000 {
-                #expect(try feed.publish(100, of: rows, noise: 0.02))
+            // Chunks of fitEvery rows, each followed by one more decided candidate (published faster, the rows
+            // pile up while a candidate is being produced and one candidate covers many chunks), until well over
+            // 100 candidates were decided on, and 2,000 rows published.
+            while try feed.published < 2_000 || feed.updates() < 130 {
+                try #require(feed.published < 4_000, "only \(try feed.updates()) candidates after \(feed.published) rows")
+                // The first chunk is 20: a candidate needs 16 usable rows (fewer are skipped without a record).
+                let count = feed.published == 0 ? 20 : 10
+                try #require(try feed.publishChunk(count, of: rows, noise: 0.02), "no update after \(feed.published)")
             }
             let decided = try feed.updates()
             print("records: \(decided) candidates decided on over \(feed.published) observations")
