@@ -194,7 +194,7 @@ struct AdaptationTests {
             // pile up while a candidate is being produced and one candidate covers many chunks), until well over
             // 100 candidates were decided on, and 2,000 rows published.
             while try feed.published < 2_000 || feed.updates() < 130 {
-                try #require(feed.published < 4_000, "only \(try feed.updates()) candidates after \(feed.published) rows")
+                try #require(feed.published < 4_000, "not 130 candidates after \(feed.published) rows")
                 // The first chunk is 20: a candidate needs 16 usable rows (fewer are skipped without a record).
                 let count = feed.published == 0 ? 20 : 10
                 try #require(try feed.publishChunk(count, of: rows, noise: 0.02), "no update after \(feed.published)")
