@@ -139,7 +139,11 @@ final class AdaptationWorker: Sendable {
             filter.dropReason(batchSize: $0.batchSize, tokens: $0.tokens, latency: $0.latencyMs) == nil
         }
         let rows = kept.map { StepObservation(batchSize: $0.batchSize, tokens: $0.tokens, latencyMs: $0.latencyMs) }
-        guard rows.count >= 2 * 8 else { return }
+        guard rows.count >= 2 * LatencyFitter.minimumRows else {
+            // Too few usable rows for a candidate: keep the count of new observations for the next look.
+            state.keys.withLock { $0[key]?.observationsSinceFit += work.sinceUpdate }
+            return
+        }
 
         // Monitoring of the current set (also what the drift trigger reads).
         var monitor = KeyMonitor()

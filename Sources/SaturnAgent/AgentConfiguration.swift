@@ -61,8 +61,8 @@ public struct AgentConfiguration: Sendable, Equatable {
     public var fitEvery = 100
     /// Which adaptation paths run.
     public var adaptationPaths: AdaptationPaths = .both
-    /// Own observations at which a new key's first cold-start update runs; it then runs every as many until
-    /// ``minimumObservations`` allows a full refit.
+    /// New observations at which a key with fewer than ``minimumObservations`` own observations is looked at for a
+    /// cold-start update (at least 16: a candidate trains on 8 rows or more and holds a fifth out).
     public var coldStartEvery = 20
     /// Recent mean relative error above which a key is refitted (and reported degraded).
     public var errorTrigger = 0.15
@@ -122,7 +122,9 @@ public struct AgentConfiguration: Sendable, Equatable {
             p.append("fitWindow must be in \(LatencyFitter.minimumRows)...windowSize")
         }
         if fitEvery < 1 { p.append("fitEvery must be >= 1") }
-        if coldStartEvery < 8 { p.append("coldStartEvery must be >= 8") }
+        if coldStartEvery < 2 * LatencyFitter.minimumRows {
+            p.append("coldStartEvery must be >= \(2 * LatencyFitter.minimumRows) (a candidate needs that many rows)")
+        }
         if !(errorTrigger > 0) { p.append("errorTrigger must be positive") }
         if !(driftSignificance > 0 && driftSignificance < 1) { p.append("driftSignificance must be in (0, 1)") }
         if driftRecentObservations < 50 || driftRecentObservations >= windowSize {
