@@ -54,6 +54,15 @@ final class AdaptationWorker: Sendable {
         self.logger = logger
     }
 
+    /// Lowers the calling thread's scheduling priority (Linux: nice +10 for this thread alone), so that updates
+    /// yield the cores to the socket thread; queries then do not wait behind a fit.
+    static func lowerThreadPriority() {
+        #if os(Linux)
+            // On Linux the nice value is per thread, and `who` 0 is the calling thread (setpriority(2), NOTES).
+            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
+        #endif
+    }
+
     /// Asks the worker to look for due updates now.
     func wake() {
         flags.withLock { $0.pending = true }

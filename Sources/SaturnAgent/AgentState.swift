@@ -14,6 +14,9 @@ final class AgentState: Sendable {
     let catalog: PriorCatalog
     let snapshots = Mutex<[ModelKey: ParameterSnapshot]>([:])
     let keys = Mutex<[ModelKey: KeyHistory]>([:])
+    /// Each key's recent accuracy figure, copied out of ``keys`` on every record so that a prediction never waits
+    /// for the lock the adaptation thread takes to copy a window.
+    let accuracies = Mutex<[ModelKey: (mean: Double, count: Int)]>([:])
     let counters = Mutex(AgentStatistics())
     /// What the adaptation worker last measured of each key (the health check).
     let monitors = Mutex<[ModelKey: KeyMonitor]>([:])
@@ -87,6 +90,8 @@ final class AgentState: Sendable {
             }
             all[key]!.record(steps, predictedBy: current.parameters)
             let h = all[key]!
+            let figure = h.accuracy
+            accuracies.withLock { $0[key] = figure }
             let cold = h.observations < UInt64(c.minimumObservations)
             return .recorded(fitDue: h.observationsSinceFit >= (cold ? c.coldStartEvery : c.fitEvery))
         }
@@ -100,7 +105,7 @@ final class AgentState: Sendable {
 
     /// Mean of the last relative errors of `key` and how many there are.
     func accuracy(for key: ModelKey) -> (mean: Double, count: Int) {
-        keys.withLock { $0[key]?.accuracy ?? (0, 0) }
+        accuracies.withLock { $0[key] ?? (0, 0) }
     }
 
     /// Own observations of `key`.

@@ -19,7 +19,7 @@ final class BusLoop {
     let state: AgentState
     let mailbox: BusMailbox
     let logger: Logger
-    let wakeFitWorker: @Sendable () -> Void
+    let wakeAdaptationWorker: @Sendable () -> Void
     let context: Context
 
     private let telemetry: Socket
@@ -45,12 +45,12 @@ final class BusLoop {
     /// Creates and binds every socket (on the socket thread: they belong to it from here on).
     /// - Throws: ``AgentError`` (`bindFailed`) with the ``ZMQError`` as its cause.
     init(state: AgentState, mailbox: BusMailbox, context: Context, logger: Logger,
-         wakeFitWorker: @escaping @Sendable () -> Void) throws(AgentError) {
+         wakeAdaptationWorker: @escaping @Sendable () -> Void) throws(AgentError) {
         self.state = state
         self.mailbox = mailbox
         self.context = context
         self.logger = logger
-        self.wakeFitWorker = wakeFitWorker
+        self.wakeAdaptationWorker = wakeAdaptationWorker
         let c = state.configuration
         var opened: [Socket] = []
         func open(_ kind: Socket.Kind, _ what: String, _ setUp: (Socket) throws(ZMQError) -> String?) throws(AgentError)
@@ -161,7 +161,7 @@ final class BusLoop {
 
     /// Drains at most a batch per wake-up.
     private func drainTelemetry() throws(ZMQError) {
-        if try Self.drain(telemetry, frames, into: &ingest) { wakeFitWorker() }
+        if try Self.drain(telemetry, frames, into: &ingest) { wakeAdaptationWorker() }
     }
 
     /// One batch: static, so that `ingest` (a stored property of this class) is one exclusive access for the whole

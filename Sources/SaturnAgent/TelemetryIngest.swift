@@ -127,13 +127,10 @@ struct TelemetryIngest {
         return frame.count == 4 && frame.loadUnaligned(as: UInt32.self) == word
     }
 
-    /// The worker slot for the id at `r`, created on first sight (nil, counted, when invalid or too many).
+    /// The worker slot for the id at `r` (valid UTF-8: the parser checked), created on first sight (nil, counted,
+    /// when the table is full).
     private mutating func worker(_ p: UnsafeRawBufferPointer, _ r: Range<Int>) -> Int? {
         if let i = workers.find(p, r) { return i }
-        guard TelemetryDecoder.string(p, r) != nil else {
-            count(.malformed)
-            return nil
-        }
         guard let i = workers.insert(p, r, value: Worker(bucket: TokenBucket(burst: workerBurst, now: now))) else {
             count(.tooManyWorkers)
             return nil

@@ -86,7 +86,7 @@ struct BenchBusCommand: AsyncParsableCommand {
             // A second agent whose key is updated back to back: every 10 observations, no minimum interval.
             var c = AgentConfiguration.ephemeralLoopback(nodeID: "bench-updates")
             c.fitEvery = 10
-            c.coldStartEvery = 10
+            c.coldStartEvery = 16
             c.minimumFitInterval = .zero
             let updating = try Agent(
                 configuration: c, logger: Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() }))
@@ -95,7 +95,7 @@ struct BenchBusCommand: AsyncParsableCommand {
     }
 
     /// Predict round trips with the key's updates off (no telemetry) and running back to back (telemetry of the
-    /// same key at 2,000 steps/s, an update every 10), alternating; p50 and p99 medians.
+    /// same key at 2,000 steps/s, an update every 10 observations), alternating; p50 and p99 medians.
     func measureUpdates(endpoints: BoundEndpoints) throws {
         let key = ModelKey(model: "llama2-70b", hardware: "bench-updates")
         let table = try StepCSV.parse(String(contentsOfFile: Self.updatesTable, encoding: .utf8))

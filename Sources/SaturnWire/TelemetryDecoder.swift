@@ -5,8 +5,8 @@ import SaturnModel
 /// Today it reads `saturn.v1.StepTelemetry` (``StepTelemetryParser``); another format (e.g. Forward Pass
 /// Metrics) is added here, so that everything behind it (rate limits, key tables, windows) stays the same.
 public enum TelemetryDecoder {
-    /// Parses and validates one payload without allocating: names stay byte ranges of `payload`, and their UTF-8
-    /// is not checked here (the agent checks it once per new worker or key, see ``string(_:_:)``).
+    /// Parses and validates one payload without allocating: names stay byte ranges of `payload` (the parser has
+    /// checked that every copy of every string field is valid UTF-8, as SwiftProtobuf does).
     @inline(__always)
     public static func decode(_ payload: UnsafeRawBufferPointer) -> Result<RawStep, DropReason> {
         guard let m = StepTelemetryParser.parse(payload) else { return .failure(.malformed) }
