@@ -155,9 +155,9 @@ final class AdaptationWorker: Sendable {
         }
 
         // Monitoring of the current set (also what the drift trigger reads).
-        var monitor = KeyMonitor()
+        var monitor = KeyMonitor(errorRateThreshold: c.errorTrigger)
         let arrivalErrors = kept.map { abs($0.predictedMs - $0.latencyMs) / $0.latencyMs }
-        monitor.accuracy = AccuracySummary(relativeErrors: arrivalErrors)
+        monitor.accuracy = AccuracySummary(relativeErrors: arrivalErrors, lastCount: c.accuracyWindow)
         let recent = c.driftRecentObservations
         monitor.degradation = try? DegradationDetector(recentCount: recent).test(relativeErrors: arrivalErrors) ?? nil
         let residuals = DriftDetector.residuals(of: current.parameters, on: rows)
@@ -296,7 +296,8 @@ final class AdaptationWorker: Sendable {
             trainingLossAfter: result.lossAfter, trainingRows: result.trainingCount)
     }
 
-    /// The full-refit path: the offline solver (relative loss) on the training rows, then validation.
+    /// The full-refit path: the offline solver (the configured `loss`, relative by default) on the training rows,
+    /// then validation.
     private func refit(current: LatencyParameters, window: [StepObservation], heldOut: Int) -> Outcome {
         let training = StepTable(observations: Array(window[..<(window.count - heldOut)]))
         let validation = window[(window.count - heldOut)...]

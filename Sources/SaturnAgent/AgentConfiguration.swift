@@ -72,10 +72,10 @@ public struct AgentConfiguration: Sendable, Equatable {
     public var driftRecentObservations = 1_000
     /// Consecutive rejected updater candidates after which a full refit runs.
     public var updaterFailureLimit = 3
-    /// A key with fewer own observations than this follows peers' broadcasts and is not refitted locally (it is
-    /// adapted by cold-start updates).
+    /// A key with fewer own observations than this takes peers' sets; its cold-start updates refit it (while it
+    /// answers from a prior or a peer's set) or step the updater.
     public var minimumObservations = 64
-    /// A key with new observations is refitted after this much quiet even below ``fitEvery``.
+    /// A key with new observations gets an updater step after this much quiet, even below ``fitEvery``.
     public var idleFitInterval: Duration = .seconds(1)
     /// Minimum time between two fits of one key (bounds the update rate).
     public var minimumFitInterval: Duration = .milliseconds(200)

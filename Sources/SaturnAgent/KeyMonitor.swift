@@ -16,8 +16,10 @@ struct KeyMonitor: Sendable, Equatable {
     /// candidate that is valid but not better than the current set is a rejection, not a failure.
     var updateFailureRate: Double = 0
 
+    /// Recent mean relative error above which the key is degraded (``AgentConfiguration/errorTrigger``).
+    var errorRateThreshold = 0.15
+
     /// Thresholds of the health check.
-    static let errorRateThreshold = 0.15
     static let parameterDriftRateThreshold = ParameterDriftRate.healthThreshold
     static let updateFailureRateThreshold = 0.05
     /// Observations the error rate needs before it can mark a key degraded.
@@ -26,8 +28,8 @@ struct KeyMonitor: Sendable, Equatable {
     /// The broken thresholds, in words (empty when healthy).
     var brokenThresholds: [String] {
         var broken: [String] = []
-        if let a = accuracy, a.count >= Self.minimumObservationsForErrorRate, a.mean > Self.errorRateThreshold {
-            broken.append("error rate \(Self.percent(a.mean)) > \(Self.percent(Self.errorRateThreshold))")
+        if let a = accuracy, a.count >= Self.minimumObservationsForErrorRate, a.mean > errorRateThreshold {
+            broken.append("error rate \(Self.percent(a.mean)) > \(Self.percent(errorRateThreshold))")
         }
         if parameterDriftRate > Self.parameterDriftRateThreshold {
             broken.append(

@@ -80,8 +80,9 @@ struct DemoCommand: AsyncParsableCommand {
         defer { router.close() }
         let unseen = try router.predict(key, batchSize: 8, tokens: 8)
         print("before any step the key is new to the agent: it answers from \(unseen.source.rawValue) "
-            + "(\(unseen.version == 0 ? "a prior" : "version \(unseen.version)")); cold-start updates begin after "
-            + "\(agent.configuration.coldStartEvery) steps, the first full refit after \(agent.configuration.minimumObservations)")
+            + "(\(unseen.version == 0 ? "a prior" : "version \(unseen.version)")); its first refit comes after "
+            + "\(agent.configuration.coldStartEvery) steps, updater steps follow, and after "
+            + "\(agent.configuration.minimumObservations) the cold start ends")
         print("")
 
         let shared = Shared()

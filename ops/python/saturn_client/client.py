@@ -143,7 +143,7 @@ class Worker:
 
 
 class Router:
-    """Query client (what a router calls): predict, parameters snapshot, health.
+    """Query client (what a router calls): predict, parameters snapshot, health, update history.
 
     Uses a REQ socket with REQ_RELAXED/REQ_CORRELATE so that a timed-out request does not wedge the next one.
     Raises :class:`SaturnError` on an error reply and :class:`SaturnTimeout` when no reply comes in time.

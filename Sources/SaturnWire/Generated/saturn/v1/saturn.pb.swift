@@ -45,7 +45,7 @@
 ///   non_positive        batch_size == 0, tokens == 0 or latency_ms <= 0
 ///   absurd              batch_size > 1e6, tokens > 1e9, latency_ms > 1e7 ms, or a split larger than its total
 ///   oversized           payload larger than the configured maximum (default 64 KiB)
-///   duplicate           same worker and sequence number as the previous message
+///   duplicate           same worker and sequence number as the previous message (sequence 0 is exempt)
 ///   rate_limited        a worker exceeded its message budget (token bucket, see agent configuration)
 ///   unknown_topic       first frame is neither "step" nor a bare payload
 ///   too_many_keys       a new (model, hardware) key beyond the configured maximum (default 1024)
@@ -174,7 +174,7 @@ public nonisolated enum Saturn_V1_UpdateTrigger: SwiftProtobuf.Enum, Swift.CaseI
   public typealias RawValue = Int
   case unspecified // = 0
 
-  /// a key adapting from its prior before it has enough rows for a refit
+  /// fewer than minimumObservations, or on a prior or a peer's set (refit first)
   case coldStart // = 1
 
   /// recent residuals differ from historical ones (KS, p < alpha)
@@ -189,7 +189,7 @@ public nonisolated enum Saturn_V1_UpdateTrigger: SwiftProtobuf.Enum, Swift.CaseI
   /// enough new observations
   case observations // = 5
 
-  /// the minimum interval passed with new observations
+  /// new observations, then idleFitSeconds without telemetry
   case interval // = 6
   case UNRECOGNIZED(Int)
 
@@ -767,7 +767,7 @@ public nonisolated struct Saturn_V1_KeyHealth: @unchecked Sendable {
     set {_uniqueStorage()._parameterDriftRate = newValue}
   }
 
-  /// rejected / attempted over the key's recent update candidates
+  /// failed (not produced, non-finite, out of bounds) / last 20 candidates
   public var updateFailureRate: Double {
     get {_storage._updateFailureRate}
     set {_uniqueStorage()._updateFailureRate = newValue}
