@@ -140,16 +140,7 @@ public struct LatencyParameters: Sendable, Hashable, Codable {
     ///     ∂T/∂τ₀ = 1                      ∂T/∂τ_B = B                         ∂T/∂τ_S = S
     @inlinable
     public func gradient(batchSize b: Double, tokens s: Double) -> SIMD8<Double> {
-        let xb = kB * b
-        let xs = kS * s
-        let a = -Double.expMinusOne(-xb)
-        let c = -Double.expMinusOne(-xs)
-        let eb = Double.exp(-xb)
-        let es = Double.exp(-xs)
-        let thr = pMax * a * c
-        let work = w0 + w1 * s
-        let q = work / thr
-        return SIMD8(-q / pMax, -q * b * eb / a, -q * s * es / c, 1 / thr, s / thr, 1, b, s)
+        latencyAndGradient(at: StepObservation(batchSize: b, tokens: s, latencyMs: 0)).gradient
     }
 
     /// True when every parameter is finite and inside `bounds`.
