@@ -113,18 +113,21 @@ final class AdaptationWorker: Sendable {
         return state.keys.withLock { all in
             var due: [Work] = []
             for key in all.keys {
-                guard let h = all[key], !h.fitInProgress, h.observationsSinceFit > 0 else { continue }
-                let spaced = h.lastFit.map { now - $0 >= c.minimumFitInterval } ?? true
-                let quiet = now - h.lastObservation >= c.idleFitInterval
-                let cold = h.observations < UInt64(c.minimumObservations)
-                let enough = h.observationsSinceFit >= (cold ? c.coldStartEvery : c.fitEvery)
-                guard spaced, enough || (quiet && h.observations >= UInt64(c.coldStartEvery)) else { continue }
+                // Scalars only: holding a copy of the history while marking it would copy its whole window.
+                guard let (inProgress, sinceUpdate, observations, lastFit, lastObservation) = all[key].map({
+                    ($0.fitInProgress, $0.observationsSinceFit, $0.observations, $0.lastFit, $0.lastObservation)
+                }), !inProgress, sinceUpdate > 0 else { continue }
+                let spaced = lastFit.map { now - $0 >= c.minimumFitInterval } ?? true
+                let quiet = now - lastObservation >= c.idleFitInterval
+                let cold = observations < UInt64(c.minimumObservations)
+                let enough = sinceUpdate >= (cold ? c.coldStartEvery : c.fitEvery)
+                guard spaced, enough || (quiet && observations >= UInt64(c.coldStartEvery)) else { continue }
                 all[key]!.fitInProgress = true
                 all[key]!.observationsSinceFit = 0
                 due.append(
                     Work(
-                        key: key, window: h.window.suffix(c.fitWindow), observations: h.observations,
-                        sinceUpdate: h.observationsSinceFit, quiet: !enough))
+                        key: key, window: all[key]!.window.suffix(c.fitWindow), observations: observations,
+                        sinceUpdate: sinceUpdate, quiet: !enough))
             }
             return due
         }

@@ -50,10 +50,10 @@ public struct DegradationDetector: Sendable, Hashable {
     /// - Returns: nil when there are fewer than ``recentCount`` + ``minimumHistoricalCount`` errors.
     /// - Throws: ``StatisticsError/nonFiniteValue`` for a NaN or infinite error.
     public func test(relativeErrors: [Double]) throws(StatisticsError) -> Result? {
-        guard relativeErrors.count >= recentCount + minimumHistoricalCount else { return nil }
-        let split = relativeErrors.count - recentCount
-        let recent = Array(relativeErrors[split...])
-        let historical = Array(relativeErrors[..<split])
+        guard
+            let (recent, historical) = recentVersusHistorical(
+                relativeErrors, recentCount: recentCount, minimumHistoricalCount: minimumHistoricalCount)
+        else { return nil }
         let u = try MannWhitneyU.test(recent, historical, alternative: .greater)
         return Result(
             statistic: u.statistic, pValue: u.pValue, isDegraded: u.pValue < significanceLevel,

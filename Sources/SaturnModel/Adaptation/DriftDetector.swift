@@ -56,10 +56,10 @@ public struct DriftDetector: Sendable, Hashable {
     /// - Returns: nil when there are fewer than ``recentCount`` + ``minimumHistoricalCount`` residuals.
     /// - Throws: ``StatisticsError/nonFiniteValue`` for a NaN or infinite residual.
     public func test(residuals: [Double]) throws(StatisticsError) -> Result? {
-        guard residuals.count >= recentCount + minimumHistoricalCount else { return nil }
-        let split = residuals.count - recentCount
-        let recent = Array(residuals[split...])
-        let historical = Array(residuals[..<split])
+        guard
+            let (recent, historical) = recentVersusHistorical(
+                residuals, recentCount: recentCount, minimumHistoricalCount: minimumHistoricalCount)
+        else { return nil }
         let ks = try KolmogorovSmirnov.twoSample(recent, historical)
         return Result(
             statistic: ks.statistic, pValue: ks.pValue, isDrift: ks.pValue < significanceLevel,
