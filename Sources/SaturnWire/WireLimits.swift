@@ -3,6 +3,20 @@ public enum WireLimits {
     public static let maximumBatchSize: Double = 1e6
     public static let maximumTokens: Double = 1e9
     public static let maximumLatencyMs: Double = 1e7
+    /// Most waiting requests in one admission query, and per tenant in an allocation query.
+    public static let maximumWaitingRequests = 4096
+    /// Most tenants in one allocation query.
+    public static let maximumTenants = 256
+    /// Most waiting requests over all tenants of one allocation query.
+    public static let maximumAllocationRequests = 16_384
+    /// Most running requests in one admission or allocation query.
+    public static let maximumRunningRequests = 1_000_000
+    /// Most batch sizes (rows) in one SLA inverse or capacity query.
+    public static let maximumBatchSizeRows = 4096
+    /// Longest SLA, TTFT target or latency limit (ms).
+    public static let maximumSLAMs: Double = 1e7
+    /// Largest request rate (requests/s) a plan query may ask about.
+    public static let maximumRequestRate: Double = 1e9
     /// Longest model, hardware, worker or node name in UTF-8 bytes.
     public static let maximumStringBytes = 256
 

@@ -43,6 +43,20 @@ public struct SteadyState: Sendable, Hashable {
     /// What bounds `S`.
     public var limitedBy: Limit
 
+    /// Memberwise initialiser.
+    public init(
+        batchSize: Double, tokens: Double, stepMs: Double, requestsPerSecond: Double, decodeTokens: Double,
+        prefillTokens: Double, limitedBy: Limit
+    ) {
+        self.batchSize = batchSize
+        self.tokens = tokens
+        self.stepMs = stepMs
+        self.requestsPerSecond = requestsPerSecond
+        self.decodeTokens = decodeTokens
+        self.prefillTokens = prefillTokens
+        self.limitedBy = limitedBy
+    }
+
     /// What bounds the saturated step.
     public enum Limit: String, Sendable, Hashable {
         /// The step-latency limit `L`.
