@@ -95,6 +95,8 @@ public enum Admission {
         if waiting.isEmpty { return state.finish(.noWaiting) }
         if let cap = options.maximumBatchSize, b0 >= cap { return state.finish(.batchSizeLimit) }
         let n = waiting.count
+        // One allocation for the result: at most every candidate, or the room under the cap.
+        state.admitted.reserveCapacity(min(n, options.maximumBatchSize.map { $0 - b0 } ?? n))
         return withUnsafeTemporaryAllocation(of: Int.self, capacity: n) { buffer in
             var inOrder = true
             for i in 0..<n {

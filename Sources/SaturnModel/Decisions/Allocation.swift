@@ -69,6 +69,9 @@ public enum Allocation {
         var total = 0
         for t in tenants { total += t.waiting.count }
         guard total > 0 else { return filling.finish(.noWaiting, tenants: tenants) }
+        var room = total
+        for t in tenants where t.quota < t.waiting.count { room -= t.waiting.count - t.quota }
+        filling.admitted.reserveCapacity(min(room, options.maximumBatchSize.map { max(0, $0 - b0) } ?? room))
         let reason = withUnsafeTemporaryAllocation(of: Int.self, capacity: total) { order in
             withUnsafeTemporaryAllocation(of: Bool.self, capacity: total) { taken in
                 withUnsafeTemporaryAllocation(of: Cursor.self, capacity: tenants.count) { cursors in
