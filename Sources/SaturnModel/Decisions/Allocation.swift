@@ -133,23 +133,8 @@ public enum Allocation {
             var offset = 0
             for (i, tenant) in tenants.enumerated() {
                 let n = tenant.waiting.count
-                var inOrder = true
-                for k in 0..<n {
-                    order.initializeElement(at: offset + k, to: k)
-                    taken.initializeElement(at: offset + k, to: false)
-                    if k > 0 && !(Admission.sortKey(tenant.waiting[k - 1]) <= Admission.sortKey(tenant.waiting[k])) {
-                        inOrder = false
-                    }
-                }
-                if !inOrder {
-                    var slice = UnsafeMutableBufferPointer(rebasing: order[offset..<(offset + n)])
-                    let w = tenant.waiting
-                    slice.sort { a, b in
-                        let ka = Admission.sortKey(w[a])
-                        let kb = Admission.sortKey(w[b])
-                        return ka < kb || (ka == kb && a < b)
-                    }
-                }
+                PriorityOrder.fill(UnsafeMutableBufferPointer(rebasing: order[offset..<(offset + n)]), waiting: tenant.waiting)
+                for k in 0..<n { taken.initializeElement(at: offset + k, to: false) }
                 cursors.initializeElement(
                     at: i, to: Cursor(start: offset, end: offset + n, head: offset, smallest: -1, remaining: n, admitted: 0))
                 Self.updateSmallest(&cursors[i], tenant: tenant, order: order, taken: taken)
