@@ -69,25 +69,42 @@ struct DecisionBenchmark {
                 reply.parameters = p.proto
                 return reply.wireBytes().count
             }
-            let admission = try time {
-                guard let r = Saturn_V1_Request(wireBytes: payloads.admission) else { throw CLIError("undecodable admission request") }
-                let q = try AdmissionQuery(validating: r.admission)
-                var reply = Saturn_V1_AdmissionReply()
-                q.answer(parameters: p, p95RelativeError: 0).write(to: &reply)
-                reply.basis.parameters = p.proto
-                return reply.wireBytes().count
+            /// Cumulative stages: decode; + validate; + decide; + encode the reply.
+            func stages<Query>(
+                _ bytes: [UInt8], validate: (Saturn_V1_Request) throws -> Query, decide: (Query) -> Int,
+                encode: (Query) -> Int
+            ) throws -> [Double] {
+                [
+                    time { Saturn_V1_Request(wireBytes: bytes) == nil ? 0 : 1 },
+                    try time { guard let r = Saturn_V1_Request(wireBytes: bytes) else { return 0 }; _ = try validate(r); return 1 },
+                    try time { guard let r = Saturn_V1_Request(wireBytes: bytes) else { return 0 }; return decide(try validate(r)) },
+                    try time { guard let r = Saturn_V1_Request(wireBytes: bytes) else { return 0 }; return encode(try validate(r)) },
+                ]
             }
-            let allocation = try time {
-                guard let r = Saturn_V1_Request(wireBytes: payloads.allocation) else { throw CLIError("undecodable allocation request") }
-                let q = try AllocationQuery(validating: r.allocation)
-                var reply = Saturn_V1_AllocationReply()
-                q.answer(parameters: p, p95RelativeError: 0).write(to: &reply, tenants: q.tenants)
-                reply.basis.parameters = p.proto
-                return reply.wireBytes().count
+            let admissionStages = try stages(
+                payloads.admission, validate: { try AdmissionQuery(validating: $0.admission) },
+                decide: { $0.answer(parameters: p, p95RelativeError: 0).admitted.count },
+                encode: { q in
+                    var reply = Saturn_V1_AdmissionReply()
+                    q.answer(parameters: p, p95RelativeError: 0).write(to: &reply)
+                    reply.basis.parameters = p.proto
+                    return reply.wireBytes().count
+                })
+            let allocationStages = try stages(
+                payloads.allocation, validate: { try AllocationQuery(validating: $0.allocation) },
+                decide: { $0.answer(parameters: p, p95RelativeError: 0).admitted.count },
+                encode: { q in
+                    var reply = Saturn_V1_AllocationReply()
+                    q.answer(parameters: p, p95RelativeError: 0).write(to: &reply, tenants: q.tenants)
+                    reply.basis.parameters = p.proto
+                    return reply.wireBytes().count
+                })
+            func cumulative(_ xs: [Double]) -> String {
+                String(format: "decode %.1f, +validate %.1f, +decide %.1f, +encode %.1f us", xs[0], xs[1], xs[2], xs[3])
             }
-            print(String(
-                format: "  in-process decode + validate + decide + encode (no sockets; median of 2,000): predict %.1f us, "
-                    + "admission %.1f us, allocation %.1f us", predict, admission, allocation))
+            print(String(format: "  in-process, no sockets (medians of 2,000): predict %.1f us (decode, predict, encode)", predict))
+            print("    admission:  " + cumulative(admissionStages))
+            print("    allocation: " + cumulative(allocationStages))
         } catch {
             print("  in-process cost not measured: \(error)")
         }

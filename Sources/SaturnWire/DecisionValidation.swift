@@ -71,16 +71,33 @@ enum DecisionValidation {
         return result
     }
 
-    /// Throws when two of `ids` are equal (checked on a sorted scratch copy: no hashing).
+    /// Throws when two of `ids` are equal. Linear: an open-addressing table (Fibonacci hashing, linear probing,
+    /// load at most 1/2) in a temporary buffer, so checking 8 × 64 ids costs about a microsecond.
     static func distinct(_ ids: [UInt64], field: String) throws(QueryError) {
         guard ids.count > 1 else { return }
-        let duplicate: UInt64? = withUnsafeTemporaryAllocation(of: UInt64.self, capacity: ids.count) { buffer in
-            _ = buffer.initialize(from: ids)
-            var sorted = buffer
-            sorted.sort()
-            defer { buffer.deinitialize() }
-            for i in 1..<sorted.count where sorted[i] == sorted[i - 1] { return sorted[i] }
-            return nil
+        var bits = 1
+        while (1 << bits) < 2 * ids.count { bits += 1 }
+        let size = 1 << bits
+        let duplicate: UInt64? = withUnsafeTemporaryAllocation(of: UInt64.self, capacity: size) { slots in
+            withUnsafeTemporaryAllocation(of: Bool.self, capacity: size) { used in
+                used.initialize(repeating: false)
+                slots.initialize(repeating: 0)
+                defer {
+                    used.deinitialize()
+                    slots.deinitialize()
+                }
+                let mask = size - 1
+                for id in ids {
+                    var h = Int(truncatingIfNeeded: (id &* 0x9E37_79B9_7F4A_7C15) >> UInt64(64 - bits))
+                    while used[h] {
+                        if slots[h] == id { return id }
+                        h = (h + 1) & mask
+                    }
+                    used[h] = true
+                    slots[h] = id
+                }
+                return nil
+            }
         }
         if let duplicate { throw invalid("\(field): duplicate request id \(duplicate)") }
     }

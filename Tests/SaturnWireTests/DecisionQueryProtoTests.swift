@@ -62,3 +62,22 @@ struct DecisionQueryProtoTests {
         #expect(AllocationDecision(allocationReply, tenants: tenants) == a)
     }
 }
+
+/// Duplicate ids are found wherever they are, in short and long lists.
+struct DuplicateIDTests {
+    @Test(arguments: [2, 3, 17, 64, 512, 1024])
+    func everyDuplicateIsFound(count: Int) throws {
+        var ids = (0..<count).map { UInt64($0) &* 0x9E37_79B9 &+ (UInt64($0) << 40) }
+        ids.append(UInt64.max)
+        let waiting = ids.map { AdmissionCandidate(id: $0, priority: 0, tokens: 1) }
+        let ok = AdmissionQuery(key: ModelKey(model: "m", hardware: "h"), slaMs: 10, running: [], waiting: Array(waiting.prefix(1024)))
+        #expect(throws: Never.self) { try AdmissionQuery(validating: ok.proto) }
+        for (i, j) in [(0, ids.count - 1), (ids.count / 2, ids.count / 2 + 1), (1, 0)] where i != j {
+            var bad = Array(waiting.prefix(1024))
+            guard i < bad.count, j < bad.count else { continue }
+            bad[j].id = bad[i].id
+            let query = AdmissionQuery(key: ModelKey(model: "m", hardware: "h"), slaMs: 10, running: [], waiting: bad)
+            #expect(throws: QueryError.self) { try AdmissionQuery(validating: query.proto) }
+        }
+    }
+}
