@@ -211,11 +211,13 @@ final class AdaptationWorker: Sendable {
         var version: UInt64 = 0
         if outcome.accepted {
             version = (current.source == .localFit ? current.version : 0) + 1
-            let metrics = QualityMetrics(outcome.candidate, on: StepTable(observations: window))
+            // The set's quality on the newest rows (those the accuracy figures cover), not the whole window.
+            let newest = Array(window.suffix(c.accuracyWindow))
+            let metrics = QualityMetrics(outcome.candidate, on: StepTable(observations: newest))
             let snapshot = ParameterSnapshot(
                 key: key, parameters: outcome.candidate, version: version, originNode: c.nodeID,
                 originEpoch: state.epoch, sampleCount: UInt64(window.count),
-                quality: FitQuality(metrics, rows: window.count), source: .localFit,
+                quality: FitQuality(metrics, rows: newest.count), source: .localFit,
                 sourceDetail: "\(path.rawValue) on \(outcome.trainingRows) rows (\(trigger.rawValue))")
             state.install(snapshot)
             // Instability of the key's own sets: a first fit replacing a prior or a peer's set is not drift.
@@ -299,16 +301,18 @@ final class AdaptationWorker: Sendable {
             trainingLossAfter: result.lossAfter, trainingRows: result.trainingCount)
     }
 
-    /// The full-refit path: the offline solver (the configured `loss`, relative by default) on the training rows,
-    /// then validation.
+    /// The full-refit path: the bounded global fit (``Refit``: the configured `loss`, relative by default, on at
+    /// most 256 evenly strided training rows, with a local solve from the current set besides the grid's), then
+    /// validation. The training losses are those of the rows the fit read.
     private func refit(current: LatencyParameters, window: [StepObservation], heldOut: Int) -> Outcome {
-        let training = StepTable(observations: Array(window[..<(window.count - heldOut)]))
-        let validation = window[(window.count - heldOut)...]
         let objective = state.configuration.loss
+        let refit = Refit(objective: objective)
+        let training = StepTable(observations: refit.subsample(window[..<(window.count - heldOut)]))
+        let validation = window[(window.count - heldOut)...]
         let before = Loss.value(of: objective, current, on: training)
         let report: FitReport
         do {
-            report = try LatencyFitter.fit(training, configuration: FitConfiguration(objective: objective))
+            report = try LatencyFitter.fit(training, configuration: refit.configuration(warmStarts: [current]))
         } catch {
             return Outcome(
                 candidate: current, accepted: false, failed: true, reason: "fit failed: \(error)",
