@@ -97,16 +97,17 @@ final class AdaptationWorker: Sendable {
 
     // MARK: - Triggers
 
-    /// One due key: its window (oldest first) and what triggered it.
+    /// One due key: its window (oldest first, by reference) and what triggered it.
     struct Work {
         var key: ModelKey
-        var window: [Observation]
+        var window: ObservationWindow.Snapshot
         var observations: UInt64
         var sinceUpdate: Int
         var quiet: Bool
     }
 
-    /// Keys with new observations whose update interval has passed, marked in progress, with their windows.
+    /// Keys with new observations whose update interval has passed, marked in progress, with their windows (by
+    /// reference: no row is copied under the lock the socket thread records telemetry under).
     private func dueKeys() -> [Work] {
         let c = state.configuration
         let now = ContinuousClock.now
@@ -126,7 +127,7 @@ final class AdaptationWorker: Sendable {
                 all[key]!.observationsSinceFit = 0
                 due.append(
                     Work(
-                        key: key, window: all[key]!.window.suffix(c.fitWindow), observations: observations,
+                        key: key, window: all[key]!.window.snapshot(last: c.fitWindow), observations: observations,
                         sinceUpdate: sinceUpdate, quiet: !enough))
             }
             return due
@@ -147,7 +148,7 @@ final class AdaptationWorker: Sendable {
         let current = state.snapshot(for: key)
         var adaptation = keys.withLock { $0[key] } ?? KeyAdaptation(updater: OnlineUpdate().initialState())
         let filter = RowFilter()
-        let kept = work.window.filter {
+        let kept = work.window.elements().filter {
             filter.dropReason(batchSize: $0.batchSize, tokens: $0.tokens, latency: $0.latencyMs) == nil
         }
         let rows = kept.map { StepObservation(batchSize: $0.batchSize, tokens: $0.tokens, latencyMs: $0.latencyMs) }

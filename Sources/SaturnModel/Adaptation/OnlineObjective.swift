@@ -17,9 +17,9 @@
 /// parameters). `m` masks the lanes that are adapted (fixed and padding lanes do not count).
 ///
 /// **Cost.** One pass over the rows, newest first, with running-product weights (no pow, no allocation). Rows
-/// whose weight `dⁱ` has fallen below ``negligibleWeight`` (1e-9) are skipped: all of them together carry less
-/// than that share of the total weight (`Σ_{i≥k} dⁱ / Σ dⁱ ≤ dᵏ`), so for `d = 0.99` only the newest 2,062 rows
-/// of a 5,000-row window are read, and the loss changes by less than 1e-9 times the largest-to-mean squared
+/// whose weight `dⁱ` has fallen below ``negligibleWeight`` (1e-12) are skipped: all of them together carry less
+/// than that share of the total weight (`Σ_{i≥k} dⁱ / Σ dⁱ ≤ dᵏ`), so for `d = 0.99` only the newest 2,750 rows
+/// of a 5,000-row window are read, and the loss changes by less than 1e-12 times the largest-to-mean squared
 /// residual ratio (far below the noise of a loss estimated from the window). `d = 1` reads every row (the loss is
 /// then the MSE).
 ///
@@ -62,7 +62,7 @@ public struct OnlineObjective: Sendable, Hashable {
     }
 
     /// Rows with weight below this are skipped (see the type's discussion).
-    public static let negligibleWeight = 1e-9
+    public static let negligibleWeight = 1e-12
 
     /// The residual. Default ``Residual/relative``.
     public var residual: Residual
