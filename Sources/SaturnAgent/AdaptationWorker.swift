@@ -22,6 +22,9 @@ import Synchronization
 /// No key is updated more often than ``AgentConfiguration/minimumFitInterval``. With
 /// ``AgentConfiguration/adaptationPaths`` set to one path, that path runs for every trigger.
 ///
+/// The drift and degradation tests run at most every tenth of their recent sample (100 new observations by
+/// default, ``testInterval(_:)``) and after every installed set; updates in between read their last results.
+///
 /// Validation: the newest observations (100, or a fifth of a short window) are held out from training; a candidate
 /// is accepted only when its mean squared relative error there is below the current set's.
 final class AdaptationWorker: Sendable {
@@ -41,7 +44,16 @@ final class AdaptationWorker: Sendable {
         /// Recent candidates: true for a failure (see ``KeyMonitor/updateFailureRate``).
         var recentFailures: [Bool] = []
         var parameterDriftRate = 0.0
+        /// The last drift and degradation tests, the key's observation count when they ran, and whether a set was
+        /// installed since (their residuals are then those of a replaced set).
+        var lastTests: (drift: DriftDetector.Result?, degradation: DegradationDetector.Result?)?
+        var testedAt: UInt64 = 0
     }
+
+    /// New observations before the drift and degradation tests run again: a tenth of their recent sample (100 at
+    /// the default 1,000), so that updates more frequent than that (e.g. every 10 observations) do not repeat
+    /// tests on samples that differ by a few percent. At the default update interval (100) they run every update.
+    static func testInterval(_ c: AgentConfiguration) -> UInt64 { UInt64(max(1, c.driftRecentObservations / 10)) }
 
     /// Held-out rows of a full window.
     static let heldOutRows = 100
@@ -163,11 +175,18 @@ final class AdaptationWorker: Sendable {
         let arrivalErrors = kept.map { abs($0.predictedMs - $0.latencyMs) / $0.latencyMs }
         monitor.accuracy = AccuracySummary(relativeErrors: arrivalErrors, lastCount: c.accuracyWindow)
         let recent = c.driftRecentObservations
-        monitor.degradation = try? DegradationDetector(recentCount: recent).test(relativeErrors: arrivalErrors) ?? nil
-        let residuals = DriftDetector.residuals(of: current.parameters, on: rows)
-        monitor.drift =
-            try? DriftDetector(recentCount: recent, significanceLevel: c.driftSignificance).test(residuals: residuals)
-            ?? nil
+        if let last = adaptation.lastTests, work.observations - adaptation.testedAt < Self.testInterval(c) {
+            (monitor.drift, monitor.degradation) = last
+        } else {
+            monitor.degradation =
+                try? DegradationDetector(recentCount: recent).test(relativeErrors: arrivalErrors) ?? nil
+            let residuals = DriftDetector.residuals(of: current.parameters, on: rows)
+            monitor.drift =
+                try? DriftDetector(recentCount: recent, significanceLevel: c.driftSignificance).test(
+                    residuals: residuals) ?? nil
+            adaptation.lastTests = (monitor.drift, monitor.degradation)
+            adaptation.testedAt = work.observations
+        }
 
         let cold = work.observations < UInt64(c.minimumObservations)
         let trigger: UpdateTrigger
@@ -181,7 +200,7 @@ final class AdaptationWorker: Sendable {
         } else if let d = monitor.drift, d.isDrift {
             trigger = .drift
             path = .refit
-            trainFrom = ChangePoint.latest(in: residuals)?.index ?? 0
+            trainFrom = ChangePoint.latest(in: DriftDetector.residuals(of: current.parameters, on: rows))?.index ?? 0
         } else if adaptation.consecutiveUpdaterRejections >= c.updaterFailureLimit {
             trigger = .updaterFailing
             path = .refit
@@ -221,6 +240,7 @@ final class AdaptationWorker: Sendable {
                 quality: FitQuality(metrics, rows: newest.count), source: .localFit,
                 sourceDetail: "\(path.rawValue) on \(outcome.trainingRows) rows (\(trigger.rawValue))")
             state.install(snapshot)
+            adaptation.lastTests = nil  // the next update tests the new set's residuals
             // Instability of the key's own sets: a first fit replacing a prior or a peer's set is not drift.
             adaptation.parameterDriftRate =
                 current.source == .localFit
