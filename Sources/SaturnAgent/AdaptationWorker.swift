@@ -55,6 +55,9 @@ final class AdaptationWorker: Sendable {
     /// tests on samples that differ by a few percent. At the default update interval (100) they run every update.
     static func testInterval(_ c: AgentConfiguration) -> UInt64 { UInt64(max(1, c.driftRecentObservations / 10)) }
 
+    /// The reason recorded for a candidate that beat the set it started from after another set replaced that one.
+    static let superseded = "superseded"
+
     /// Held-out rows of a full window.
     static let heldOutRows = 100
     /// Candidates the failure rate is computed over.
@@ -221,7 +224,7 @@ final class AdaptationWorker: Sendable {
         let started = ContinuousClock.now
         let window = Array(rows[trainFrom...])
         let heldOut = min(Self.heldOutRows, max(4, window.count / 5))
-        let outcome: Outcome
+        var outcome: Outcome
         switch path {
         case .updater: outcome = update(current: current.parameters, window: window, heldOut: heldOut, state: &adaptation)
         case .refit: outcome = refit(current: current.parameters, window: window, heldOut: heldOut)
@@ -239,14 +242,20 @@ final class AdaptationWorker: Sendable {
                 originEpoch: state.epoch, sampleCount: UInt64(window.count),
                 quality: FitQuality(metrics, rows: newest.count), source: .localFit,
                 sourceDetail: "\(path.rawValue) on \(outcome.trainingRows) rows (\(trigger.rawValue))")
-            state.install(snapshot)
-            adaptation.lastTests = nil  // the next update tests the new set's residuals
-            // Instability of the key's own sets: a first fit replacing a prior or a peer's set is not drift.
-            adaptation.parameterDriftRate =
-                current.source == .localFit
-                ? ParameterDriftRate(from: current.parameters, to: outcome.candidate, on: rows, lastCount: recent)?.value
-                    ?? 0 : 0
-            mailbox.post(.publish(snapshot))
+            if state.install(snapshot, replacing: current) {
+                adaptation.lastTests = nil  // the next update tests the new set's residuals
+                // Instability of the key's own sets: a first fit replacing a prior or a peer's set is not drift.
+                adaptation.parameterDriftRate =
+                    current.source == .localFit
+                    ? ParameterDriftRate(from: current.parameters, to: outcome.candidate, on: rows, lastCount: recent)?
+                        .value ?? 0 : 0
+                mailbox.post(.publish(snapshot))
+            } else {
+                // Another set (a peer's) replaced the one this candidate was validated against during the update.
+                outcome.accepted = false
+                outcome.reason = Self.superseded
+                version = 0
+            }
         }
         if path == .updater {
             adaptation.consecutiveUpdaterRejections = outcome.accepted ? 0 : adaptation.consecutiveUpdaterRejections + 1
