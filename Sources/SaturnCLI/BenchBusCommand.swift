@@ -140,6 +140,11 @@ struct BenchBusCommand: AsyncParsableCommand {
                      p(on, \.median), p(on, \.p99), median(updatesPerSecond)))
         print(String(format: "  ratio on/off p50 %.2f, p99 %.2f (target p99 <= 1.2)",
                      p(on, \.median) / p(off, \.median), p(on, \.p99) / p(off, \.p99)))
+        // Each "on" run right after its "off" run: on a shared machine whose load changes over seconds, the median
+        // of the pairs' ratios is less sensitive to it than the ratio of the medians.
+        let pairs = zip(on, off).map { $0.p99 / $1.p99 }.sorted()
+        print(String(format: "  p99 ratio of each on run to the off run before it: median %.2f (range %.2f-%.2f)",
+                     median(pairs), pairs.first ?? .nan, pairs.last ?? .nan))
     }
 
     /// The real table the update benchmark streams.
