@@ -131,6 +131,15 @@ struct BenchBusCommand: AsyncParsableCommand {
             let seconds = (ContinuousClock.now - started).inSeconds
             publisher.stop()
             updatesPerSecond.append(Double(try updates() - before) / seconds)
+            // The next "off" run starts once the updates already due have finished (no new one in 100 ms), so that
+            // it does not measure their tail.
+            var last = try updates()
+            while true {
+                Thread.sleep(forTimeInterval: 0.1)
+                let now = try updates()
+                if now == last { break }
+                last = now
+            }
         }
         func p(_ runs: [RawRequester.Run], _ f: (RawRequester.Run) -> Double) -> Double { median(runs.map(f)) }
         print("predict round trip with the key's updates off / running back to back (medians of \(repeats) "
