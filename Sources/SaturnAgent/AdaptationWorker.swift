@@ -22,6 +22,9 @@ import Synchronization
 /// No key is updated more often than ``AgentConfiguration/minimumFitInterval``. With
 /// ``AgentConfiguration/adaptationPaths`` set to one path, that path runs for every trigger.
 ///
+/// The drift and degradation tests run at most every tenth of their recent sample (100 new observations by
+/// default, ``testInterval(_:)``) and after every installed set; updates in between read their last results.
+///
 /// Validation: the newest observations (100, or a fifth of a short window) are held out from training; a candidate
 /// is accepted only when its mean squared relative error there is below the current set's.
 final class AdaptationWorker: Sendable {
@@ -41,7 +44,19 @@ final class AdaptationWorker: Sendable {
         /// Recent candidates: true for a failure (see ``KeyMonitor/updateFailureRate``).
         var recentFailures: [Bool] = []
         var parameterDriftRate = 0.0
+        /// The last drift and degradation tests, the key's observation count when they ran, and whether a set was
+        /// installed since (their residuals are then those of a replaced set).
+        var lastTests: (drift: DriftDetector.Result?, degradation: DegradationDetector.Result?)?
+        var testedAt: UInt64 = 0
     }
+
+    /// New observations before the drift and degradation tests run again: a tenth of their recent sample (100 at
+    /// the default 1,000), so that updates more frequent than that (e.g. every 10 observations) do not repeat
+    /// tests on samples that differ by a few percent. At the default update interval (100) they run every update.
+    static func testInterval(_ c: AgentConfiguration) -> UInt64 { UInt64(max(1, c.driftRecentObservations / 10)) }
+
+    /// The reason recorded for a candidate that beat the set it started from after another set replaced that one.
+    static let superseded = "superseded"
 
     /// Held-out rows of a full window.
     static let heldOutRows = 100
@@ -97,16 +112,17 @@ final class AdaptationWorker: Sendable {
 
     // MARK: - Triggers
 
-    /// One due key: its window (oldest first) and what triggered it.
+    /// One due key: its window (oldest first, by reference) and what triggered it.
     struct Work {
         var key: ModelKey
-        var window: [Observation]
+        var window: ObservationWindow.Snapshot
         var observations: UInt64
         var sinceUpdate: Int
         var quiet: Bool
     }
 
-    /// Keys with new observations whose update interval has passed, marked in progress, with their windows.
+    /// Keys with new observations whose update interval has passed, marked in progress, with their windows (by
+    /// reference: no row is copied under the lock the socket thread records telemetry under).
     private func dueKeys() -> [Work] {
         let c = state.configuration
         let now = ContinuousClock.now
@@ -126,7 +142,7 @@ final class AdaptationWorker: Sendable {
                 all[key]!.observationsSinceFit = 0
                 due.append(
                     Work(
-                        key: key, window: all[key]!.window.suffix(c.fitWindow), observations: observations,
+                        key: key, window: all[key]!.window.snapshot(last: c.fitWindow), observations: observations,
                         sinceUpdate: sinceUpdate, quiet: !enough))
             }
             return due
@@ -147,7 +163,7 @@ final class AdaptationWorker: Sendable {
         let current = state.snapshot(for: key)
         var adaptation = keys.withLock { $0[key] } ?? KeyAdaptation(updater: OnlineUpdate().initialState())
         let filter = RowFilter()
-        let kept = work.window.filter {
+        let kept = work.window.elements().filter {
             filter.dropReason(batchSize: $0.batchSize, tokens: $0.tokens, latency: $0.latencyMs) == nil
         }
         let rows = kept.map { StepObservation(batchSize: $0.batchSize, tokens: $0.tokens, latencyMs: $0.latencyMs) }
@@ -162,11 +178,18 @@ final class AdaptationWorker: Sendable {
         let arrivalErrors = kept.map { abs($0.predictedMs - $0.latencyMs) / $0.latencyMs }
         monitor.accuracy = AccuracySummary(relativeErrors: arrivalErrors, lastCount: c.accuracyWindow)
         let recent = c.driftRecentObservations
-        monitor.degradation = try? DegradationDetector(recentCount: recent).test(relativeErrors: arrivalErrors) ?? nil
-        let residuals = DriftDetector.residuals(of: current.parameters, on: rows)
-        monitor.drift =
-            try? DriftDetector(recentCount: recent, significanceLevel: c.driftSignificance).test(residuals: residuals)
-            ?? nil
+        if let last = adaptation.lastTests, work.observations - adaptation.testedAt < Self.testInterval(c) {
+            (monitor.drift, monitor.degradation) = last
+        } else {
+            monitor.degradation =
+                try? DegradationDetector(recentCount: recent).test(relativeErrors: arrivalErrors) ?? nil
+            let residuals = DriftDetector.residuals(of: current.parameters, on: rows)
+            monitor.drift =
+                try? DriftDetector(recentCount: recent, significanceLevel: c.driftSignificance).test(
+                    residuals: residuals) ?? nil
+            adaptation.lastTests = (monitor.drift, monitor.degradation)
+            adaptation.testedAt = work.observations
+        }
 
         let cold = work.observations < UInt64(c.minimumObservations)
         let trigger: UpdateTrigger
@@ -180,7 +203,7 @@ final class AdaptationWorker: Sendable {
         } else if let d = monitor.drift, d.isDrift {
             trigger = .drift
             path = .refit
-            trainFrom = ChangePoint.latest(in: residuals)?.index ?? 0
+            trainFrom = ChangePoint.latest(in: DriftDetector.residuals(of: current.parameters, on: rows))?.index ?? 0
         } else if adaptation.consecutiveUpdaterRejections >= c.updaterFailureLimit {
             trigger = .updaterFailing
             path = .refit
@@ -201,7 +224,7 @@ final class AdaptationWorker: Sendable {
         let started = ContinuousClock.now
         let window = Array(rows[trainFrom...])
         let heldOut = min(Self.heldOutRows, max(4, window.count / 5))
-        let outcome: Outcome
+        var outcome: Outcome
         switch path {
         case .updater: outcome = update(current: current.parameters, window: window, heldOut: heldOut, state: &adaptation)
         case .refit: outcome = refit(current: current.parameters, window: window, heldOut: heldOut)
@@ -211,19 +234,28 @@ final class AdaptationWorker: Sendable {
         var version: UInt64 = 0
         if outcome.accepted {
             version = (current.source == .localFit ? current.version : 0) + 1
-            let metrics = QualityMetrics(outcome.candidate, on: StepTable(observations: window))
+            // The set's quality on the newest rows (those the accuracy figures cover), not the whole window.
+            let newest = Array(window.suffix(c.accuracyWindow))
+            let metrics = QualityMetrics(outcome.candidate, on: StepTable(observations: newest))
             let snapshot = ParameterSnapshot(
                 key: key, parameters: outcome.candidate, version: version, originNode: c.nodeID,
                 originEpoch: state.epoch, sampleCount: UInt64(window.count),
-                quality: FitQuality(metrics, rows: window.count), source: .localFit,
+                quality: FitQuality(metrics, rows: newest.count), source: .localFit,
                 sourceDetail: "\(path.rawValue) on \(outcome.trainingRows) rows (\(trigger.rawValue))")
-            state.install(snapshot)
-            // Instability of the key's own sets: a first fit replacing a prior or a peer's set is not drift.
-            adaptation.parameterDriftRate =
-                current.source == .localFit
-                ? ParameterDriftRate(from: current.parameters, to: outcome.candidate, on: rows, lastCount: recent)?.value
-                    ?? 0 : 0
-            mailbox.post(.publish(snapshot))
+            if state.install(snapshot, replacing: current) {
+                adaptation.lastTests = nil  // the next update tests the new set's residuals
+                // Instability of the key's own sets: a first fit replacing a prior or a peer's set is not drift.
+                adaptation.parameterDriftRate =
+                    current.source == .localFit
+                    ? ParameterDriftRate(from: current.parameters, to: outcome.candidate, on: rows, lastCount: recent)?
+                        .value ?? 0 : 0
+                mailbox.post(.publish(snapshot))
+            } else {
+                // Another set (a peer's) replaced the one this candidate was validated against during the update.
+                outcome.accepted = false
+                outcome.reason = Self.superseded
+                version = 0
+            }
         }
         if path == .updater {
             adaptation.consecutiveUpdaterRejections = outcome.accepted ? 0 : adaptation.consecutiveUpdaterRejections + 1
@@ -299,16 +331,18 @@ final class AdaptationWorker: Sendable {
             trainingLossAfter: result.lossAfter, trainingRows: result.trainingCount)
     }
 
-    /// The full-refit path: the offline solver (the configured `loss`, relative by default) on the training rows,
-    /// then validation.
+    /// The full-refit path: the bounded global fit (``Refit``: the configured `loss`, relative by default, on at
+    /// most 256 evenly strided training rows, with a local solve from the current set besides the grid's), then
+    /// validation. The training losses are those of the rows the fit read.
     private func refit(current: LatencyParameters, window: [StepObservation], heldOut: Int) -> Outcome {
-        let training = StepTable(observations: Array(window[..<(window.count - heldOut)]))
-        let validation = window[(window.count - heldOut)...]
         let objective = state.configuration.loss
+        let refit = Refit(objective: objective)
+        let training = StepTable(observations: refit.subsample(window[..<(window.count - heldOut)]))
+        let validation = window[(window.count - heldOut)...]
         let before = Loss.value(of: objective, current, on: training)
         let report: FitReport
         do {
-            report = try LatencyFitter.fit(training, configuration: FitConfiguration(objective: objective))
+            report = try LatencyFitter.fit(training, configuration: refit.configuration(warmStarts: [current]))
         } catch {
             return Outcome(
                 candidate: current, accepted: false, failed: true, reason: "fit failed: \(error)",

@@ -126,10 +126,17 @@ final class AgentState: Sendable {
         return installed
     }
 
-    /// Installs a set this node fitted.
-    func install(_ snapshot: ParameterSnapshot) {
-        snapshots.withLock { $0[snapshot.key] = snapshot }
-        priorCache.withLock { $0.removeAll() }
+    /// Installs a set this node fitted in place of `expected`, the set its update started from (and was validated
+    /// against). Returns false, installing nothing, when another set replaced `expected` meanwhile (e.g. a peer's
+    /// set adopted during the update): the candidate never competed with that one.
+    func install(_ snapshot: ParameterSnapshot, replacing expected: ParameterSnapshot) -> Bool {
+        let installed = snapshots.withLock { all -> Bool in
+            guard (all[snapshot.key] ?? expected) == expected else { return false }
+            all[snapshot.key] = snapshot
+            return true
+        }
+        if installed { priorCache.withLock { $0.removeAll() } }
+        return installed
     }
 
     /// Every set this node holds and where its broadcast sequence stands (the parameters reply).

@@ -11,7 +11,7 @@ struct Observation: Sendable {
 /// What the agent remembers of one key: its window of observations, recent relative errors, and fit
 /// bookkeeping (guarded by ``AgentState/keys``).
 struct KeyHistory: Sendable {
-    var window: RingBuffer<Observation>
+    var window: ObservationWindow
     var relativeErrors: RingBuffer<Double>
     /// Σ of ``relativeErrors`` (kept so that a prediction's accuracy figure costs O(1)).
     var relativeErrorSum = 0.0
@@ -25,7 +25,7 @@ struct KeyHistory: Sendable {
     var fitInProgress = false
 
     init(windowSize: Int, accuracyWindow: Int) {
-        window = RingBuffer(capacity: windowSize)
+        window = ObservationWindow(capacity: windowSize)
         relativeErrors = RingBuffer(capacity: accuracyWindow)
     }
 

@@ -93,13 +93,18 @@ public struct FitConfiguration: Sendable, Hashable {
     public var explorationRowLimit: Int
     /// End points refined on all rows after exploration. Default 2.
     public var polishedEndPoints: Int
+    /// Further local solves, started from these sets (clipped into the bounds), besides the design's values and
+    /// the grid: e.g. the installed set when a key is refitted online, so that a refit can only miss the global
+    /// minimum where the installed set's basin is worse too. Default none.
+    public var warmStarts: [LatencyParameters]
 
     public init(
         objective: Objective = .sumOfSquares, regularization: Regularization? = nil, filter: RowFilter = RowFilter(),
         gridBatchPoints: Int = 12, gridTokenPoints: Int = 24, gridRowLimit: Int = 1000, gridStarts: Int = 4,
         maximumEvaluations: Int = 400, tolerance: Double = 1e-12, explorationRowLimit: Int = 1000,
-        polishedEndPoints: Int = 2
+        polishedEndPoints: Int = 2, warmStarts: [LatencyParameters] = []
     ) {
+        self.warmStarts = warmStarts
         self.explorationRowLimit = explorationRowLimit
         self.polishedEndPoints = polishedEndPoints
         self.objective = objective

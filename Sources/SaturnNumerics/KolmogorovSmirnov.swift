@@ -53,19 +53,26 @@ public enum KolmogorovSmirnov {
         let d2 = y.sorted()
         let n1 = d1.count
         let n2 = d2.count
-        // ECDF differences at every pooled value (pooled order: sorted x then sorted y, first extremum).
+        // ECDF differences at every pooled value (pooled order: sorted x then sorted y, first extremum). Each half
+        // of the pooled sequence is sorted, so the counts `#{x ≤ v}` and `#{y ≤ v}` are two pointers that only move
+        // forward: linear after the sorts.
         var argMin = 0
         var argMax = 0
         var minDiff = Double.infinity
         var maxDiff = -Double.infinity
-        let pooled = d1 + d2
-        for (i, v) in pooled.enumerated() {
-            let c1 = Double(upperBound(d1, v)) / Double(n1)
-            let c2 = Double(upperBound(d2, v)) / Double(n2)
-            let diff = c1 - c2
-            if diff < minDiff { minDiff = diff; argMin = i }
-            if diff > maxDiff { maxDiff = diff; argMax = i }
+        for (offset, half) in [d1, d2].enumerated() {
+            var e1 = 0
+            var e2 = 0
+            for (k, v) in half.enumerated() {
+                while e1 < n1 && d1[e1] <= v { e1 += 1 }
+                while e2 < n2 && d2[e2] <= v { e2 += 1 }
+                let diff = Double(e1) / Double(n1) - Double(e2) / Double(n2)
+                let i = offset == 0 ? k : n1 + k
+                if diff < minDiff { minDiff = diff; argMin = i }
+                if diff > maxDiff { maxDiff = diff; argMax = i }
+            }
         }
+        func pooled(_ i: Int) -> Double { i < n1 ? d1[i] : d2[i - n1] }
         let minS = Swift.min(Swift.max(-minDiff, 0), 1)
         let maxS = maxDiff
         var d: Double
@@ -73,11 +80,11 @@ public enum KolmogorovSmirnov {
         let sign: Int
         if alternative == .less || (alternative == .twoSided && minS > maxS) {
             d = minS
-            location = pooled[argMin]
+            location = pooled(argMin)
             sign = -1
         } else {
             d = maxS
-            location = pooled[argMax]
+            location = pooled(argMax)
             sign = 1
         }
         let g = gcd(n1, n2)
@@ -114,17 +121,6 @@ public enum KolmogorovSmirnov {
         }
         prob = Swift.min(Swift.max(prob, 0), 1)
         return Result(statistic: d, pValue: prob, statisticLocation: location, statisticSign: sign, method: mode)
-    }
-
-    /// Index of the first element greater than `v` (NumPy `searchsorted(side='right')`).
-    static func upperBound(_ a: [Double], _ v: Double) -> Int {
-        var lo = 0
-        var hi = a.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if a[mid] <= v { lo = mid + 1 } else { hi = mid }
-        }
-        return lo
     }
 
     static func gcd(_ a: Int, _ b: Int) -> Int {

@@ -335,20 +335,23 @@ struct AdaptationTests {
             $0.coldStartEvery = 25
         }
         let expected: UpdatePath = paths == .updater ? .updater : .refit
+        // A key without a shipped prior: the h100 tp4 key's prior is a fit of the very table streamed here, which a
+        // refit on the first few dozen noisy rows beats on held-out rows only by luck (the key would stay cold).
+        let key = ModelKey(model: "llama2-70b", hardware: "unknown-gpu")
         try await agent.withRunning { e in
-            let feed = try Feed(e, seed: 14)
+            let feed = try Feed(e, key: key, seed: 14)
             defer { feed.close() }
             #expect(try feed.connect())
             while feed.published < 600 {
                 try #require(try feed.publishChunk(50, of: rows, noise: 0.02), "no update after \(feed.published)")
             }
-            let history = try feed.router.updateHistory(Self.key)
+            let history = try feed.router.updateHistory(key)
             #expect(history.count >= 10)
             #expect(history.allSatisfy { $0.path == expected }, "\(history.map { "\($0.trigger)/\($0.path)" })")
-            #expect(history.contains { $0.accepted })
+            #expect(history.contains { $0.accepted }, "\(history.map { "\($0.trigger)/\($0.reason)" })")
             // The trigger is still recorded as what held, not as the path.
             #expect(history.first?.trigger == .coldStart)
-            Self.checkConsistent(history, key: Self.key)
+            Self.checkConsistent(history, key: key)
         }
     }
 }

@@ -5,7 +5,11 @@ import SaturnNumerics
 ///
 /// The series is the key's residuals in time order (oldest first); the newest ``recentCount`` (default 1,000)
 /// are the recent sample, every older one is historical. ``KolmogorovSmirnov/twoSample(_:_:alternative:method:)``
-/// runs two-sided with SciPy's `auto` method (exact up to 10,000 per sample).
+/// runs two-sided with the p-value method ``method``: by default the asymptotic one (the one-sample Kolmogorov
+/// distribution at `n_eff = n₁n₂/(n₁+n₂)`, 800 for 1,000 recent against 4,000 historical residuals), whose
+/// p-value differs from the exact lattice count in the third digit at these sizes, near α = 0.05. The exact
+/// count (SciPy's `auto` below 10,000 per sample) costs O(n₁n₂): 2 ms on a stable 5,000-row window and 25 ms
+/// after a switch (release build), against 0.3 ms for the whole asymptotic test, which then is mostly the sort.
 ///
 /// Which residuals: preferably those of the *current* set over the whole window (``residuals(of:on:)``), so
 /// that a change in the residual distribution means the data changed, not that an accepted update changed the
@@ -41,14 +45,20 @@ public struct DriftDetector: Sendable, Hashable {
     public var minimumHistoricalCount: Int
     /// α. Default 0.05.
     public var significanceLevel: Double
+    /// How the p-value is computed. Default ``KolmogorovSmirnov/Method/asymptotic`` (see the type's discussion).
+    public var method: KolmogorovSmirnov.Method
 
     /// Creates a detector.
-    public init(recentCount: Int = 1000, minimumHistoricalCount: Int = 100, significanceLevel: Double = 0.05) {
+    public init(
+        recentCount: Int = 1000, minimumHistoricalCount: Int = 100, significanceLevel: Double = 0.05,
+        method: KolmogorovSmirnov.Method = .asymptotic
+    ) {
         precondition(recentCount >= 1 && minimumHistoricalCount >= 1)
         precondition(significanceLevel > 0 && significanceLevel < 1)
         self.recentCount = recentCount
         self.minimumHistoricalCount = minimumHistoricalCount
         self.significanceLevel = significanceLevel
+        self.method = method
     }
 
     /// Tests `residuals` (oldest first).
@@ -60,7 +70,7 @@ public struct DriftDetector: Sendable, Hashable {
             let (recent, historical) = recentVersusHistorical(
                 residuals, recentCount: recentCount, minimumHistoricalCount: minimumHistoricalCount)
         else { return nil }
-        let ks = try KolmogorovSmirnov.twoSample(recent, historical)
+        let ks = try KolmogorovSmirnov.twoSample(recent, historical, method: method)
         return Result(
             statistic: ks.statistic, pValue: ks.pValue, isDrift: ks.pValue < significanceLevel,
             recentCount: recent.count, historicalCount: historical.count)

@@ -17,10 +17,11 @@
 /// parameters). `m` masks the lanes that are adapted (fixed and padding lanes do not count).
 ///
 /// **Cost.** One pass over the rows, newest first, with running-product weights (no pow, no allocation). Rows
-/// whose weight `dⁱ` has fallen below ``negligibleWeight`` (1e-17) are skipped: all of them together carry less
-/// than that share of the total weight (`Σ_{i≥k} dⁱ / Σ dⁱ ≤ dᵏ`), so for `d = 0.99` only the newest 3,895 rows
-/// of a 5,000-row window are read, and the loss changes by less than 1e-17 times the largest-to-mean squared
-/// residual ratio. `d = 1` reads every row (the loss is then the MSE).
+/// whose weight `dⁱ` has fallen below ``negligibleWeight`` (1e-12) are skipped: all of them together carry less
+/// than that share of the total weight (`Σ_{i≥k} dⁱ / Σ dⁱ ≤ dᵏ`), so for `d = 0.99` only the newest 2,750 rows
+/// of a 5,000-row window are read, and the loss changes by less than 1e-12 times the largest-to-mean squared
+/// residual ratio (far below the noise of a loss estimated from the window). `d = 1` reads every row (the loss is
+/// then the MSE).
 ///
 /// Domain: `0 < d ≤ 1`, `λ ≥ 0`, rows with `T > 0` (relative residuals) and `B, S > 0`; a non-empty window.
 public struct OnlineObjective: Sendable, Hashable {
@@ -61,7 +62,7 @@ public struct OnlineObjective: Sendable, Hashable {
     }
 
     /// Rows with weight below this are skipped (see the type's discussion).
-    public static let negligibleWeight = 1e-17
+    public static let negligibleWeight = 1e-12
 
     /// The residual. Default ``Residual/relative``.
     public var residual: Residual

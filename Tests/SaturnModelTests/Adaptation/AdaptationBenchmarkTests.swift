@@ -2,7 +2,7 @@ import SaturnModel
 import SaturnNumerics
 import Testing
 
-/// Update cost (DESIGN §5 "update cost"). Prints timings and never asserts them: run it on a release build,
+/// Update cost (DESIGN §5 "update cost"), both paths. Prints timings and never asserts them: run it on a release build,
 /// `swift build -c release --build-tests -Xswiftc -enable-testing` then
 /// `swift test -c release --skip-build --filter AdaptationBenchmarkTests`.
 struct AdaptationBenchmarkTests {
@@ -43,9 +43,32 @@ struct AdaptationBenchmarkTests {
         }
         Self.describe("OnlineUpdate.run, 5,000 rows, \(update.steps) steps (\(accepted) accepted)", samples)
 
+        var sink = 0.0
+        // The refit path as the agent runs it: the bounded fit warm-started from the installed set, then
+        // validation on the newest 100 rows; on the stable window, on a window whose last 1,000 rows come from
+        // another GPU (whole window), and on the rows after that change.
+        let a100 = try AdaptationFixtures.table("steps_splitwise_llama2-70b_a100-80gb_tp2.csv")
+        let switched = Array(window[1000...]) + AdaptationFixtures.stream(from: a100, count: 1000, rng: &rng)
+        for (label, rows) in [
+            ("stable window", window[...]), ("switched window", switched[...]), ("after the change", switched[4000...]),
+        ] {
+            var refits: [Duration] = []
+            for k in 0..<110 {
+                let elapsed = clock.measure {
+                    let training = rows[..<(rows.endIndex - 100)]
+                    let heldOut = rows[(rows.endIndex - 100)...]
+                    if let report = try? Refit().fit(training: training, warmStarts: [current]) {
+                        let v = Validation.compare(candidate: report.parameters, current: current, heldOut: heldOut)
+                        sink += v.candidateLoss
+                    }
+                }
+                if k >= 10 { refits.append(elapsed) }
+            }
+            Self.describe("Refit + validation, \(label) (\(rows.count) rows)", refits)
+        }
+
         let objective = OnlineObjective()
         var passes: [Duration] = []
-        var sink = 0.0
         for _ in 0..<200 {
             passes.append(clock.measure { sink += objective.evaluate(current, on: window).dataLoss })
         }

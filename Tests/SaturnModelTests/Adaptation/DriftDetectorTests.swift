@@ -13,9 +13,30 @@ struct DriftDetectorTests {
         let r = try #require(try DriftDetector().test(residuals: residuals))
         #expect(r.isDrift && r.pValue < 1e-6)
         #expect(r.recentCount == 1000 && r.historicalCount == 4000)
-        // The same as the KS test itself on the split.
-        let ks = try KolmogorovSmirnov.twoSample(Array(residuals[4000...]), Array(residuals[..<4000]))
+        // The same as the KS test itself on the split, with the asymptotic p-value.
+        let ks = try KolmogorovSmirnov.twoSample(
+            Array(residuals[4000...]), Array(residuals[..<4000]), method: .asymptotic)
         #expect(r.statistic == ks.statistic && r.pValue == ks.pValue)
+        let exact = try #require(try DriftDetector(method: .exact).test(residuals: residuals))
+        #expect(exact.isDrift && exact.pValue < 1e-6)
+    }
+
+    /// The default asymptotic p-value against the exact lattice count, at the agent's sizes (1,000 recent against
+    /// 4,000 historical residuals) on stable series: the same decisions and p-values within 0.01.
+    @Test func asymptoticPValueAgreesWithTheExactOne() throws {
+        var largest = 0.0
+        var disagreements = 0
+        for seed in UInt64(1)...60 {
+            var rng = SplitMix64(seed: seed)
+            let residuals = Self.noise(5000, rng: &rng)
+            let a = try #require(try DriftDetector().test(residuals: residuals))
+            let e = try #require(try DriftDetector(method: .exact).test(residuals: residuals))
+            largest = max(largest, abs(a.pValue - e.pValue))
+            if a.isDrift != e.isDrift { disagreements += 1 }
+        }
+        print("drift p-value, asymptotic against exact on 60 stable series: largest difference \(largest), "
+            + "\(disagreements) different decisions")
+        #expect(largest < 0.01 && disagreements <= 1)
     }
 
     @Test func stableSeriesRarelyDrift() throws {

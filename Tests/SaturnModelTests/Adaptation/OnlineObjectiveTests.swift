@@ -81,7 +81,7 @@ struct OnlineObjectiveTests {
     @Test func negligibleWeightsAreSkippedAndDecayOneReadsEveryRow() {
         let rows = [StepObservation](repeating: StepObservation(batchSize: 4, tokens: 64, latencyMs: 20), count: 5000)
         let p = PriorCatalog.genericDefault
-        #expect(OnlineObjective(decay: 0.99).evaluate(p, on: rows).rowsRead == 3895)
+        #expect(OnlineObjective(decay: 0.99).evaluate(p, on: rows).rowsRead == 2750)
         #expect(OnlineObjective(decay: 1).evaluate(p, on: rows).rowsRead == 5000)
         // The newest row has weight 1: a one-row window's loss is its squared relative residual.
         let one = [StepObservation(batchSize: 4, tokens: 64, latencyMs: 20)]
