@@ -120,14 +120,17 @@ struct SimulateCommand: AsyncParsableCommand {
                                 noise: noise, loads: loads, scenarios: [], policies: [])
         for path in truth {
             let table = try MeasuredStepTable.load(path)
-            let stepTruth = try StepTruth(table: table, noise: noise)
             let capacity: (tokens: Int, text: String)
+            var kvRead = 0.0
             if let kvTokens {
                 capacity = (kvTokens, "KV cache \(kvTokens) tokens (given)")
+                kvRead = (try? KVCacheCapacity.of(table).kvReadMsPerToken) ?? 0
             } else {
                 let c = try KVCacheCapacity.of(table)
                 capacity = (c.tokens, c.description)
+                kvRead = c.kvReadMsPerToken
             }
+            let stepTruth = try StepTruth(table: table, noise: noise, kvReadFloorMsPerToken: kvRead)
             let scenario = try SimulationScenario(trace: requestTrace, truth: stepTruth, kvCapacity: capacity.tokens,
                                                   slaMs: slaMs, ttftMs: ttftMs, seed: seed)
             let name = "\(URL(fileURLWithPath: trace).deletingPathExtension().lastPathComponent) on "

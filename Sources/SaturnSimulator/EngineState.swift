@@ -31,6 +31,14 @@ public struct EngineState: Sendable {
         /// Times the request was preempted.
         public var preemptions = 0
 
+        /// A request not yet admitted (other fields at their starting values).
+        public init(arrival: Double, inputTokens: Int, outputTokens: Int, promptTokens: Int) {
+            self.arrival = arrival
+            self.inputTokens = inputTokens
+            self.outputTokens = outputTokens
+            self.promptTokens = promptTokens
+        }
+
         /// Prompt tokens still to compute before the next token.
         public var remainingPrefill: Int { promptTokens - prefilled }
         /// Whether the request decodes (its prompt is computed).

@@ -53,9 +53,12 @@ public struct KVCacheCapacity: Sendable, Equatable, CustomStringConvertible {
     public var tensorParallel: Int
     /// Fraction of GPU memory the engine may use (vLLM's `gpu_memory_utilization`, default 0.9).
     public var memoryUtilisation: Double
+    /// Memory bandwidth of one GPU in bytes per second (0 when unknown).
+    public var memoryBandwidth: Double
 
     public init(model: ModelShape, bytesPerValue: Double = 2, gpuMemoryBytes: Double, tensorParallel: Int,
-                memoryUtilisation: Double = 0.9) {
+                memoryUtilisation: Double = 0.9, memoryBandwidth: Double = 0) {
+        self.memoryBandwidth = memoryBandwidth
         self.model = model
         self.bytesPerValue = bytesPerValue
         self.gpuMemoryBytes = gpuMemoryBytes
@@ -68,6 +71,22 @@ public struct KVCacheCapacity: Sendable, Equatable, CustomStringConvertible {
         2 * Double(model.layers * model.kvHeads * model.headDimension) * bytesPerValue
     }
 
+    /// Time to read one token's KV from the GPUs' memory, in ms: `kvBytesPerToken / (tensorParallel *
+    /// memoryBandwidth) * 1000` (0 when the bandwidth is unknown). A lower bound on what each KV token of a
+    /// decoding request adds to a step.
+    public var kvReadMsPerToken: Double {
+        memoryBandwidth > 0 ? kvBytesPerToken / (Double(tensorParallel) * memoryBandwidth) * 1000 : 0
+    }
+
+    /// Memory bandwidth of a GPU named like the tables' `hardware` column (bytes/s; vendor data sheets): A100
+    /// 80 GB SXM 2.039e12, H100 80 GB SXM 3.35e12 (also when power-capped); nil when unknown.
+    public static func memoryBandwidth(ofHardware hardware: String) -> Double? {
+        let h = hardware.lowercased()
+        if h.hasPrefix("h100") { return 3.35e12 }
+        if h.hasPrefix("a100") { return 2.039e12 }
+        return nil
+    }
+
     /// Tokens that fit in the KV cache (0 when the weights do not fit).
     public var tokens: Int {
         let free = gpuMemoryBytes * Double(tensorParallel) * memoryUtilisation - model.parameters * bytesPerValue
@@ -75,7 +94,7 @@ public struct KVCacheCapacity: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The deployment a step table was measured on: the model by name, 80 GB GPUs (every table in `data/` is from
-    /// 80 GB A100s or H100s), the table's tensor-parallel degree.
+    /// 80 GB A100s or H100s), the table's tensor-parallel degree, the GPU's memory bandwidth by name.
     /// - Throws: ``SimulationError`` (`invalidConfiguration`) for a model whose shape is not known.
     public static func of(_ table: MeasuredStepTable) throws(SimulationError) -> KVCacheCapacity {
         guard let shape = ModelShape.named(table.model) else {
@@ -83,7 +102,8 @@ public struct KVCacheCapacity: Sendable, Equatable, CustomStringConvertible {
                 .invalidConfiguration,
                 "\(table.source): no model shape known for '\(table.model)' (known: llama2-70b, llama2-7b); give the KV capacity in tokens")
         }
-        return KVCacheCapacity(model: shape, gpuMemoryBytes: 80e9, tensorParallel: table.tensorParallel)
+        return KVCacheCapacity(model: shape, gpuMemoryBytes: 80e9, tensorParallel: table.tensorParallel,
+                               memoryBandwidth: memoryBandwidth(ofHardware: table.hardware) ?? 0)
     }
 
     public var description: String {

@@ -8,13 +8,15 @@ public struct SimulationRun: Sendable {
     public var stepLatenciesMs: [Double]
     /// Tokens computed over the run (prompt chunks, recomputation and decodes).
     public var totalTokensComputed: Int
-    /// Time of the first arrival and of the last completion (or drop) in seconds.
+    /// Time of the first arrival in seconds.
     public var start: Double
+    /// Time of the last completion (or drop) in seconds.
     public var end: Double
     /// The integral of the waiting-queue length over time (request-seconds): its mean is this over `end - start`.
     public var queueIntegral: Double
-    /// Largest KV use seen (tokens), and the capacity.
+    /// Largest KV use seen, in tokens.
     public var peakKVUsed: Int
+    /// The KV-cache capacity in tokens.
     public var kvCapacity: Int
     /// Preemptions (recompute) over the run.
     public var preemptions: Int
@@ -22,4 +24,21 @@ public struct SimulationRun: Sendable {
     public var planViolations: Int
     /// Requests dropped because the policy stalled (nothing running, nothing admitted, no arrival to come).
     public var stalled: Int
+
+    public init(policy: String, requests: [EngineState.Request], stepLatenciesMs: [Double], totalTokensComputed: Int,
+                start: Double, end: Double, queueIntegral: Double, peakKVUsed: Int, kvCapacity: Int, preemptions: Int,
+                planViolations: Int, stalled: Int) {
+        self.policy = policy
+        self.requests = requests
+        self.stepLatenciesMs = stepLatenciesMs
+        self.totalTokensComputed = totalTokensComputed
+        self.start = start
+        self.end = end
+        self.queueIntegral = queueIntegral
+        self.peakKVUsed = peakKVUsed
+        self.kvCapacity = kvCapacity
+        self.preemptions = preemptions
+        self.planViolations = planViolations
+        self.stalled = stalled
+    }
 }

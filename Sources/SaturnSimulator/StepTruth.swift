@@ -22,7 +22,10 @@ import SaturnNumerics
 ///   sizes; `Delta` is interpolated linearly in x between the context levels that measured D (their difference
 ///   to `ref` at D), and beyond the outermost such level grows by `a * D * (x - x_edge)`, where `a` (ms per KV
 ///   token) is the least-squares slope of every decode median's difference to `ref` against its extra KV tokens
-///   `B * (x - x_ref)`, clamped at 0. This is the dependence on the decoding requests' KV context.
+///   `B * (x - x_ref)`, but at least the time to read one KV token from the GPUs' memory
+///   (``KVCacheCapacity/kvReadMsPerToken``; the Splitwise tables show no context effect above their noise at
+///   B = 1, the only batch size they vary the context at). This is the dependence on the decoding requests' KV
+///   context.
 /// - **Mixed steps** (chunks next to decodes; the Splitwise tables measured none): the prefill part and the
 ///   decode part each carry c0 once, and a mixed step pays it once:
 ///   `T = prefill(n, P) + prior context costs + decode(D, x) - c0`.
@@ -67,7 +70,11 @@ public struct StepTruth: Sendable {
     /// - Throws: ``SimulationError`` (`insufficientData`) without at least two single-prompt prefill settings, two
     ///   decode batch sizes at one context, and one decode setting at another context; (`invalidConfiguration`)
     ///   when `noise` is not in `0..<0.5`.
-    public init(table: MeasuredStepTable, noise: Double = 0.02) throws(SimulationError) {
+    /// - Parameter kvReadFloorMsPerToken: the least KV slope a (ms per KV token), e.g.
+    ///   ``KVCacheCapacity/kvReadMsPerToken``.
+    public init(table: MeasuredStepTable, noise: Double = 0.02, kvReadFloorMsPerToken: Double = 0)
+        throws(SimulationError)
+    {
         guard noise.isFinite, noise >= 0, noise < 0.5 else {
             throw SimulationError(.invalidConfiguration, "the noise must be in 0..<0.5, got \(noise)")
         }
@@ -122,7 +129,7 @@ public struct StepTruth: Sendable {
             sxy += x * (p.medianMs - ref(b))
             sxx += x * x
         }
-        kvSlopeMsPerToken = sxx > 0 ? max(0, sxy / sxx) : 0
+        kvSlopeMsPerToken = max(kvReadFloorMsPerToken.isFinite ? kvReadFloorMsPerToken : 0, sxx > 0 ? sxy / sxx : 0, 0)
 
         // Prefill levels by prompt count.
         var byCount: [Int: [(x: Double, y: Double)]] = [:]
