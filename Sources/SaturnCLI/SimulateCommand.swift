@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import Logging
+import SaturnAgent
 import SaturnModel
 import SaturnSimulator
 
@@ -50,6 +52,20 @@ struct SimulateCommand: AsyncParsableCommand {
     @Flag(name: .customLong("all-static"), help: "Report every static grid setting, not only the best and the default.")
     var allStatic = false
 
+    @Option(
+        help: ArgumentHelp(
+            "Saturn variants to run (comma-separated; 'none' for none): saturn (over the bus, FCFS), saturn-spf "
+                + "(shortest prompt first), saturn-defer / saturn-drop (requests whose TTFT is lost go last / are "
+                + "dropped), saturn-spf-drop, saturn-inprocess (in-process online fit, FCFS).",
+            valueName: "NAMES"))
+    var saturn = SaturnVariant.allCases.map(\.rawValue).joined(separator: ",")
+
+    @Option(name: .customLong("agent-telemetry"), help: "Telemetry endpoint of a running agent (default: start one in process).")
+    var agentTelemetry: String?
+
+    @Option(name: .customLong("agent-query"), help: "Query endpoint of a running agent (with --agent-telemetry).")
+    var agentQuery: String?
+
     @Option(name: .customLong("svg-dir"), help: "Write goodput and SLA-miss plots (SVG) per scenario into this directory.")
     var svgDirectory: String?
 
@@ -61,6 +77,42 @@ struct SimulateCommand: AsyncParsableCommand {
         guard noise.isFinite, noise >= 0, noise < 0.5 else { throw ValidationError("--noise must be in 0..<0.5") }
         if let kvTokens, kvTokens < 1 { throw ValidationError("--kv-tokens must be >= 1") }
         _ = try loads()
+        _ = try variants()
+        guard (agentTelemetry == nil) == (agentQuery == nil) else {
+            throw ValidationError("give both --agent-telemetry and --agent-query, or neither")
+        }
+    }
+
+    /// The Saturn variants of `saturn simulate`.
+    enum SaturnVariant: String, CaseIterable {
+        case saturn
+        case saturnSPF = "saturn-spf"
+        case saturnDefer = "saturn-defer"
+        case saturnDrop = "saturn-drop"
+        case saturnSPFDrop = "saturn-spf-drop"
+        case saturnInProcess = "saturn-inprocess"
+
+        var usesBus: Bool { self != .saturnInProcess }
+        var ordering: SaturnPolicyConfiguration.Ordering {
+            self == .saturnSPF || self == .saturnSPFDrop ? .shortestPrompt : .fcfs
+        }
+        var lost: SaturnPolicyConfiguration.LostRequests {
+            switch self {
+            case .saturnDefer: .defer
+            case .saturnDrop, .saturnSPFDrop: .drop
+            default: .keep
+            }
+        }
+    }
+
+    func variants() throws -> [SaturnVariant] {
+        if saturn == "none" { return [] }
+        return try saturn.split(separator: ",").map { name in
+            guard let v = SaturnVariant(rawValue: name.trimmingCharacters(in: .whitespaces)) else {
+                throw ValidationError("unknown Saturn variant '\(name)' (known: \(SaturnVariant.allCases.map(\.rawValue)))")
+            }
+            return v
+        }
     }
 
     func loads() throws -> [Double] {
@@ -114,7 +166,26 @@ struct SimulateCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        let needsBus = try variants().contains { $0.usesBus }
+        if needsBus, agentTelemetry == nil {
+            var logger = Logger(label: "saturn.simulate")
+            logger.logLevel = .warning
+            let agent = try Agent(configuration: .ephemeralLoopback(nodeID: "simulate"), logger: logger)
+            try await agent.withRunning { endpoints in
+                progress("in-process agent: telemetry \(endpoints.telemetry), query \(endpoints.query)")
+                try simulate(bus: (endpoints.telemetry, endpoints.query))
+            }
+        } else if let agentTelemetry, let agentQuery {
+            try simulate(bus: (agentTelemetry, agentQuery))
+        } else {
+            try simulate(bus: nil)
+        }
+    }
+
+    func simulate(bus: (telemetry: String, query: String)?) throws {
         let loads = try loads()
+        let variants = try variants()
+        var busRuns = 0
         let requestTrace = try RequestTrace.load(trace, limit: requests)
         var document = Document(trace: trace, requests: requestTrace.requests.count, sla_ms: slaMs, ttft_ms: ttftMs,
                                 noise: noise, loads: loads, scenarios: [], policies: [])
@@ -164,6 +235,38 @@ struct SimulateCommand: AsyncParsableCommand {
                     maxBatchedTokens: SimulationScenario.defaultBudget.tokens,
                     maxSequences: SimulationScenario.defaultBudget.sequences, name: "static-default")
                 entries.append(.init(load: l, metrics: try scenario.metrics(&defaultPolicy, load: l), setting: "2048x256"))
+                for v in variants {
+                    let startedSaturn = ContinuousClock.now
+                    let configuration = SaturnPolicyConfiguration(
+                        slaMs: slaMs, ttftMs: ttftMs, ordering: v.ordering, lost: v.lost)
+                    // A key new to the agent, so that it starts from its prior; the in-process fit starts from the
+                    // same prior.
+                    busRuns += 1
+                    let key = ModelKey(model: table.model, hardware: "\(table.hardware)-tp\(table.tensorParallel)-sim\(busRuns)-\(getpid())")
+                    let metrics: RunMetrics
+                    let detail: String
+                    if v.usesBus, let bus {
+                        let oracle = try AgentOracle(telemetry: bus.telemetry, query: bus.query, key: key,
+                                                     workerID: "sim-\(busRuns)")
+                        defer { oracle.close() }
+                        var policy = SaturnAdmissionPolicy(
+                            name: v.rawValue, oracle: oracle,
+                            configuration: configuration)
+                        metrics = try scenario.metrics(&policy, load: l)
+                        detail = "\(oracle.label), \(oracle.queries) queries; margin \(Format.fixed(policy.lastMargin, 3)) cap \(policy.lastCap)"
+                    } else {
+                        let prior = PriorCatalog().choose(model: key.model, hardware: key.hardware, known: [])
+                        var policy = SaturnAdmissionPolicy(
+                            name: v.rawValue, oracle: OnlineFitOracle(prior: prior.parameters),
+                            configuration: configuration)
+                        metrics = try scenario.metrics(&policy, load: l)
+                        detail = "\(policy.oracle.label) from \(prior.choice); margin \(Format.fixed(policy.lastMargin, 3)) cap \(policy.lastCap)"
+                    }
+                    entries.append(.init(load: l, metrics: metrics, setting: detail))
+                    progress(String(format: "  load %g: %@ in %.2f s: goodput %.1f tok/s, steps over SLA %.3f%%; %@", l,
+                                    v.rawValue, (ContinuousClock.now - startedSaturn).inSeconds,
+                                    metrics.goodputTokensPerSecond, metrics.sloMissFraction * 100, detail))
+                }
                 if allStatic {
                     for m in grid { entries.append(.init(load: l, metrics: m, setting: String(m.name.dropFirst(7)))) }
                 }

@@ -1,0 +1,207 @@
+import SaturnModel
+
+/// Saturn's admission as an engine policy: every step, the decodes run, then continuing prompt chunks and
+/// waiting requests join by ``Admission`` against the latency model while the predicted step stays within the
+/// SLA less a margin, with a concurrency cap; both derived from the model and its live error, never tuned per
+/// scenario.
+///
+/// Each step, with `p` the oracle's parameters and `T̂ = p.latency`:
+/// - **Margin.** `e` = the largest under-prediction `T / T̂ - 1` over the last ``SaturnPolicyConfiguration/errorWindow``
+///   steps (the step as executed against the prediction made for it), `m = e / (1 + e)`
+///   (``AdmissionOptions/safetyMargin(p95RelativeError:multiplier:)``, at most 0.5): a prediction within
+///   `L = sla (1 - m)` would have kept every recent step within the SLA. Until ``SaturnPolicyConfiguration/warmUpSteps`` steps
+///   have been seen, `m` = ``SaturnPolicyConfiguration/warmUpMargin``.
+/// - **Cap.** The largest B with `T̂(B, B + c) <= L`, `c` = ``SaturnPolicyConfiguration/minimumChunkTokens``: the running set
+///   may grow only while a step of all its decodes plus one minimal chunk still fits, so decodes can never crowd
+///   prompts out (and running requests, which must decode every step, stay within the SLA when their prompts
+///   are done).
+/// - **Decision.** Every decoding request decodes (one token each); candidates are the running requests with
+///   prompt left (in admission order, first), then up to ``SaturnPolicyConfiguration/candidateWindow`` waiting requests whose
+///   prompt fits in the free KV cache, in the configured ``SaturnPolicyConfiguration/Ordering``; ``Admission`` (greedy rule, prefill
+///   chunking with chunks of at least `c` tokens) decides with margin `m` and cap `B_decodes + continuing +
+///   max(0, cap - running)`. If nothing would run, the first candidate gets a chunk of `c` tokens (progress).
+/// - **Lost TTFT** (``SaturnPolicyConfiguration/LostRequests``). A waiting request is lost when `waited + ceil(prompt / s*) * L > ttft`,
+///   where `s*` is the largest chunk with `T̂(D + 1, D + s*) <= L` next to the current `D` decodes: it cannot meet
+///   its TTFT even if served from now on. `.keep` ignores this; `.defer` offers lost requests after all others;
+///   `.drop` removes them from the queue unserved.
+public struct SaturnAdmissionPolicy<Oracle: AdmissionOracle>: SchedulingPolicy {
+    public let name: String
+    public let configuration: SaturnPolicyConfiguration
+    public var oracle: Oracle
+    /// Margin and cap of the latest step (for reports).
+    public private(set) var lastMargin = 0.0
+    public private(set) var lastCap = 0
+    /// Steps seen.
+    public private(set) var steps = 0
+    private var errors: [Double] = []
+    private var errorNext = 0
+    private var predicted = 0.0
+    private var candidates: [AdmissionCandidate] = []
+    private var targets: [Int] = []
+    private var lostFlags: [Bool] = []
+    private var order: [Int] = []
+
+    public init(name: String, oracle: Oracle, configuration: SaturnPolicyConfiguration) {
+        self.name = name
+        self.oracle = oracle
+        self.configuration = configuration
+        errors.reserveCapacity(configuration.errorWindow)
+    }
+
+    /// The margin from the live error (see the type's documentation).
+    var margin: Double {
+        guard steps >= configuration.warmUpSteps, !errors.isEmpty else { return configuration.warmUpMargin }
+        var worst = 0.0
+        for e in errors { worst = max(worst, e) }
+        return AdmissionOptions.safetyMargin(p95RelativeError: worst)
+    }
+
+    /// The largest B in 1...4096 with `T̂(B, B + c) <= limit` (0 when even B = 1 does not fit).
+    static func cap(_ p: LatencyParameters, limit: Double, chunk: Double) -> Int {
+        func fits(_ b: Int) -> Bool { p.latency(batchSize: Double(b), tokens: Double(b) + chunk) <= limit }
+        guard fits(1) else { return 0 }
+        var lo = 1
+        var hi = 4096
+        if fits(hi) { return hi }
+        while hi - lo > 1 {
+            let mid = (lo + hi) / 2
+            if fits(mid) { lo = mid } else { hi = mid }
+        }
+        return lo
+    }
+
+    /// The largest chunk s in 1...1e6 with `T̂(d + 1, d + s) <= limit` (0 when none).
+    static func chunkCapacity(_ p: LatencyParameters, decodes d: Int, limit: Double) -> Double {
+        let b = Double(d + 1)
+        func fits(_ s: Double) -> Bool { p.latency(batchSize: b, tokens: Double(d) + s) <= limit }
+        guard fits(1) else { return 0 }
+        var lo = 1.0
+        var hi = 1e6
+        if fits(hi) { return hi }
+        while hi - lo > 1 {
+            let mid = ((lo + hi) / 2).rounded(.down)
+            if fits(mid) { lo = mid } else { hi = mid }
+        }
+        return lo
+    }
+
+    public mutating func plan(_ state: EngineState, into plan: inout StepPlan) throws {
+        let p = try oracle.parameters()
+        let m = margin
+        let limit = configuration.slaMs * (1 - m)
+        let c = configuration.minimumChunkTokens
+        let cap = Self.cap(p, limit: limit, chunk: c)
+        lastMargin = m
+        lastCap = cap
+
+        // Decodes first, always.
+        var decodes = 0
+        var continuing = 0
+        for (k, r) in state.running.enumerated() {
+            if state.requests[r].isDecoding {
+                plan.runningTokens[k] = 1
+                decodes += 1
+            } else {
+                continuing += 1
+            }
+        }
+        candidates.removeAll(keepingCapacity: true)
+        targets.removeAll(keepingCapacity: true)
+        for (k, r) in state.running.enumerated() where !state.requests[r].isDecoding {
+            candidates.append(AdmissionCandidate(id: UInt64(r), priority: -1, tokens: Double(state.requests[r].remainingPrefill)))
+            targets.append(-1 - k)
+        }
+
+        // Waiting candidates: the head of the queue whose prompts fit in the KV cache.
+        let window = min(state.waitingCount, configuration.candidateWindow)
+        var kvLeft = state.kvFree - state.kvNeededByDecodes
+        let sStar = configuration.lost == .keep ? 0 : Self.chunkCapacity(p, decodes: decodes, limit: limit)
+        order.removeAll(keepingCapacity: true)
+        lostFlags.removeAll(keepingCapacity: true)
+        for o in 0..<window {
+            let req = state.requests[state.waiting(o)]
+            var lost = false
+            if configuration.lost != .keep {
+                let steps = sStar > 0 ? (Double(req.remainingPrefill) / sStar).rounded(.up) : .infinity
+                lost = (state.clock - req.arrival) * 1000 + steps * limit > configuration.ttftMs
+                    && req.firstTokenTime < 0
+            }
+            if lost && configuration.lost == .drop {
+                plan.drops.append(o)
+                lostFlags.append(true)
+                continue
+            }
+            lostFlags.append(lost)
+            order.append(o)
+        }
+        if configuration.ordering == .shortestPrompt {
+            order.sort { a, b in
+                let ra = state.requests[state.waiting(a)].remainingPrefill
+                let rb = state.requests[state.waiting(b)].remainingPrefill
+                return (ra, a) < (rb, b)
+            }
+        }
+        if configuration.lost == .defer {
+            // Stable: requests not lost keep their order, lost ones follow in theirs.
+            let kept = order.filter { !lostFlags[$0] }
+            let deferred = order.filter { lostFlags[$0] }
+            order = kept + deferred
+        }
+        for o in order {
+            let req = state.requests[state.waiting(o)]
+            guard req.promptTokens + 1 <= kvLeft else { continue }
+            kvLeft -= req.promptTokens
+            candidates.append(AdmissionCandidate(id: UInt64(state.waiting(o)), priority: Double(candidates.count),
+                                                 tokens: Double(req.promptTokens)))
+            targets.append(o)
+        }
+        guard !candidates.isEmpty else {
+            predicted = decodes > 0 ? p.latency(batchSize: Double(decodes), tokens: Double(decodes)) : 0
+            return
+        }
+        // Continuing prompts are ordered first by their priority -1 and then by their position.
+        for i in 0..<continuing { candidates[i].priority = -Double(continuing - i) }
+        let options = AdmissionOptions(
+            rule: .greedy, scanPastMisfit: false, minimumChunkTokens: c, safetyMargin: m,
+            maximumBatchSize: decodes + continuing + max(0, cap - state.running.count))
+        let decision = try oracle.decide(runningCount: decodes, runningTokens: Double(decodes), waiting: candidates,
+                                         slaMs: configuration.slaMs, options: options, parameters: p)
+        var batch = decodes
+        var tokens = Double(decodes)
+        for a in decision.admitted where a.waitingIndex >= 0 && a.waitingIndex < targets.count {
+            let t = Int(a.tokens)
+            guard t >= 1 else { continue }
+            let target = targets[a.waitingIndex]
+            if target < 0 {
+                plan.runningTokens[-1 - target] = t
+            } else {
+                plan.admissions.append((target, t))
+            }
+            batch += 1
+            tokens += Double(t)
+        }
+        if batch == 0 {
+            // Progress: nothing would run, so the first candidate gets a minimal chunk.
+            let t = Int(min(c, candidates[0].tokens))
+            let target = targets[0]
+            if target < 0 { plan.runningTokens[-1 - target] = t } else { plan.admissions.append((target, t)) }
+            batch = 1
+            tokens = Double(t)
+        }
+        predicted = p.latency(batchSize: Double(batch), tokens: tokens)
+    }
+
+    public mutating func observe(_ step: StepRecord) throws {
+        steps += 1
+        if predicted > 0 && predicted.isFinite {
+            let e = max(0, step.latencyMs / predicted - 1)
+            if errors.count < configuration.errorWindow {
+                errors.append(e)
+            } else {
+                errors[errorNext] = e
+                errorNext = (errorNext + 1) % configuration.errorWindow
+            }
+        }
+        try oracle.record(step)
+    }
+}
