@@ -46,6 +46,12 @@ struct SimulateCommand: AsyncParsableCommand {
     @Option(name: .customLong("kv-tokens"), help: "KV-cache capacity in tokens (default: derived from the table's model and GPUs).")
     var kvTokens: Int?
 
+    @Option(name: .customLong("grid-tokens"), help: "max_num_batched_tokens values of the static grid (comma-separated).")
+    var gridTokens = SimulationScenario.gridTokens.map(String.init).joined(separator: ",")
+
+    @Option(name: .customLong("grid-seqs"), help: "max_num_seqs values of the static grid (comma-separated).")
+    var gridSequences = SimulationScenario.gridSequences.map(String.init).joined(separator: ",")
+
     @Flag(help: "Print one JSON object instead of tables.")
     var json = false
 
@@ -63,6 +69,11 @@ struct SimulateCommand: AsyncParsableCommand {
     @Option(name: .customLong("agent-telemetry"), help: "Telemetry endpoint of a running agent (default: start one in process).")
     var agentTelemetry: String?
 
+    @Option(
+        name: .customLong("agent-adaptation"),
+        help: "Adaptation paths of the in-process agent: both (its default), updater or refit.")
+    var agentAdaptation: String = "both"
+
     @Option(name: .customLong("agent-query"), help: "Query endpoint of a running agent (with --agent-telemetry).")
     var agentQuery: String?
 
@@ -78,6 +89,10 @@ struct SimulateCommand: AsyncParsableCommand {
         if let kvTokens, kvTokens < 1 { throw ValidationError("--kv-tokens must be >= 1") }
         _ = try loads()
         _ = try variants()
+        _ = try grid()
+        guard AgentConfiguration.AdaptationPaths(rawValue: agentAdaptation) != nil else {
+            throw ValidationError("--agent-adaptation must be both, updater or refit")
+        }
         guard (agentTelemetry == nil) == (agentQuery == nil) else {
             throw ValidationError("give both --agent-telemetry and --agent-query, or neither")
         }
@@ -113,6 +128,18 @@ struct SimulateCommand: AsyncParsableCommand {
             }
             return v
         }
+    }
+
+    func grid() throws -> (tokens: [Int], sequences: [Int]) {
+        func parse(_ text: String, _ name: String) throws -> [Int] {
+            let parts = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            let values = parts.compactMap { Int($0) }
+            guard !parts.isEmpty, values.count == parts.count, values.allSatisfy({ (1...1_000_000).contains($0) }) else {
+                throw ValidationError("\(name) takes comma-separated integers in 1...1000000, got '\(text)'")
+            }
+            return values
+        }
+        return (try parse(gridTokens, "--grid-tokens"), try parse(gridSequences, "--grid-seqs"))
     }
 
     func loads() throws -> [Double] {
@@ -170,7 +197,9 @@ struct SimulateCommand: AsyncParsableCommand {
         if needsBus, agentTelemetry == nil {
             var logger = Logger(label: "saturn.simulate")
             logger.logLevel = .warning
-            let agent = try Agent(configuration: .ephemeralLoopback(nodeID: "simulate"), logger: logger)
+            var configuration = AgentConfiguration.ephemeralLoopback(nodeID: "simulate")
+            configuration.adaptationPaths = AgentConfiguration.AdaptationPaths(rawValue: agentAdaptation) ?? .both
+            let agent = try Agent(configuration: configuration, logger: logger)
             try await agent.withRunning { endpoints in
                 progress("in-process agent: telemetry \(endpoints.telemetry), query \(endpoints.query)")
                 try simulate(bus: (endpoints.telemetry, endpoints.query))
@@ -185,6 +214,7 @@ struct SimulateCommand: AsyncParsableCommand {
     func simulate(bus: (telemetry: String, query: String)?) throws {
         let loads = try loads()
         let variants = try variants()
+        let gridValues = try grid()
         var busRuns = 0
         let requestTrace = try RequestTrace.load(trace, limit: requests)
         var document = Document(trace: trace, requests: requestTrace.requests.count, sla_ms: slaMs, ttft_ms: ttftMs,
@@ -219,8 +249,8 @@ struct SimulateCommand: AsyncParsableCommand {
             var report = SimulationReport(title: "\(name), SLA \(Int(slaMs)) ms")
             for l in loads {
                 let started = ContinuousClock.now
-                let grid = try scenario.runStaticGrid(load: l) { done, total in
-                    if done % 28 == 0 { progress("  load \(l): static grid \(done)/\(total)") }
+                let grid = try scenario.runStaticGrid(load: l, tokens: gridValues.tokens, sequences: gridValues.sequences) { done, total in
+                    if done % 28 == 0 || done == total { progress("  load \(l): static grid \(done)/\(total)") }
                 }
                 var entries: [SimulationReport.Entry] = []
                 let best = grid.enumerated().max { a, b in
@@ -253,14 +283,14 @@ struct SimulateCommand: AsyncParsableCommand {
                             name: v.rawValue, oracle: oracle,
                             configuration: configuration)
                         metrics = try scenario.metrics(&policy, load: l)
-                        detail = "\(oracle.label), \(oracle.queries) queries; margin \(Format.fixed(policy.lastMargin, 3)) cap \(policy.lastCap)"
+                        detail = "\(oracle.label), \(oracle.queries) queries; sets adopted \(policy.adoptions) rejected \(policy.rejections); margin \(Format.fixed(policy.lastMargin, 3)) cap \(policy.lastCap), under-prediction p50/p99/max \(Format.fixed(policy.recentUnderPrediction.p50, 3))/\(Format.fixed(policy.recentUnderPrediction.p99, 3))/\(Format.fixed(policy.recentUnderPrediction.maximum, 3))"
                     } else {
                         let prior = PriorCatalog().choose(model: key.model, hardware: key.hardware, known: [])
                         var policy = SaturnAdmissionPolicy(
                             name: v.rawValue, oracle: OnlineFitOracle(prior: prior.parameters),
                             configuration: configuration)
                         metrics = try scenario.metrics(&policy, load: l)
-                        detail = "\(policy.oracle.label) from \(prior.choice); margin \(Format.fixed(policy.lastMargin, 3)) cap \(policy.lastCap)"
+                        detail = "\(policy.oracle.label) from \(prior.choice); sets adopted \(policy.adoptions) rejected \(policy.rejections); margin \(Format.fixed(policy.lastMargin, 3)) cap \(policy.lastCap), under-prediction p50/p99/max \(Format.fixed(policy.recentUnderPrediction.p50, 3))/\(Format.fixed(policy.recentUnderPrediction.p99, 3))/\(Format.fixed(policy.recentUnderPrediction.maximum, 3))"
                     }
                     entries.append(.init(load: l, metrics: metrics, setting: detail))
                     progress(String(format: "  load %g: %@ in %.2f s: goodput %.1f tok/s, steps over SLA %.3f%%; %@", l,

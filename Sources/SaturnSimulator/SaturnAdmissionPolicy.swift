@@ -1,3 +1,4 @@
+import Foundation
 import SaturnModel
 
 /// Saturn's admission as an engine policy: every step, the decodes run, then continuing prompt chunks and
@@ -5,16 +6,28 @@ import SaturnModel
 /// SLA less a margin, with a concurrency cap; both derived from the model and its live error, never tuned per
 /// scenario.
 ///
-/// Each step, with `p` the oracle's parameters and `T̂ = p.latency`:
-/// - **Margin.** `e` = the largest under-prediction `T / T̂ - 1` over the last ``SaturnPolicyConfiguration/errorWindow``
-///   steps (the step as executed against the prediction made for it), `m = e / (1 + e)`
-///   (``AdmissionOptions/safetyMargin(p95RelativeError:multiplier:)``, at most 0.5): a prediction within
-///   `L = sla (1 - m)` would have kept every recent step within the SLA. Until ``SaturnPolicyConfiguration/warmUpSteps`` steps
-///   have been seen, `m` = ``SaturnPolicyConfiguration/warmUpMargin``.
-/// - **Cap.** The largest B with `T̂(B, B + c) <= L`, `c` = ``SaturnPolicyConfiguration/minimumChunkTokens``: the running set
-///   may grow only while a step of all its decodes plus one minimal chunk still fits, so decodes can never crowd
-///   prompts out (and running requests, which must decode every step, stay within the SLA when their prompts
-///   are done).
+/// Each step, with `p` the parameters in use and `T̂ = p.latency`:
+/// - **Validation.** A parameter set offered by the oracle replaces the one in use only if its mean absolute log
+///   error `|ln(T̂ / T)|` over the last ``SaturnPolicyConfiguration/validationWindow`` steps is no larger (checked when the offer
+///   changes, and again every `validationWindow` steps; the first offer is used as is). An online fit can jump
+///   to a set that fits its own window and extrapolates absurdly; the engine's recent steps catch it.
+/// - **Margin.** Over the last ``SaturnPolicyConfiguration/errorWindow`` *binding* steps (predicted or measured at
+///   least ``SaturnPolicyConfiguration/bindingFraction`` of the SLA: the steps the SLA constrains), `u` = the largest
+///   under-prediction `T / T̂ - 1` of a step as executed against the prediction made for it;
+///   `m = u / (1 + u)` (``AdmissionOptions/safetyMargin(p95RelativeError:multiplier:)``, at most 0.5): a
+///   prediction within `L = sla (1 - m)` would have kept every recent binding step within the SLA. The largest,
+///   not a percentile: a step over the SLA breaks a token gap of every running request, and a request is good
+///   only if all of its gaps hold, so steps over the SLA must be rarer than one in a few thousand. Until
+///   ``SaturnPolicyConfiguration/warmUpSteps`` binding steps have been seen, `m` =
+///   ``SaturnPolicyConfiguration/warmUpMargin``.
+/// - **Cap.** The largest B with `T̂(B, B + c) <= L`, `c` = ``SaturnPolicyConfiguration/minimumChunkTokens``: the
+///   running set may grow only while a step of all its decodes plus one minimal chunk still fits, so decodes can
+///   never crowd prompts out (and running requests, which must decode every step, stay within the SLA when their
+///   prompts are done). The model is not trusted far beyond the batch sizes it has seen: the cap is also at most
+///   `G + max(g, G / 8)`, `G` the largest B of a step so far that met the SLA, `g` =
+///   ``SaturnPolicyConfiguration/capGrowthMinimum``. Likewise for tokens: the admitted chunks are cut so that the
+///   step has at most `G_S + max(c, G_S / 8)` tokens, `G_S` the largest S of a step so far that met the SLA (an
+///   agent that never sees a step longer than its telemetry window cannot learn how slow it is).
 /// - **Decision.** Every decoding request decodes (one token each); candidates are the running requests with
 ///   prompt left (in admission order, first), then up to ``SaturnPolicyConfiguration/candidateWindow`` waiting requests whose
 ///   prompt fits in the free KV cache, in the configured ``SaturnPolicyConfiguration/Ordering``; ``Admission`` (greedy rule, prefill
@@ -31,9 +44,26 @@ public struct SaturnAdmissionPolicy<Oracle: AdmissionOracle>: SchedulingPolicy {
     /// Margin and cap of the latest step (for reports).
     public private(set) var lastMargin = 0.0
     public private(set) var lastCap = 0
+    /// How often each ``AdmissionStopReason`` ended a decision, by raw value (for reports).
+    public private(set) var stopReasons: [String: Int] = [:]
+    /// Decisions that admitted nothing while candidates waited.
+    public private(set) var emptyDecisions = 0
     /// Steps seen.
     public private(set) var steps = 0
     private var errors: [Double] = []
+    private var recent: [(b: Double, s: Double, t: Double)] = []
+    private var recentNext = 0
+    private var inUse: LatencyParameters?
+    private var lastOffered: LatencyParameters?
+    private var lastValidation = 0
+    /// Parameter sets offered by the oracle that were adopted, and rejected (they predicted the recent steps worse
+    /// than the set in use).
+    public private(set) var adoptions = 0
+    public private(set) var rejections = 0
+    /// The largest B of a step so far that stayed within the SLA.
+    public private(set) var largestGoodBatch = 0
+    /// The largest S of a step so far that stayed within the SLA.
+    public private(set) var largestGoodTokens = 0
     private var errorNext = 0
     private var predicted = 0.0
     private var candidates: [AdmissionCandidate] = []
@@ -48,9 +78,51 @@ public struct SaturnAdmissionPolicy<Oracle: AdmissionOracle>: SchedulingPolicy {
         errors.reserveCapacity(configuration.errorWindow)
     }
 
+    /// Quantiles (0.5, 0.99, 1) of the recent relative errors `T / T̂ - 1` of binding steps (for reports).
+    public var recentUnderPrediction: (p50: Double, p99: Double, maximum: Double) {
+        guard !errors.isEmpty else { return (0, 0, 0) }
+        let sorted = errors.sorted()
+        func q(_ f: Double) -> Double { sorted[min(sorted.count - 1, Int(f * Double(sorted.count - 1)))] }
+        return (q(0.5), q(0.99), sorted[sorted.count - 1])
+    }
+
+    /// Mean absolute log ratio `|ln(T̂ / T)|` of `p` over the recent steps (symmetric: predicting half and
+    /// predicting double score alike; a prediction <= 0 or not finite scores 1e9).
+    func recentError(_ p: LatencyParameters) -> Double {
+        guard !recent.isEmpty else { return .infinity }
+        var sum = 0.0
+        for r in recent {
+            let ratio = p.latency(batchSize: r.b, tokens: r.s) / r.t
+            sum += ratio > 0 && ratio.isFinite ? abs(Foundation.log(ratio)) : 1e9
+        }
+        return sum / Double(recent.count)
+    }
+
+    /// The parameters to use: the oracle's offer when it predicts the recent steps at least as well as those in
+    /// use (checked when the offer changes and every ``SaturnPolicyConfiguration/validationWindow`` steps).
+    mutating func validated(_ offered: LatencyParameters) -> LatencyParameters {
+        guard let current = inUse else {
+            inUse = offered
+            lastOffered = offered
+            return offered
+        }
+        if offered == current { return current }
+        let due = steps - lastValidation >= configuration.validationWindow
+        guard offered != lastOffered || due else { return current }
+        lastOffered = offered
+        lastValidation = steps
+        if recent.count < configuration.validationMinimum || recentError(offered) <= recentError(current) {
+            inUse = offered
+            adoptions += 1
+        } else {
+            rejections += 1
+        }
+        return inUse!
+    }
+
     /// The margin from the live error (see the type's documentation).
     var margin: Double {
-        guard steps >= configuration.warmUpSteps, !errors.isEmpty else { return configuration.warmUpMargin }
+        guard errors.count >= configuration.warmUpSteps else { return configuration.warmUpMargin }
         var worst = 0.0
         for e in errors { worst = max(worst, e) }
         return AdmissionOptions.safetyMargin(p95RelativeError: worst)
@@ -86,11 +158,12 @@ public struct SaturnAdmissionPolicy<Oracle: AdmissionOracle>: SchedulingPolicy {
     }
 
     public mutating func plan(_ state: EngineState, into plan: inout StepPlan) throws {
-        let p = try oracle.parameters()
+        let p = validated(try oracle.parameters())
         let m = margin
         let limit = configuration.slaMs * (1 - m)
         let c = configuration.minimumChunkTokens
-        let cap = Self.cap(p, limit: limit, chunk: c)
+        let cap = min(Self.cap(p, limit: limit, chunk: c),
+                      largestGoodBatch + max(configuration.capGrowthMinimum, largestGoodBatch / 8))
         lastMargin = m
         lastCap = cap
 
@@ -166,11 +239,17 @@ public struct SaturnAdmissionPolicy<Oracle: AdmissionOracle>: SchedulingPolicy {
             maximumBatchSize: decodes + continuing + max(0, cap - state.running.count))
         let decision = try oracle.decide(runningCount: decodes, runningTokens: Double(decodes), waiting: candidates,
                                          slaMs: configuration.slaMs, options: options, parameters: p)
+        stopReasons[decision.stopReason.rawValue, default: 0] += 1
+        if decision.admitted.isEmpty { emptyDecisions += 1 }
         var batch = decodes
         var tokens = Double(decodes)
+        // Trust region in S: no step larger than the largest that met the SLA, plus an eighth (at least c tokens).
+        let tokenLimit = largestGoodTokens + max(Int(c), largestGoodTokens / 8)
+        var tokenBudget = tokenLimit - decodes
         for a in decision.admitted where a.waitingIndex >= 0 && a.waitingIndex < targets.count {
-            let t = Int(a.tokens)
-            guard t >= 1 else { continue }
+            let t = min(Int(a.tokens), tokenBudget)
+            guard t >= 1 else { break }
+            tokenBudget -= t
             let target = targets[a.waitingIndex]
             if target < 0 {
                 plan.runningTokens[-1 - target] = t
@@ -193,8 +272,21 @@ public struct SaturnAdmissionPolicy<Oracle: AdmissionOracle>: SchedulingPolicy {
 
     public mutating func observe(_ step: StepRecord) throws {
         steps += 1
-        if predicted > 0 && predicted.isFinite {
-            let e = max(0, step.latencyMs / predicted - 1)
+        if step.latencyMs <= configuration.slaMs {
+            largestGoodBatch = max(largestGoodBatch, step.batchSize)
+            largestGoodTokens = max(largestGoodTokens, step.tokens)
+        }
+        let row = (Double(step.batchSize), Double(step.tokens), step.latencyMs)
+        if recent.count < configuration.validationWindow {
+            recent.append(row)
+        } else {
+            recent[recentNext] = row
+            recentNext = (recentNext + 1) % configuration.validationWindow
+        }
+        if max(predicted, step.latencyMs) >= configuration.bindingFraction * configuration.slaMs && predicted > 0
+            && predicted.isFinite
+        {
+            let e = step.latencyMs / predicted - 1
             if errors.count < configuration.errorWindow {
                 errors.append(e)
             } else {

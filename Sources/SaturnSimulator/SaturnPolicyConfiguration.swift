@@ -25,13 +25,22 @@ public struct SaturnPolicyConfiguration: Sendable {
     public var minimumChunkTokens: Double = 32
     /// Steps whose errors set the margin.
     public var errorWindow: Int = 1000
-    /// Steps before the live error is used.
+    /// A step is binding when predicted or measured at least this fraction of the SLA.
+    public var bindingFraction: Double = 0.5
+    /// The least growth of the cap beyond the largest batch size seen within the SLA.
+    public var capGrowthMinimum: Int = 4
+    /// Recent steps an offered parameter set is checked on.
+    public var validationWindow: Int = 500
+    /// Recent steps needed before offers are checked (before that, they are adopted).
+    public var validationMinimum: Int = 50
+    /// Binding steps before the live error is used.
     public var warmUpSteps: Int = 50
     /// The margin until then.
     public var warmUpMargin: Double = 0.2
     /// Waiting requests offered per step (from the head of the queue).
     public var candidateWindow: Int = 512
 
+    /// The defaults, with the SLA, the TTFT target, the ordering and the handling of lost requests.
     public init(slaMs: Double, ttftMs: Double, ordering: Ordering = .fcfs, lost: LostRequests = .keep) {
         self.slaMs = slaMs
         self.ttftMs = ttftMs

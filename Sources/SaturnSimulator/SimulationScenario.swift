@@ -57,13 +57,17 @@ public struct SimulationScenario: Sendable {
         return RunMetrics(run, slaMs: slaMs, ttftMs: ttftMs, offeredSpanSeconds: trace.span / load)
     }
 
-    /// Runs every setting of the static grid at `load`, in grid order (tokens outer, sequences inner).
-    /// - Parameter progress: called after each setting with (done, total).
-    public func runStaticGrid(load: Double, progress: (Int, Int) -> Void = { _, _ in }) throws -> [RunMetrics] {
+    /// Runs every setting of a static grid at `load`, in grid order (tokens outer, sequences inner).
+    /// - Parameters:
+    ///   - tokens: the `max_num_batched_tokens` values (default ``gridTokens``).
+    ///   - sequences: the `max_num_seqs` values (default ``gridSequences``).
+    ///   - progress: called after each setting with (done, total).
+    public func runStaticGrid(load: Double, tokens: [Int] = gridTokens, sequences: [Int] = gridSequences,
+                              progress: (Int, Int) -> Void = { _, _ in }) throws -> [RunMetrics] {
         var out: [RunMetrics] = []
-        let total = Self.gridTokens.count * Self.gridSequences.count
-        for t in Self.gridTokens {
-            for s in Self.gridSequences {
+        let total = tokens.count * sequences.count
+        for t in tokens {
+            for s in sequences {
                 var p = StaticBudgetPolicy(maxBatchedTokens: t, maxSequences: s)
                 out.append(try metrics(&p, load: load))
                 progress(out.count, total)

@@ -16,7 +16,8 @@ struct SimulateCommandTests {
         for bad in [
             ["--sla-ms", "0", "--load", "1"], ["--sla-ms", "nan", "--load", "1"], ["--sla-ms", "80", "--load", "0"],
             ["--sla-ms", "80", "--load", "1,x"], ["--sla-ms", "80", "--load", "1", "--requests", "0"],
-            ["--sla-ms", "80", "--load", "1", "--ttft-ms", "-1"],
+            ["--sla-ms", "80", "--load", "1", "--ttft-ms", "-1"], ["--sla-ms", "80", "--load", "1", "--saturn", "x"],
+            ["--sla-ms", "80", "--load", "1", "--grid-tokens", "0"],
         ] {
             #expect(throws: (any Error).self, "\(bad)") {
                 try SaturnCommand.parseAsRoot(["simulate", "--trace", "t.csv", "--truth", "a.csv"] + bad)
@@ -32,7 +33,8 @@ struct SimulateCommandTests {
         let result = try runSaturn([
             "simulate", "--trace", Repository.dataFile("trace_azure_conv_2023.csv").path, "--truth",
             Repository.dataFile("steps_splitwise_llama2-70b_h100-80gb_tp4.csv").path, "--sla-ms", "120", "--load",
-            "0.5,2", "--requests", "120", "--json",
+            "0.5,2", "--requests", "120", "--json", "--grid-tokens", "256,512", "--grid-seqs", "16,64",
+            "--saturn", "saturn,saturn-inprocess",
         ])
         #expect(result.status == 0, "\(result.err)")
         let object = try #require(
@@ -40,7 +42,7 @@ struct SimulateCommandTests {
         let policies = try #require(object["policies"] as? [[String: Any]])
         let names = Set(policies.compactMap { $0["name"] as? String })
         #expect(names.contains("static-best") && names.contains("static-default"))
-        #expect(names.contains { $0.hasPrefix("saturn") })
+        #expect(names.contains("saturn") && names.contains("saturn-inprocess"))
         for p in policies {
             for key in [
                 "goodput_tokens_per_s", "slo_miss_fraction", "ttft_p99_ms", "tpot_p99_ms", "throughput_tokens_per_s",
