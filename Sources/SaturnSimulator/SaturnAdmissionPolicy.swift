@@ -1,5 +1,6 @@
 import Foundation
 import SaturnModel
+import SaturnNumerics
 
 /// Saturn's admission as an engine policy: every step, the decodes run, then continuing prompt chunks and
 /// waiting requests join by ``Admission`` against the latency model while the predicted step stays within the
@@ -8,9 +9,10 @@ import SaturnModel
 ///
 /// Each step, with `p` the parameters in use and `T̂ = p.latency`:
 /// - **Validation.** A parameter set offered by the oracle replaces the one in use only if its mean absolute log
-///   error `|ln(T̂ / T)|` over the last ``SaturnPolicyConfiguration/validationWindow`` steps is no larger (checked when the offer
-///   changes, and again every `validationWindow` steps; the first offer is used as is). An online fit can jump
-///   to a set that fits its own window and extrapolates absurdly; the engine's recent steps catch it.
+///   error `|ln(T̂ / T)|` over the last ``SaturnPolicyConfiguration/validationWindow`` steps and a uniform sample
+///   (reservoir, as many) of all earlier steps is no larger (checked when the offer changes, and again every
+///   `validationWindow` steps; the first offer is used as is). An online fit on a recent window without variety
+///   (a burst of decode-only steps) can fit it and extrapolate absurdly in S; the older steps catch it.
 /// - **Margin.** Over the last ``SaturnPolicyConfiguration/errorWindow`` *binding* steps (predicted or measured at
 ///   least ``SaturnPolicyConfiguration/bindingFraction`` of the SLA: the steps the SLA constrains), `u` = the largest
 ///   under-prediction `T / T̂ - 1` of a step as executed against the prediction made for it;
@@ -53,6 +55,8 @@ public struct SaturnAdmissionPolicy<Oracle: AdmissionOracle>: SchedulingPolicy {
     private var errors: [Double] = []
     private var recent: [(b: Double, s: Double, t: Double)] = []
     private var recentNext = 0
+    private var reservoir: [(b: Double, s: Double, t: Double)] = []
+    private var sampler = SplitMix64(seed: 0x5A7)
     private var inUse: LatencyParameters?
     private var lastOffered: LatencyParameters?
     private var lastValidation = 0
@@ -86,16 +90,16 @@ public struct SaturnAdmissionPolicy<Oracle: AdmissionOracle>: SchedulingPolicy {
         return (q(0.5), q(0.99), sorted[sorted.count - 1])
     }
 
-    /// Mean absolute log ratio `|ln(T̂ / T)|` of `p` over the recent steps (symmetric: predicting half and
+    /// Mean absolute log ratio `|ln(T̂ / T)|` of `p` over the recent steps and a uniform sample of all earlier ones (symmetric: predicting half and
     /// predicting double score alike; a prediction <= 0 or not finite scores 1e9).
     func recentError(_ p: LatencyParameters) -> Double {
         guard !recent.isEmpty else { return .infinity }
         var sum = 0.0
-        for r in recent {
+        for r in recent + reservoir {
             let ratio = p.latency(batchSize: r.b, tokens: r.s) / r.t
             sum += ratio > 0 && ratio.isFinite ? abs(Foundation.log(ratio)) : 1e9
         }
-        return sum / Double(recent.count)
+        return sum / Double(recent.count + reservoir.count)
     }
 
     /// The parameters to use: the oracle's offer when it predicts the recent steps at least as well as those in
@@ -280,8 +284,17 @@ public struct SaturnAdmissionPolicy<Oracle: AdmissionOracle>: SchedulingPolicy {
         if recent.count < configuration.validationWindow {
             recent.append(row)
         } else {
+            // The step leaving the recent window enters the reservoir (uniform sample of everything older).
+            let leaving = recent[recentNext]
             recent[recentNext] = row
             recentNext = (recentNext + 1) % configuration.validationWindow
+            let older = steps - configuration.validationWindow
+            if reservoir.count < configuration.validationWindow {
+                reservoir.append(leaving)
+            } else {
+                let j = Int(sampler.next() % UInt64(max(1, older)))
+                if j < reservoir.count { reservoir[j] = leaving }
+            }
         }
         if max(predicted, step.latencyMs) >= configuration.bindingFraction * configuration.slaMs && predicted > 0
             && predicted.isFinite
