@@ -179,6 +179,8 @@ struct SimulateCommand: AsyncParsableCommand {
             var kv_capacity_tokens: Int
             var kv_capacity: String
             var saturation_load: Double?
+            var truth_settings: Int
+            var truth_worst_setting_error: Double
             var truth_shared_cost_ms: Double
             var truth_kv_slope_ms_per_token: Double
         }
@@ -238,12 +240,18 @@ struct SimulateCommand: AsyncParsableCommand {
                 + "\(URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent)"
             let saturation = try scenario.saturationLoad()
             progress("\(name): \(stepTruth.description)")
+            progress(String(format: "  truth: %d measured settings (medians of %d rows) reproduced within %.2f%%; "
+                + "shared step cost c0 %.2f ms, KV slope %.3g ms per token", stepTruth.buildPoints.count,
+                stepTruth.buildPoints.reduce(0) { $0 + $1.lines.count }, (stepTruth.buildPointErrors.max() ?? 0) * 100,
+                stepTruth.sharedCostMs, stepTruth.kvSlopeMsPerToken))
             progress("  \(capacity.text)")
             progress(String(format: "  saturation load %.3f (output-token capacity / offered output-token rate at load 1)",
                             saturation))
             document.scenarios.append(
                 .init(name: name, truth: stepTruth.description, kv_capacity_tokens: capacity.tokens,
                       kv_capacity: capacity.text, saturation_load: saturation.isFinite ? saturation : nil,
+                      truth_settings: stepTruth.buildPoints.count,
+                      truth_worst_setting_error: stepTruth.buildPointErrors.max() ?? 0,
                       truth_shared_cost_ms: stepTruth.sharedCostMs,
                       truth_kv_slope_ms_per_token: stepTruth.kvSlopeMsPerToken))
             var report = SimulationReport(title: "\(name), SLA \(Int(slaMs)) ms")
