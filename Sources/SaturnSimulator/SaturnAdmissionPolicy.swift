@@ -13,15 +13,17 @@ import SaturnNumerics
 ///   (reservoir, as many) of all earlier steps is no larger (checked when the offer changes, and again every
 ///   `validationWindow` steps; the first offer is used as is). An online fit on a recent window without variety
 ///   (a burst of decode-only steps) can fit it and extrapolate absurdly in S; the older steps catch it.
-/// - **Margin.** Over the last ``SaturnPolicyConfiguration/errorWindow`` *binding* steps (predicted or measured at
+/// - **Limit.** Over the last ``SaturnPolicyConfiguration/errorWindow`` *binding* steps (predicted or measured at
 ///   least ``SaturnPolicyConfiguration/bindingFraction`` of the SLA: the steps the SLA constrains), `u` = the largest
-///   under-prediction `T / T̂ - 1` of a step as executed against the prediction made for it;
-///   `m = u / (1 + u)` (``AdmissionOptions/safetyMargin(p95RelativeError:multiplier:)``, at most 0.5): a
-///   prediction within `L = sla (1 - m)` would have kept every recent binding step within the SLA. The largest,
-///   not a percentile: a step over the SLA breaks a token gap of every running request, and a request is good
-///   only if all of its gaps hold, so steps over the SLA must be rarer than one in a few thousand. Until
-///   ``SaturnPolicyConfiguration/warmUpSteps`` binding steps have been seen, `m` =
-///   ``SaturnPolicyConfiguration/warmUpMargin``.
+///   relative error `T / T̂ - 1` of a step as executed against the prediction made for it (clamped to
+///   `[-0.5, 1]`); admissions keep `T̂ <= L = sla / (1 + u)`: a limit that would have kept every recent binding
+///   step within the SLA. `u > 0` (the model under-predicts) is a safety margin `m = u / (1 + u)`
+///   (``AdmissionOptions/safetyMargin(p95RelativeError:multiplier:)``); `u < 0` (it over-predicts everywhere
+///   that mattered) lets `L` exceed the SLA, so a pessimistic model does not starve the queue. The largest, not a
+///   percentile: a step over the SLA breaks a token gap of every running request, and a request is good only if
+///   all of its gaps hold, so steps over the SLA must be rarer than one in a few thousand. Until
+///   ``SaturnPolicyConfiguration/warmUpSteps`` binding steps have been seen, `L = sla (1 - w)`,
+///   `w` = ``SaturnPolicyConfiguration/warmUpMargin``.
 /// - **Cap.** The largest B with `T̂(B, B + c) <= L`, `c` = ``SaturnPolicyConfiguration/minimumChunkTokens``: the
 ///   running set may grow only while a step of all its decodes plus one minimal chunk still fits, so decodes can
 ///   never crowd prompts out (and running requests, which must decode every step, stay within the SLA when their
@@ -43,7 +45,7 @@ public struct SaturnAdmissionPolicy<Oracle: AdmissionOracle>: SchedulingPolicy {
     public let name: String
     public let configuration: SaturnPolicyConfiguration
     public var oracle: Oracle
-    /// Margin and cap of the latest step (for reports).
+    /// Margin `1 - L / sla` (negative when the limit exceeds the SLA) and cap of the latest step (for reports).
     public private(set) var lastMargin = 0.0
     public private(set) var lastCap = 0
     /// How often each ``AdmissionStopReason`` ended a decision, by raw value (for reports).
@@ -124,12 +126,15 @@ public struct SaturnAdmissionPolicy<Oracle: AdmissionOracle>: SchedulingPolicy {
         return inUse!
     }
 
-    /// The margin from the live error (see the type's documentation).
-    var margin: Double {
-        guard errors.count >= configuration.warmUpSteps else { return configuration.warmUpMargin }
-        var worst = 0.0
+    /// The effective limit `L` (ms) from the live error (see the type's documentation).
+    var limit: Double {
+        guard errors.count >= configuration.warmUpSteps else {
+            return configuration.slaMs * (1 - configuration.warmUpMargin)
+        }
+        var worst = -1.0
         for e in errors { worst = max(worst, e) }
-        return AdmissionOptions.safetyMargin(p95RelativeError: worst)
+        let u = min(max(worst, -0.5), 1)
+        return configuration.slaMs / (1 + u)
     }
 
     /// The largest B in 1...4096 with `T̂(B, B + c) <= limit` (0 when even B = 1 does not fit).
@@ -163,8 +168,8 @@ public struct SaturnAdmissionPolicy<Oracle: AdmissionOracle>: SchedulingPolicy {
 
     public mutating func plan(_ state: EngineState, into plan: inout StepPlan) throws {
         let p = validated(try oracle.parameters())
-        let m = margin
-        let limit = configuration.slaMs * (1 - m)
+        let limit = self.limit
+        let m = 1 - limit / configuration.slaMs
         let c = configuration.minimumChunkTokens
         let cap = min(Self.cap(p, limit: limit, chunk: c),
                       largestGoodBatch + max(configuration.capGrowthMinimum, largestGoodBatch / 8))
@@ -238,11 +243,12 @@ public struct SaturnAdmissionPolicy<Oracle: AdmissionOracle>: SchedulingPolicy {
         }
         // Continuing prompts are ordered first by their priority -1 and then by their position.
         for i in 0..<continuing { candidates[i].priority = -Double(continuing - i) }
+        // The limit is passed as the SLA with no further margin (it may exceed the SLA when the model over-predicts).
         let options = AdmissionOptions(
-            rule: .greedy, scanPastMisfit: false, minimumChunkTokens: c, safetyMargin: m,
+            rule: .greedy, scanPastMisfit: false, minimumChunkTokens: c, safetyMargin: 0,
             maximumBatchSize: decodes + continuing + max(0, cap - state.running.count))
         let decision = try oracle.decide(runningCount: decodes, runningTokens: Double(decodes), waiting: candidates,
-                                         slaMs: configuration.slaMs, options: options, parameters: p)
+                                         slaMs: limit, options: options, parameters: p)
         stopReasons[decision.stopReason.rawValue, default: 0] += 1
         if decision.admitted.isEmpty { emptyDecisions += 1 }
         var batch = decodes
