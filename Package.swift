@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "SaturnModel", targets: ["SaturnModel"]),
         .library(name: "SaturnAgent", targets: ["SaturnAgent"]),
         .library(name: "SaturnClient", targets: ["SaturnClient"]),
+        .library(name: "SaturnSimulator", targets: ["SaturnSimulator"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -57,11 +58,17 @@ let package = Package(
             ]
         ),
 
+        // MARK: - The trace-driven serving simulator (no sockets of its own; a policy may hold a client)
+        .target(
+            name: "SaturnSimulator",
+            dependencies: ["SaturnModel", "SaturnNumerics", "SaturnClient", "SaturnWire"]
+        ),
+
         // MARK: - Executable
         .executableTarget(
             name: "SaturnCLI",
             dependencies: [
-                "SaturnAgent", "SaturnClient", "SaturnModel", "SaturnNumerics", "SaturnWire",
+                "SaturnAgent", "SaturnClient", "SaturnModel", "SaturnNumerics", "SaturnSimulator", "SaturnWire",
                 // Only for the raw libzmq baseline of `saturn bench-bus`.
                 "ZMQ", "CZeroMQ",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -100,6 +107,13 @@ let package = Package(
                 "SaturnClient", "SaturnAgent", "SaturnWire", "SaturnModel", "SaturnTestKit", "ZMQ",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
+        .testTarget(
+            name: "SaturnSimulatorTests",
+            dependencies: [
+                "SaturnSimulator", "SaturnModel", "SaturnNumerics", "SaturnAgent", "SaturnClient", "SaturnTestKit",
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(
