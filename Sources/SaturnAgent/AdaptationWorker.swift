@@ -222,6 +222,7 @@ final class AdaptationWorker: Sendable {
         if path == .refit && rows.count - trainFrom < 2 * LatencyFitter.minimumRows { path = .updater }
 
         let started = ContinuousClock.now
+        let startedCPU = ThreadCPUTime.now()
         let window = Array(rows[trainFrom...])
         let heldOut = min(Self.heldOutRows, max(4, window.count / 5))
         var outcome: Outcome
@@ -285,7 +286,8 @@ final class AdaptationWorker: Sendable {
             validationLossCurrent: outcome.validationLossCurrent, validationLossCandidate: outcome.validationLossCandidate,
             trainingLossBefore: outcome.trainingLossBefore, trainingLossAfter: outcome.trainingLossAfter,
             parameters: outcome.candidate, version: version, trainingRows: outcome.trainingRows,
-            validationRows: heldOut, durationMs: (ContinuousClock.now - started).inSeconds * 1000)
+            validationRows: heldOut, durationMs: (ContinuousClock.now - started).inSeconds * 1000,
+            cpuMs: (ThreadCPUTime.now() - startedCPU).inSeconds * 1000)
         state.keep(record)
         logger.info(
             outcome.accepted ? "update accepted" : "update rejected",
@@ -296,7 +298,7 @@ final class AdaptationWorker: Sendable {
                 "held_out_loss_candidate": "\(outcome.validationLossCandidate)",
                 "training_loss_before": "\(outcome.trainingLossBefore)",
                 "training_loss_after": "\(outcome.trainingLossAfter)", "rows": "\(outcome.trainingRows)",
-                "parameters": "\(outcome.candidate)", "ms": "\(record.durationMs)",
+                "parameters": "\(outcome.candidate)", "ms": "\(record.durationMs)", "cpu_ms": "\(record.cpuMs)",
             ])
     }
 

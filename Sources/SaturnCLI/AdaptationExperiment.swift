@@ -95,6 +95,9 @@ struct AdaptationFigures: Encodable {
     var coldStartMapeFirst100: Double
     var updateMsMean: Double
     var updateMsP99: Double
+    /// CPU time of the adaptation thread per update (the wall figures above include waits for a core).
+    var updateCpuMsMean: Double
+    var updateCpuMsP99: Double
     var updatesAccepted: Int
     var updatesRejected: Int
     /// Mean over the identifiable parameters of var/mean² across the sets accepted in the stable stretch's
@@ -110,6 +113,8 @@ struct AdaptationFigures: Encodable {
         case coldStartMapeFirst100 = "cold_start_mape_first_100"
         case updateMsMean = "update_ms_mean"
         case updateMsP99 = "update_ms_p99"
+        case updateCpuMsMean = "update_cpu_ms_mean"
+        case updateCpuMsP99 = "update_cpu_ms_p99"
         case updatesAccepted = "updates_accepted"
         case updatesRejected = "updates_rejected"
         case parameterVarianceStable = "parameter_variance_stable"
@@ -145,9 +150,15 @@ struct AdaptationFigures: Encodable {
         adaptivePostSwitchMape = mean(trials.flatMap { $0.errors[stable...] })
         preSwitchMape = mean(trials.flatMap { $0.errors[(stable / 2)..<stable] })
         coldStartMapeFirst100 = mean(trials.flatMap { $0.errors.prefix(100) })
+        func p99(_ sorted: [Double]) -> Double {
+            sorted.isEmpty ? .nan : sorted[min(sorted.count - 1, Int(Double(sorted.count) * 0.99))]
+        }
         let durations = trials.flatMap { $0.records.map(\.durationMs) }.sorted()
         updateMsMean = mean(durations)
-        updateMsP99 = durations.isEmpty ? .nan : durations[min(durations.count - 1, Int(Double(durations.count) * 0.99))]
+        updateMsP99 = p99(durations)
+        let cpu = trials.flatMap { $0.records.map(\.cpuMs) }.sorted()
+        updateCpuMsMean = mean(cpu)
+        updateCpuMsP99 = p99(cpu)
         updatesAccepted = trials.reduce(0) { $0 + $1.records.filter(\.accepted).count }
         updatesRejected = trials.reduce(0) { $0 + $1.records.filter { !$0.accepted }.count }
         var variances: [Double] = []

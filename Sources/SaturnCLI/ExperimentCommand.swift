@@ -135,15 +135,15 @@ struct AdaptExperimentCommand: AsyncParsableCommand {
     private func printTable(_ figures: [(String, AdaptationFigures)], staticMape: Double) {
         print("adaptation after a switch from \(from) to \(to): \(trials) trials, \(stable) + \(switched) steps, "
             + "noise \(noise), \(Int(rate)) steps/s")
-        print("| path | recovery obs (mean ± sd) | not recovered | post-switch MAPE | pre-switch MAPE | cold start (first 100) | update ms mean / p99 | accepted / rejected | parameter variance |")
-        print("|---|---|---|---|---|---|---|---|---|")
+        print("| path | recovery obs (mean ± sd) | not recovered | post-switch MAPE | pre-switch MAPE | cold start (first 100) | update wall ms mean / p99 | update CPU ms mean / p99 | accepted / rejected | parameter variance |")
+        print("|---|---|---|---|---|---|---|---|---|---|")
         for (name, f) in figures {
             print(String(
-                format: "| %@ | %.0f ± %.0f | %d | %.2f%% | %.2f%% | %.2f%% | %.2f / %.2f | %d / %d | %.2e |",
+                format: "| %@ | %.0f ± %.0f | %d | %.2f%% | %.2f%% | %.2f%% | %.2f / %.2f | %.2f / %.2f | %d / %d | %.2e |",
                 name as NSString, f.recoveryObservationsMean, f.recoveryObservationsStd, f.trialsNotRecovered,
                 f.adaptivePostSwitchMape * 100, f.preSwitchMape * 100, f.coldStartMapeFirst100 * 100, f.updateMsMean,
-                f.updateMsP99, f.updatesAccepted, f.updatesRejected, f.parameterVarianceStable))
+                f.updateMsP99, f.updateCpuMsMean, f.updateCpuMsP99, f.updatesAccepted, f.updatesRejected, f.parameterVarianceStable))
         }
-        print(String(format: "| static (fit of --from, never updated) | | | %.2f%% | | | | | |", staticMape * 100))
+        print(String(format: "| static (fit of --from, never updated) | | | %.2f%% | | | | | | |", staticMape * 100))
     }
 }

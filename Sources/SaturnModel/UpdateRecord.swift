@@ -46,14 +46,17 @@ public struct UpdateRecord: Sendable, Hashable {
     public var version: UInt64
     public var trainingRows: Int
     public var validationRows: Int
-    /// Time to produce and validate the candidate, in ms.
+    /// Wall time to produce, validate and install (or reject) the candidate, in ms.
     public var durationMs: Double
+    /// CPU time the adaptation thread spent on the same span, in ms: the wall time less the time the thread waited
+    /// for a core (on a loaded machine a sub-millisecond update can wait a scheduler tick or more). 0 when unknown.
+    public var cpuMs: Double
 
     public init(
         key: ModelKey, timeUnixNs: Int64, path: UpdatePath, trigger: UpdateTrigger, accepted: Bool, reason: String,
         validationLossCurrent: Double, validationLossCandidate: Double, trainingLossBefore: Double,
         trainingLossAfter: Double, parameters: LatencyParameters, version: UInt64, trainingRows: Int,
-        validationRows: Int, durationMs: Double
+        validationRows: Int, durationMs: Double, cpuMs: Double = 0
     ) {
         self.key = key
         self.timeUnixNs = timeUnixNs
@@ -70,5 +73,6 @@ public struct UpdateRecord: Sendable, Hashable {
         self.trainingRows = trainingRows
         self.validationRows = validationRows
         self.durationMs = durationMs
+        self.cpuMs = cpuMs
     }
 }

@@ -59,7 +59,7 @@ extension UpdateRecord {
             validationLossCandidate: proto.validationLossCandidate, trainingLossBefore: proto.trainingLossBefore,
             trainingLossAfter: proto.trainingLossAfter, parameters: LatencyParameters(proto.parameters),
             version: proto.version, trainingRows: Int(clamping: proto.trainingRows),
-            validationRows: Int(clamping: proto.validationRows), durationMs: proto.durationMs)
+            validationRows: Int(clamping: proto.validationRows), durationMs: proto.durationMs, cpuMs: proto.cpuMs)
     }
 
     /// To the wire.
@@ -80,6 +80,7 @@ extension UpdateRecord {
         r.trainingRows = UInt64(trainingRows)
         r.validationRows = UInt64(validationRows)
         r.durationMs = durationMs
+        r.cpuMs = cpuMs
         return r
     }
 }

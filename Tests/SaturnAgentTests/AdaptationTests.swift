@@ -126,6 +126,9 @@ struct AdaptationTests {
             lastTime = r.timeUnixNs
             #expect(r.trainingRows > 0 && r.validationRows > 0, "\(where_): rows \(r.trainingRows)+\(r.validationRows)")
             #expect(r.durationMs.isFinite && r.durationMs >= 0, "\(where_): duration \(r.durationMs)")
+            // The thread's CPU time is measured (> 0: an update computes) and cannot exceed its wall time by more
+            // than the clocks' granularity.
+            #expect(r.cpuMs > 0 && r.cpuMs <= r.durationMs + 0.5, "\(where_): cpu \(r.cpuMs) ms, wall \(r.durationMs) ms")
             if r.accepted {
                 #expect(r.version > 0, "\(where_)")
                 #expect(

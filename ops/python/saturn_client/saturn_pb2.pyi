@@ -649,8 +649,9 @@ class UpdateHistoryRequest(_message.Message):
     def __init__(self, model: _Optional[str] = ..., hardware: _Optional[str] = ..., limit: _Optional[int] = ...) -> None: ...
 
 class UpdateRecord(_message.Message):
-    __slots__ = ["accepted", "duration_ms", "key", "parameters", "path", "reason", "time_unix_ns", "training_loss_after", "training_loss_before", "training_rows", "trigger", "validation_loss_candidate", "validation_loss_current", "validation_rows", "version"]
+    __slots__ = ["accepted", "cpu_ms", "duration_ms", "key", "parameters", "path", "reason", "time_unix_ns", "training_loss_after", "training_loss_before", "training_rows", "trigger", "validation_loss_candidate", "validation_loss_current", "validation_rows", "version"]
     ACCEPTED_FIELD_NUMBER: _ClassVar[int]
+    CPU_MS_FIELD_NUMBER: _ClassVar[int]
     DURATION_MS_FIELD_NUMBER: _ClassVar[int]
     KEY_FIELD_NUMBER: _ClassVar[int]
     PARAMETERS_FIELD_NUMBER: _ClassVar[int]
@@ -666,6 +667,7 @@ class UpdateRecord(_message.Message):
     VALIDATION_ROWS_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
     accepted: bool
+    cpu_ms: float
     duration_ms: float
     key: ModelKey
     parameters: Parameters
@@ -680,7 +682,7 @@ class UpdateRecord(_message.Message):
     validation_loss_current: float
     validation_rows: int
     version: int
-    def __init__(self, key: _Optional[_Union[ModelKey, _Mapping]] = ..., time_unix_ns: _Optional[int] = ..., path: _Optional[_Union[UpdatePath, str]] = ..., trigger: _Optional[_Union[UpdateTrigger, str]] = ..., accepted: bool = ..., reason: _Optional[str] = ..., validation_loss_current: _Optional[float] = ..., validation_loss_candidate: _Optional[float] = ..., training_loss_before: _Optional[float] = ..., training_loss_after: _Optional[float] = ..., parameters: _Optional[_Union[Parameters, _Mapping]] = ..., version: _Optional[int] = ..., training_rows: _Optional[int] = ..., validation_rows: _Optional[int] = ..., duration_ms: _Optional[float] = ...) -> None: ...
+    def __init__(self, key: _Optional[_Union[ModelKey, _Mapping]] = ..., time_unix_ns: _Optional[int] = ..., path: _Optional[_Union[UpdatePath, str]] = ..., trigger: _Optional[_Union[UpdateTrigger, str]] = ..., accepted: bool = ..., reason: _Optional[str] = ..., validation_loss_current: _Optional[float] = ..., validation_loss_candidate: _Optional[float] = ..., training_loss_before: _Optional[float] = ..., training_loss_after: _Optional[float] = ..., parameters: _Optional[_Union[Parameters, _Mapping]] = ..., version: _Optional[int] = ..., training_rows: _Optional[int] = ..., validation_rows: _Optional[int] = ..., duration_ms: _Optional[float] = ..., cpu_ms: _Optional[float] = ...) -> None: ...
 
 class ParameterSource(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = []

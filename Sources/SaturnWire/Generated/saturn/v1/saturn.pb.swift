@@ -911,10 +911,16 @@ public nonisolated struct Saturn_V1_UpdateRecord: @unchecked Sendable {
     set {_uniqueStorage()._validationRows = newValue}
   }
 
-  /// time to produce and validate the candidate
+  /// wall time to produce and validate the candidate
   public var durationMs: Double {
     get {_storage._durationMs}
     set {_uniqueStorage()._durationMs = newValue}
+  }
+
+  /// CPU time the adaptation thread spent on the same span (wall time minus
+  public var cpuMs: Double {
+    get {_storage._cpuMs}
+    set {_uniqueStorage()._cpuMs = newValue}
   }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -2827,7 +2833,7 @@ nonisolated extension Saturn_V1_HealthReply: SwiftProtobuf.Message, SwiftProtobu
 
 nonisolated extension Saturn_V1_UpdateRecord: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".UpdateRecord"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}key\0\u{3}time_unix_ns\0\u{1}path\0\u{1}trigger\0\u{1}accepted\0\u{1}reason\0\u{3}validation_loss_current\0\u{3}validation_loss_candidate\0\u{3}training_loss_before\0\u{3}training_loss_after\0\u{1}parameters\0\u{1}version\0\u{3}training_rows\0\u{3}validation_rows\0\u{3}duration_ms\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}key\0\u{3}time_unix_ns\0\u{1}path\0\u{1}trigger\0\u{1}accepted\0\u{1}reason\0\u{3}validation_loss_current\0\u{3}validation_loss_candidate\0\u{3}training_loss_before\0\u{3}training_loss_after\0\u{1}parameters\0\u{1}version\0\u{3}training_rows\0\u{3}validation_rows\0\u{3}duration_ms\0\u{3}cpu_ms\0")
 
   fileprivate class _StorageClass {
     var _key: Saturn_V1_ModelKey? = nil
@@ -2845,6 +2851,7 @@ nonisolated extension Saturn_V1_UpdateRecord: SwiftProtobuf.Message, SwiftProtob
     var _trainingRows: UInt64 = 0
     var _validationRows: UInt64 = 0
     var _durationMs: Double = 0
+    var _cpuMs: Double = 0
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -2870,6 +2877,7 @@ nonisolated extension Saturn_V1_UpdateRecord: SwiftProtobuf.Message, SwiftProtob
       _trainingRows = source._trainingRows
       _validationRows = source._validationRows
       _durationMs = source._durationMs
+      _cpuMs = source._cpuMs
     }
   }
 
@@ -2903,6 +2911,7 @@ nonisolated extension Saturn_V1_UpdateRecord: SwiftProtobuf.Message, SwiftProtob
         case 13: try { try decoder.decodeSingularUInt64Field(value: &_storage._trainingRows) }()
         case 14: try { try decoder.decodeSingularUInt64Field(value: &_storage._validationRows) }()
         case 15: try { try decoder.decodeSingularDoubleField(value: &_storage._durationMs) }()
+        case 16: try { try decoder.decodeSingularDoubleField(value: &_storage._cpuMs) }()
         default: break
         }
       }
@@ -2960,6 +2969,9 @@ nonisolated extension Saturn_V1_UpdateRecord: SwiftProtobuf.Message, SwiftProtob
       if _storage._durationMs.bitPattern != 0 {
         try visitor.visitSingularDoubleField(value: _storage._durationMs, fieldNumber: 15)
       }
+      if _storage._cpuMs.bitPattern != 0 {
+        try visitor.visitSingularDoubleField(value: _storage._cpuMs, fieldNumber: 16)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -2984,6 +2996,7 @@ nonisolated extension Saturn_V1_UpdateRecord: SwiftProtobuf.Message, SwiftProtob
         if _storage._trainingRows != rhs_storage._trainingRows {return false}
         if _storage._validationRows != rhs_storage._validationRows {return false}
         if _storage._durationMs != rhs_storage._durationMs {return false}
+        if _storage._cpuMs != rhs_storage._cpuMs {return false}
         return true
       }
       if !storagesAreEqual {return false}
