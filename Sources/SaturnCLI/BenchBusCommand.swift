@@ -85,29 +85,42 @@ struct BenchBusCommand: AsyncParsableCommand {
             configuration: config, logger: Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() }))
         try await agent.withRunning { endpoints in try measure(agent: agent, endpoints: endpoints) }
         if measure.contains(.updates) {
-            // A second agent whose key is updated back to back: every 10 observations, no minimum interval.
+            // Two agents, identical but for adaptation: one updates its key back to back (every 10 observations, no
+            // minimum interval), the other never updates. Both get the same telemetry stream in their runs, so the
+            // comparison isolates the updates from the ingest of the stream that drives them.
             var c = AgentConfiguration.ephemeralLoopback(nodeID: "bench-updates")
             c.fitEvery = 10
             c.coldStartEvery = 16
             c.minimumFitInterval = .zero
-            let updating = try Agent(
-                configuration: c, logger: Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() }))
-            try await updating.withRunning { endpoints in try measureUpdates(endpoints: endpoints) }
+            var still = AgentConfiguration.ephemeralLoopback(nodeID: "bench-no-updates")
+            still.fitEvery = 1_000_000_000
+            still.coldStartEvery = 1_000_000_000
+            still.idleFitInterval = .seconds(1_000_000)
+            let quiet = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
+            let updating = try Agent(configuration: c, logger: quiet)
+            let notUpdating = try Agent(configuration: still, logger: quiet)
+            try await updating.withRunning { endpoints in
+                try await notUpdating.withRunning { stillEndpoints in
+                    try measureUpdates(endpoints: endpoints, withoutUpdates: stillEndpoints)
+                }
+            }
         }
     }
 
-    /// Predict round trips with the key's updates off (no telemetry) and running back to back (telemetry of the
-    /// same key at 2,000 steps/s, an update every 10 observations), alternating; p50 and p99 medians.
-    func measureUpdates(endpoints: BoundEndpoints) throws {
+    /// Predict round trips, alternating three runs per repetition: an idle agent (no telemetry), an agent ingesting
+    /// the key's telemetry at 2,000 steps/s with its updates off, and an agent ingesting the same stream that updates
+    /// the key back to back (an update every 10 observations). The target compares the last two (updates on against
+    /// off, the same stream in both); the idle figure shows what ingesting the stream costs by itself.
+    func measureUpdates(endpoints: BoundEndpoints, withoutUpdates still: BoundEndpoints) throws {
         let key = ModelKey(model: "llama2-70b", hardware: "bench-updates")
         let table = try StepCSV.parse(String(contentsOfFile: Self.updatesTable, encoding: .utf8))
         let rows = RowFilter().apply(to: table).kept.observations
-        let worker = try Worker(endpoint: endpoints.telemetry, workerID: "bench-updates", key: key)
-        defer { worker.close() }
-        guard try worker.waitUntilConnected() else { throw CLIError("the update benchmark's worker did not connect") }
         var rng = SplitMix64(seed: 7)
-        func publish(_ n: Int) throws {
-            for _ in 0..<n {
+        func warm(_ endpoint: String) throws {
+            let worker = try Worker(endpoint: endpoint, workerID: "bench-warm-up", key: key)
+            defer { worker.close() }
+            guard try worker.waitUntilConnected() else { throw CLIError("the update benchmark's worker did not connect") }
+            for _ in 0..<2_000 {
                 let r = rows[Int(rng.next() % UInt64(rows.count))]
                 let noise = 1 + 0.02 * (Double(rng.next() % 2001) / 1000 - 1)
                 try worker.publish(batchSize: Int(r.batchSize), tokens: Int(r.tokens), latencyMs: r.latencyMs * noise)
@@ -115,44 +128,61 @@ struct BenchBusCommand: AsyncParsableCommand {
         }
         let router = try Router(endpoint: endpoints.query, timeout: .seconds(5))
         defer { router.close() }
-        try publish(2_000)
+        let stillRouter = try Router(endpoint: still.query, timeout: .seconds(5))
+        defer { stillRouter.close() }
+        try warm(endpoints.telemetry)
+        try warm(still.telemetry)
         _ = eventuallyTrue { (try? router.updateHistory(key).contains(where: \.accepted)) == true }
+        _ = eventuallyTrue {
+            (try? stillRouter.health().keys.first { $0.key == key }?.observations ?? 0 >= 2_000) == true
+        }
         let request = Saturn_V1_Request.predict(key, batchSize: 32, tokens: 512, requestID: 1).wireBytes()
+        var idle: [RawRequester.Run] = []
         var off: [RawRequester.Run] = []
         var on: [RawRequester.Run] = []
         var updatesPerSecond: [Double] = []
+        func updates(_ r: Router) throws -> UInt64 {
+            try r.health().keys.first { $0.key == key }.map { $0.fitsAccepted + $0.fitsRejected } ?? 0
+        }
         for _ in 0..<repeats {
-            off.append(try RawRequester.run(endpoint: endpoints.query, request: request, warmUp: 1000, count: roundTrips))
-            func updates() throws -> UInt64 {
-                try router.health().keys.first { $0.key == key }.map { $0.fitsAccepted + $0.fitsRejected } ?? 0
+            idle.append(try RawRequester.run(endpoint: endpoints.query, request: request, warmUp: 1000, count: roundTrips))
+
+            let stillBefore = try updates(stillRouter)
+            let stillLoad = UpdateLoad(endpoint: still.telemetry, key: key, rows: rows, rate: 2_000)
+            off.append(try RawRequester.run(endpoint: still.query, request: request, warmUp: 1000, count: roundTrips))
+            stillLoad.stop()
+            guard try updates(stillRouter) == stillBefore else {
+                throw CLIError("the agent without updates updated its key: the benchmark's configuration is wrong")
             }
-            let before = try updates()
-            let publisher = UpdateLoad(endpoint: endpoints.telemetry, key: key, rows: rows, rate: 2_000)
+
+            let before = try updates(router)
+            let load = UpdateLoad(endpoint: endpoints.telemetry, key: key, rows: rows, rate: 2_000)
             let started = ContinuousClock.now
             on.append(try RawRequester.run(endpoint: endpoints.query, request: request, warmUp: 1000, count: roundTrips))
             let seconds = (ContinuousClock.now - started).inSeconds
-            publisher.stop()
-            updatesPerSecond.append(Double(try updates() - before) / seconds)
-            // The next "off" run starts once the updates already due have finished (no new one in 100 ms), so that
-            // it does not measure their tail.
-            var last = try updates()
+            load.stop()
+            updatesPerSecond.append(Double(try updates(router) - before) / seconds)
+            // The next runs start once the updates already due have finished (no new one in 100 ms), so that they
+            // do not measure their tail.
+            var last = try updates(router)
             while true {
                 Thread.sleep(forTimeInterval: 0.1)
-                let now = try updates()
+                let now = try updates(router)
                 if now == last { break }
                 last = now
             }
         }
         func p(_ runs: [RawRequester.Run], _ f: (RawRequester.Run) -> Double) -> Double { median(runs.map(f)) }
-        print("predict round trip with the key's updates off / running back to back (medians of \(repeats) "
-            + "alternating runs, \(roundTrips) trips each):")
-        print(String(format: "  updates off  p50 %6.1f us  p99 %6.1f us", p(off, \.median), p(off, \.p99)))
-        print(String(format: "  updates on   p50 %6.1f us  p99 %6.1f us  (%.0f updates/s)",
+        print("predict round trip, idle / ingesting 2,000 steps/s with updates off / the same with updates running back "
+            + "to back (medians of \(repeats) alternating runs, \(roundTrips) trips each):")
+        print(String(format: "  idle (no telemetry)      p50 %6.1f us  p99 %6.1f us", p(idle, \.median), p(idle, \.p99)))
+        print(String(format: "  telemetry, updates off   p50 %6.1f us  p99 %6.1f us", p(off, \.median), p(off, \.p99)))
+        print(String(format: "  telemetry, updates on    p50 %6.1f us  p99 %6.1f us  (%.0f updates/s)",
                      p(on, \.median), p(on, \.p99), median(updatesPerSecond)))
-        print(String(format: "  ratio on/off p50 %.2f, p99 %.2f (target p99 <= 1.2)",
-                     p(on, \.median) / p(off, \.median), p(on, \.p99) / p(off, \.p99)))
-        // Each "on" run right after its "off" run: on a shared machine whose load changes over seconds, the median
-        // of the pairs' ratios is less sensitive to it than the ratio of the medians.
+        print(String(format: "  ratio updates on/off p50 %.2f, p99 %.2f (target p99 <= 1.2); on/idle p99 %.2f",
+                     p(on, \.median) / p(off, \.median), p(on, \.p99) / p(off, \.p99), p(on, \.p99) / p(idle, \.p99)))
+        // Each "on" run against the "off" run just before it: on a shared machine whose load changes over seconds,
+        // the median of the pairs' ratios is less sensitive to it than the ratio of the medians.
         let pairs = zip(on, off).map { $0.p99 / $1.p99 }.sorted()
         print(String(format: "  p99 ratio of each on run to the off run before it: median %.2f (range %.2f-%.2f)",
                      median(pairs), pairs.first ?? .nan, pairs.last ?? .nan))
