@@ -1,5 +1,6 @@
 import Foundation
 import SaturnModel
+import SaturnSimulator
 import SaturnWire
 
 /// The latency model `saturn plan` answers with: a parameter file, or a step table fitted on the fly.
@@ -56,31 +57,21 @@ struct PlanTrace {
     var rate: Double
     var requests: Int
 
+    /// Reads the trace with the simulator's loader (`RequestTrace`), so that `saturn plan` and `saturn simulate`
+    /// see the same requests and the same rate.
     static func read(_ path: String, quantile: Double) throws -> PlanTrace {
-        guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("\(path): cannot read file") }
-        let lines = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline)
-        guard let header = lines.first else { throw CLIError("\(path): empty file") }
-        let columns = header.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        guard let a = columns.firstIndex(of: "arrival_s"), let i = columns.firstIndex(of: "input_tokens"),
-            let o = columns.firstIndex(of: "output_tokens")
-        else { throw CLIError("\(path): expected columns arrival_s, input_tokens, output_tokens") }
-        var arrivals: [Double] = []
-        var prompts: [Double] = []
-        var outputs: [Double] = []
-        for (n, line) in lines.dropFirst().enumerated() where !line.isEmpty {
-            let fields = line.split(separator: ",", omittingEmptySubsequences: false)
-            guard fields.count > max(a, i, o), let t = Double(fields[a]), let p = Double(fields[i]),
-                let q = Double(fields[o]), t.isFinite, p.isFinite, q.isFinite
-            else { throw CLIError("\(path): line \(n + 2) is not three numbers") }
-            arrivals.append(t)
-            prompts.append(max(p, 1))
-            outputs.append(max(q, 1))
+        let trace: RequestTrace
+        do {
+            trace = try RequestTrace.load(path)
+        } catch {
+            throw CLIError(error.description)
         }
+        let prompts = trace.requests.map { Double(max($0.inputTokens, 1)) }
+        let outputs = trace.requests.map { Double(max($0.outputTokens, 1)) }
         guard prompts.count >= 2, let w = Workload(promptTokens: prompts, outputTokens: outputs, quantile: quantile) else {
             throw CLIError("\(path): needs at least two requests")
         }
-        let span = (arrivals.max() ?? 0) - (arrivals.min() ?? 0)
-        guard span > 0 else { throw CLIError("\(path): arrivals span no time") }
-        return PlanTrace(workload: w, rate: Double(prompts.count) / span, requests: prompts.count)
+        guard let rate = trace.requestRate else { throw CLIError("\(path): arrivals span no time") }
+        return PlanTrace(workload: w, rate: rate, requests: prompts.count)
     }
 }
