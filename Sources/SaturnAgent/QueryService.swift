@@ -62,6 +62,31 @@ struct QueryService {
             case .success(let records): reply.updateHistory.records = records.map(\.proto)
             case .failure(let e): return .error(e, requestID: id)
             }
+        case .slaInverse(let r)?:
+            switch slaInverse(r) {
+            case .success(let answer): reply.slaInverse = answer
+            case .failure(let e): return .error(e, requestID: id)
+            }
+        case .capacity(let r)?:
+            switch capacity(r) {
+            case .success(let answer): reply.capacity = answer
+            case .failure(let e): return .error(e, requestID: id)
+            }
+        case .admission(let r)?:
+            switch admission(r) {
+            case .success(let answer): reply.admission = answer
+            case .failure(let e): return .error(e, requestID: id)
+            }
+        case .allocation(let r)?:
+            switch allocation(r) {
+            case .success(let answer): reply.allocation = answer
+            case .failure(let e): return .error(e, requestID: id)
+            }
+        case .plan(let r)?:
+            switch plan(r) {
+            case .success(let answer): reply.plan = answer
+            case .failure(let e): return .error(e, requestID: id)
+            }
         case nil:
             return .error(QueryError(.missingBody, "request has no body (or one this agent does not know)"), requestID: id)
         }

@@ -18,6 +18,8 @@ import ZMQ
 ///   count, and the agent's `telemetryAccepted` from ``Agent/statistics`` (the counter its health reply shows).
 /// - Round trip: one raw C REQ client sends the same predict request bytes to the agent and to a raw C REP echo
 ///   that answers with the agent's own predict reply bytes (so the reply has the same size).
+/// - Decisions: admission (64 waiting) and allocation (8 tenants x 64) round trips against predict in the same
+///   run (``DecisionBenchmark``).
 struct BenchBusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench-bus",
@@ -50,7 +52,7 @@ struct BenchBusCommand: AsyncParsableCommand {
 
     /// The parts of the benchmark.
     enum Part: String, CaseIterable, ExpressibleByArgument {
-        case ingest, roundTrip = "round-trip", queries, updates
+        case ingest, roundTrip = "round-trip", queries, updates, decisions
     }
 
     @Option(help: "What to measure (repeat the option; default: all of ingest, round-trip, queries).")
@@ -173,6 +175,22 @@ struct BenchBusCommand: AsyncParsableCommand {
                 _ = try Self.agentIngestRate(agent: agent, endpoint: endpoints.telemetry, steps: steps)
             }
             try measureRoundTrips(endpoint: endpoints.query, key: key)
+        }
+        if measure.contains(.decisions) {
+            if agent.statistics.telemetryAccepted == 0 {
+                let steps = try PreserializedTelemetry(count: 10_000, workers: 1, key: key)
+                _ = try Self.agentIngestRate(agent: agent, endpoint: endpoints.telemetry, steps: steps)
+            }
+            let reply = try RawRequester.run(
+                endpoint: endpoints.query, request: Saturn_V1_Request.predict(key, batchSize: 1, tokens: 1).wireBytes(),
+                warmUp: 0, count: 1
+            ).reply
+            guard case .predict(let p)? = Saturn_V1_Reply(wireBytes: reply)?.body else {
+                throw CLIError("the agent's reply to a predict request is not a prediction")
+            }
+            try DecisionBenchmark.measure(
+                endpoint: endpoints.query, key: key, parameters: LatencyParameters(p.parameters), repeats: repeats,
+                roundTrips: roundTrips)
         }
         if measure.contains(.queries) && clients > 0 {
             let request = Saturn_V1_Request.predict(key, batchSize: 32, tokens: 512, requestID: 1).wireBytes()

@@ -3,8 +3,8 @@ import SaturnWire
 import SwiftProtobuf
 import ZMQ
 
-/// Queries an agent (what a router calls): predictions, the parameter snapshot, health; the Swift twin of the
-/// Python client's `Router`.
+/// Queries an agent (what a router calls): predictions, the decisions (SLA inverse, capacity, admission,
+/// allocation, plan), the parameter snapshot, health; the Swift twin of the Python client's `Router`.
 ///
 /// ```swift
 /// let router = try Router(endpoint: "tcp://127.0.0.1:5556", timeout: .seconds(1))
@@ -74,6 +74,54 @@ public final class Router {
             throw ClientError(.unexpectedReply, "the reply to an update history request is not a history")
         }
         return records.records.compactMap(UpdateRecord.init)
+    }
+
+    // MARK: - Decisions (requests 14..18)
+
+    /// For each batch size of `query`, the exact token interval meeting its target (largest `S`: the upper end).
+    /// - Throws: ``ClientError``: the agent's error (`invalid_argument` naming the field), or a timeout.
+    public func slaInverse(_ query: SLAInverseQuery) throws(ClientError) -> Decided<[SLAInverse.Row]> {
+        let reply = try call(.slaInverse(query, requestID: takeID()))
+        guard case .slaInverse(let body)? = reply.body, let basis = DecisionBasis(body.basis) else {
+            throw ClientError(.unexpectedReply, "the reply to an SLA inverse request is not an SLA inverse")
+        }
+        return Decided(value: body.rows.map(SLAInverse.Row.init), basis: basis)
+    }
+
+    /// The `(B, S)` maximising tokens/ms within the query's latency limit; nil value when nothing meets it.
+    public func capacity(_ query: CapacityQuery) throws(ClientError) -> Decided<Capacity.Point?> {
+        let reply = try call(.capacity(query, requestID: takeID()))
+        guard case .capacity(let body)? = reply.body, let basis = DecisionBasis(body.basis) else {
+            throw ClientError(.unexpectedReply, "the reply to a capacity request is not a capacity")
+        }
+        return Decided(value: Capacity.Point(body), basis: basis)
+    }
+
+    /// Which waiting requests join the next step.
+    public func admission(_ query: AdmissionQuery) throws(ClientError) -> Decided<AdmissionDecision> {
+        let reply = try call(.admission(query, requestID: takeID()))
+        guard case .admission(let body)? = reply.body, let basis = DecisionBasis(body.basis),
+            let decision = AdmissionDecision(body, waiting: query.waiting)
+        else { throw ClientError(.unexpectedReply, "the reply to an admission request is not an admission") }
+        return Decided(value: decision, basis: basis)
+    }
+
+    /// Per-tenant admissions into the next step.
+    public func allocation(_ query: AllocationQuery) throws(ClientError) -> Decided<AllocationDecision> {
+        let reply = try call(.allocation(query, requestID: takeID()))
+        guard case .allocation(let body)? = reply.body, let basis = DecisionBasis(body.basis),
+            let decision = AllocationDecision(body, tenants: query.tenants)
+        else { throw ClientError(.unexpectedReply, "the reply to an allocation request is not an allocation") }
+        return Decided(value: decision, basis: basis)
+    }
+
+    /// Replicas for a request rate and a static budget recommendation.
+    public func plan(_ query: PlanQuery) throws(ClientError) -> Decided<PlanAnswer> {
+        let reply = try call(.plan(query, requestID: takeID()))
+        guard case .plan(let body)? = reply.body, let basis = DecisionBasis(body.basis) else {
+            throw ClientError(.unexpectedReply, "the reply to a plan request is not a plan")
+        }
+        return Decided(value: PlanAnswer(body), basis: basis)
     }
 
     /// Sends `request` and returns the agent's reply to it (error replies thrown as ``ClientError/Kind/reply(_:)``).

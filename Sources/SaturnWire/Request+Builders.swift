@@ -2,7 +2,7 @@ import SaturnModel
 
 extension Saturn_V1_Request {
     /// A request of this protocol version with `requestID` and the body set by `body`.
-    private static func make(_ requestID: UInt64, _ body: (inout Saturn_V1_Request) -> Void) -> Saturn_V1_Request {
+    fileprivate static func make(_ requestID: UInt64, _ body: (inout Saturn_V1_Request) -> Void) -> Saturn_V1_Request {
         var r = Saturn_V1_Request()
         r.protocolVersion = wireProtocolVersion
         r.requestID = requestID
@@ -43,5 +43,32 @@ extension Saturn_V1_Request {
             body.limit = UInt32(clamping: limit)
             r.updateHistory = body
         }
+    }
+}
+
+extension Saturn_V1_Request {
+    /// An SLA inverse query (request 14).
+    public static func slaInverse(_ query: SLAInverseQuery, requestID: UInt64 = 0) -> Saturn_V1_Request {
+        make(requestID) { $0.slaInverse = query.proto }
+    }
+
+    /// A capacity query (request 15).
+    public static func capacity(_ query: CapacityQuery, requestID: UInt64 = 0) -> Saturn_V1_Request {
+        make(requestID) { $0.capacity = query.proto }
+    }
+
+    /// An admission query (request 16).
+    public static func admission(_ query: AdmissionQuery, requestID: UInt64 = 0) -> Saturn_V1_Request {
+        make(requestID) { $0.admission = query.proto }
+    }
+
+    /// An allocation query (request 17).
+    public static func allocation(_ query: AllocationQuery, requestID: UInt64 = 0) -> Saturn_V1_Request {
+        make(requestID) { $0.allocation = query.proto }
+    }
+
+    /// A planning query (request 18).
+    public static func plan(_ query: PlanQuery, requestID: UInt64 = 0) -> Saturn_V1_Request {
+        make(requestID) { $0.plan = query.proto }
     }
 }

@@ -95,20 +95,10 @@ public enum Admission {
         if waiting.isEmpty { return state.finish(.noWaiting) }
         if let cap = options.maximumBatchSize, b0 >= cap { return state.finish(.batchSizeLimit) }
         let n = waiting.count
+        // One allocation for the result: at most every candidate, or the room under the cap.
+        state.admitted.reserveCapacity(min(n, options.maximumBatchSize.map { $0 - b0 } ?? n))
         return withUnsafeTemporaryAllocation(of: Int.self, capacity: n) { buffer in
-            var inOrder = true
-            for i in 0..<n {
-                buffer.initializeElement(at: i, to: i)
-                if i > 0 && !(sortKey(waiting[i - 1]) <= sortKey(waiting[i])) { inOrder = false }
-            }
-            if !inOrder {
-                var sortable = buffer
-                sortable.sort { a, b in
-                    let ka = sortKey(waiting[a])
-                    let kb = sortKey(waiting[b])
-                    return ka < kb || (ka == kb && a < b)
-                }
-            }
+            PriorityOrder.fill(buffer, waiting: waiting)
             let order = UnsafeBufferPointer(buffer)
             let reason: AdmissionStopReason
             switch options.rule {
@@ -121,10 +111,6 @@ public enum Admission {
             return state.finish(reason)
         }
     }
-
-    /// Priorities with NaN sorted last.
-    @inline(__always)
-    static func sortKey(_ c: AdmissionCandidate) -> Double { c.priority.isNaN ? .infinity : c.priority }
 
     /// The step being filled.
     struct ScanState {

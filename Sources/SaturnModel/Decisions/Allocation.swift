@@ -29,10 +29,10 @@ import SaturnNumerics
 ///   answer too: if `(aⱼ − 1)/wⱼ > aᵢ/wᵢ` for such an `i`, no remaining request of `i` fits even with `j`'s last
 ///   admission taken back.
 ///
-/// Cost: per round, one or two model evaluations per tenant examined (the tenant's smallest remaining request
-/// decides whether any fits, unless it is on the falling side of the U in `S`, where its requests are scanned),
-/// plus a scan of the chosen tenant's requests. Scratch space is a temporary stack buffer; only the result is
-/// allocated.
+/// Cost: per round, one or two model evaluations per tenant ahead of the chosen one in the weighted order (the
+/// tenant's smallest remaining request decides whether any fits, unless it is on the falling side of the U in `S`,
+/// where its requests are scanned), a scan of the chosen tenant's requests, and at most one pass over the tenants
+/// to keep the order sorted. Scratch space is temporary stack buffers; only the result is allocated.
 public enum Allocation {
     /// Decides the next step's per-tenant admissions.
     ///
@@ -69,11 +69,17 @@ public enum Allocation {
         var total = 0
         for t in tenants { total += t.waiting.count }
         guard total > 0 else { return filling.finish(.noWaiting, tenants: tenants) }
+        var room = total
+        for t in tenants where t.quota < t.waiting.count { room -= t.waiting.count - t.quota }
+        filling.admitted.reserveCapacity(min(room, options.maximumBatchSize.map { max(0, $0 - b0) } ?? room))
         let reason = withUnsafeTemporaryAllocation(of: Int.self, capacity: total) { order in
             withUnsafeTemporaryAllocation(of: Bool.self, capacity: total) { taken in
                 withUnsafeTemporaryAllocation(of: Cursor.self, capacity: tenants.count) { cursors in
-                    filling.run(
-                        tenants: tenants, order: order, taken: taken, cursors: cursors, cap: options.maximumBatchSize)
+                    withUnsafeTemporaryAllocation(of: Int.self, capacity: tenants.count) { ranking in
+                        filling.run(
+                            tenants: tenants, order: order, taken: taken, cursors: cursors, ranking: ranking,
+                            cap: options.maximumBatchSize)
+                    }
                 }
             }
         }
@@ -120,28 +126,15 @@ public enum Allocation {
 
         mutating func run(
             tenants: [AllocationTenant], order: UnsafeMutableBufferPointer<Int>, taken: UnsafeMutableBufferPointer<Bool>,
-            cursors: UnsafeMutableBufferPointer<Cursor>, cap: Int?
+            cursors: UnsafeMutableBufferPointer<Cursor>, ranking: UnsafeMutableBufferPointer<Int>, cap: Int?
         ) -> AllocationDecision.StopReason {
+            // `ranking` holds the tenants in (admitted/weight, index) order, kept sorted as counts grow.
+            for i in tenants.indices { ranking.initializeElement(at: i, to: i) }
             var offset = 0
             for (i, tenant) in tenants.enumerated() {
                 let n = tenant.waiting.count
-                var inOrder = true
-                for k in 0..<n {
-                    order.initializeElement(at: offset + k, to: k)
-                    taken.initializeElement(at: offset + k, to: false)
-                    if k > 0 && !(Admission.sortKey(tenant.waiting[k - 1]) <= Admission.sortKey(tenant.waiting[k])) {
-                        inOrder = false
-                    }
-                }
-                if !inOrder {
-                    var slice = UnsafeMutableBufferPointer(rebasing: order[offset..<(offset + n)])
-                    let w = tenant.waiting
-                    slice.sort { a, b in
-                        let ka = Admission.sortKey(w[a])
-                        let kb = Admission.sortKey(w[b])
-                        return ka < kb || (ka == kb && a < b)
-                    }
-                }
+                PriorityOrder.fill(UnsafeMutableBufferPointer(rebasing: order[offset..<(offset + n)]), waiting: tenant.waiting)
+                for k in 0..<n { taken.initializeElement(at: offset + k, to: false) }
                 cursors.initializeElement(
                     at: i, to: Cursor(start: offset, end: offset + n, head: offset, smallest: -1, remaining: n, admitted: 0))
                 Self.updateSmallest(&cursors[i], tenant: tenant, order: order, taken: taken)
@@ -151,6 +144,7 @@ public enum Allocation {
                 order.deinitialize()
                 taken.deinitialize()
                 cursors.deinitialize()
+                ranking.deinitialize()
             }
             while true {
                 var open = false  // a tenant with quota and requests left
@@ -162,41 +156,43 @@ public enum Allocation {
                     return cursors.allSatisfy { $0.remaining == 0 } ? .allAdmitted : .quotaReached
                 }
                 if let cap, batchSize >= cap { return .batchSizeLimit }
-                guard let chosen = chooseTenant(tenants: tenants, order: order, taken: taken, cursors: cursors) else {
-                    return .slaBound
-                }
+                guard let rank = chooseTenant(tenants: tenants, order: order, taken: taken, cursors: cursors, ranking: ranking)
+                else { return .slaBound }
+                let chosen = ranking[rank]
                 admitNext(of: chosen, tenant: tenants[chosen], order: order, taken: taken, cursor: &cursors[chosen])
+                // Its weighted count grew: move it right past every tenant now ahead of it.
+                var k = rank
+                while k + 1 < ranking.count && Self.precedes(ranking[k + 1], chosen, tenants: tenants, cursors: cursors) {
+                    ranking[k] = ranking[k + 1]
+                    k += 1
+                }
+                ranking[k] = chosen
             }
         }
 
-        /// The eligible tenant with the smallest weighted count (first in order on ties), or nil.
+        /// `(aᵢ/wᵢ, i) < (aⱼ/wⱼ, j)`.
+        static func precedes(
+            _ i: Int, _ j: Int, tenants: [AllocationTenant], cursors: UnsafeMutableBufferPointer<Cursor>
+        ) -> Bool {
+            let ri = Double(cursors[i].admitted) / tenants[i].weight
+            let rj = Double(cursors[j].admitted) / tenants[j].weight
+            return ri < rj || (ri == rj && i < j)
+        }
+
+        /// The position in `ranking` of the eligible tenant with the smallest weighted count (first in tenant order
+        /// on ties), or nil: the ranking is visited in order and a tenant is skipped when it has no quota or request
+        /// left, or none of its requests fits now.
         func chooseTenant(
             tenants: [AllocationTenant], order: UnsafeMutableBufferPointer<Int>, taken: UnsafeMutableBufferPointer<Bool>,
-            cursors: UnsafeMutableBufferPointer<Cursor>
+            cursors: UnsafeMutableBufferPointer<Cursor>, ranking: UnsafeMutableBufferPointer<Int>
         ) -> Int? {
-            // Visit candidates by ascending weighted count without sorting: each pass takes the smallest not yet
-            // rejected; a tenant is rejected when none of its requests fits now.
-            var lastRatio = -Double.infinity
-            var lastIndex = -1
-            while true {
-                var best = -1
-                var bestRatio = Double.infinity
-                for i in tenants.indices {
-                    let c = cursors[i]
-                    guard c.remaining > 0 && c.admitted < tenants[i].quota else { continue }
-                    let ratio = Double(c.admitted) / tenants[i].weight
-                    // strictly after (lastRatio, lastIndex) in (ratio, index) order
-                    guard ratio > lastRatio || (ratio == lastRatio && i > lastIndex) else { continue }
-                    if ratio < bestRatio || (ratio == bestRatio && best < 0) {
-                        best = i
-                        bestRatio = ratio
-                    }
-                }
-                guard best >= 0 else { return nil }
-                if hasFittingRequest(tenants[best], cursor: cursors[best], order: order, taken: taken) { return best }
-                lastRatio = bestRatio
-                lastIndex = best
+            for k in ranking.indices {
+                let i = ranking[k]
+                let c = cursors[i]
+                guard c.remaining > 0 && c.admitted < tenants[i].quota else { continue }
+                if hasFittingRequest(tenants[i], cursor: c, order: order, taken: taken) { return k }
             }
+            return nil
         }
 
         /// Whether any remaining request of the tenant fits now. `T(B + 1, S + t)` is convex in `t`: when the

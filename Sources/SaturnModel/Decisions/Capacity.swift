@@ -26,6 +26,15 @@ public enum Capacity {
         public var tokensPerMs: Double
         /// True when the latency limit binds (`T = L`, `S` below the token cap).
         public var isLatencyBound: Bool
+
+        /// Memberwise initialiser.
+        public init(batchSize: Int, tokens: Double, latencyMs: Double, tokensPerMs: Double, isLatencyBound: Bool) {
+            self.batchSize = batchSize
+            self.tokens = tokens
+            self.latencyMs = latencyMs
+            self.tokensPerMs = tokensPerMs
+            self.isLatencyBound = isLatencyBound
+        }
     }
 
     /// The answer for one batch size.

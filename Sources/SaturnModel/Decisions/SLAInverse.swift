@@ -35,6 +35,16 @@ public enum SLAInverse {
         /// `T(B, S_min)` (ms): the best this batch size can do.
         public var minimumLatencyMs: Double
 
+        /// Memberwise initialiser.
+        public init(
+            batchSize: Int, feasibleTokens: ClosedRange<Double>?, tokensAtMinimumLatency: Double, minimumLatencyMs: Double
+        ) {
+            self.batchSize = batchSize
+            self.feasibleTokens = feasibleTokens
+            self.tokensAtMinimumLatency = tokensAtMinimumLatency
+            self.minimumLatencyMs = minimumLatencyMs
+        }
+
         /// The largest feasible `S` (the upper end of ``feasibleTokens``), or nil ("none").
         public var largestTokens: Double? { feasibleTokens?.upperBound }
     }

@@ -166,6 +166,17 @@ struct AdmissionTests {
         }
     }
 
+    @Test(arguments: [5, 64, 65, 300])
+    func longAndShortListsAreVisitedInStablePriorityOrder(count: Int) {
+        var rng = SplitMix64(seed: UInt64(count))
+        let waiting = (0..<count).map {
+            AdmissionCandidate(id: UInt64($0), priority: Double(rng.next() % 7) - 3, tokens: 1)
+        }
+        let expected = waiting.indices.sorted { (waiting[$0].priority, $0) < (waiting[$1].priority, $1) }
+        let d = Admission.decide(running: [], waiting: waiting, slaMs: 1e9, parameters: Self.profile)
+        #expect(d.admitted.map(\.waitingIndex) == expected && d.stopReason == .allAdmitted)
+    }
+
     @Test func prioritiesAreVisitedAscendingAndStable() {
         let waiting = [
             AdmissionCandidate(id: 0, priority: 2, tokens: 1), AdmissionCandidate(id: 1, priority: -1, tokens: 1),

@@ -49,6 +49,8 @@ def _to_dict(message) -> Dict[str, Any]:
             out[f.name] = [_to_dict(v) if f.message_type else _scalar(f, v) for v in value]
         elif f.message_type is not None:
             out[f.name] = _to_dict(value)
+        elif f.containing_oneof is not None and not message.HasField(f.name):
+            out[f.name] = None  # a proto3 `optional` field that is not set
         else:
             out[f.name] = _scalar(f, value)
     return out
@@ -142,8 +144,41 @@ class Worker:
         self.close()
 
 
+def _margin(safety_margin, margin_multiplier: float) -> Optional["pb.SafetyMargin"]:
+    """``safety_margin``: a fraction in [0, 1), or ``"auto"`` (derived from the key's recent p95 relative error
+    e as k*e/(1+k*e), k = ``margin_multiplier``), or None (the request's default)."""
+    if safety_margin is None:
+        return None
+    if safety_margin == "auto":
+        return pb.SafetyMargin(auto_safety_margin=True, margin_multiplier=float(margin_multiplier))
+    return pb.SafetyMargin(safety_margin=float(safety_margin))
+
+
+def _columns(waiting) -> Dict[str, list]:
+    """Waiting requests as the wire's columns. Each request is a dict with ``id``, ``tokens`` and optionally
+    ``priority`` (lower goes first; default 0), or a tuple ``(id, priority, tokens)``."""
+    ids, priorities, tokens = [], [], []
+    for w in waiting:
+        if isinstance(w, dict):
+            ids.append(int(w["id"]))
+            priorities.append(float(w.get("priority", 0.0)))
+            tokens.append(float(w["tokens"]))
+        else:
+            i, p, t = w
+            ids.append(int(i))
+            priorities.append(float(p))
+            tokens.append(float(t))
+    if all(p == 0.0 for p in priorities):
+        priorities = []
+    return {"ids": ids, "priorities": priorities, "tokens": tokens}
+
+
 class Router:
-    """Query client (what a router calls): predict, parameters snapshot, health, update history.
+    """Query client (what a router calls): predict, the decisions (SLA inverse, capacity, admission, allocation,
+    plan), parameters snapshot, health, update history.
+
+    Every decision returns a dict of the reply's fields, with ``basis`` holding the parameter version, source,
+    parameters and the key's recent accuracy; optional fields that are not set are None.
 
     Uses a REQ socket with REQ_RELAXED/REQ_CORRELATE so that a timed-out request does not wedge the next one.
     Raises :class:`SaturnError` on an error reply and :class:`SaturnTimeout` when no reply comes in time.
@@ -198,6 +233,87 @@ class Router:
         recent per key (0: all kept, at most 100 per key)."""
         reply = self._call(update_history=pb.UpdateHistoryRequest(model=model, hardware=hardware, limit=int(limit)))
         return [_to_dict(r) for r in reply.update_history.records]
+
+    # --- decisions (requests 14..18) ----------------------------------------------------------------------------
+
+    def sla_inverse(self, model: str, hardware: str, target_ms: float, *, min_batch_size: int = 1,
+                    max_batch_size: int = 64, min_tokens: float = 1.0, max_tokens: float = 4096.0) -> Dict[str, Any]:
+        """For each B in the range, the exact token interval {S : T(B,S) <= target_ms}: ``rows`` of
+        ``batch_size``, ``feasible``, ``min_feasible_tokens``, ``max_feasible_tokens`` (the answer: the largest S),
+        ``tokens_at_minimum_latency``, ``minimum_latency_ms``."""
+        reply = self._call(sla_inverse=pb.SlaInverseRequest(
+            model=model, hardware=hardware, target_ms=float(target_ms), min_batch_size=int(min_batch_size),
+            max_batch_size=int(max_batch_size), min_tokens=float(min_tokens), max_tokens=float(max_tokens)))
+        return _to_dict(reply.sla_inverse)
+
+    def capacity(self, model: str, hardware: str, latency_limit_ms: float, *, min_batch_size: int = 1,
+                 max_batch_size: int = 64, min_tokens: float = 1.0, max_tokens: float = 4096.0,
+                 integer_tokens: bool = False) -> Dict[str, Any]:
+        """The (B, S) maximising tokens/ms with T <= latency_limit_ms (exact over integer B): ``feasible``,
+        ``batch_size``, ``tokens``, ``latency_ms``, ``tokens_per_ms``, ``latency_bound``."""
+        reply = self._call(capacity=pb.CapacityRequest(
+            model=model, hardware=hardware, latency_limit_ms=float(latency_limit_ms),
+            min_batch_size=int(min_batch_size), max_batch_size=int(max_batch_size), min_tokens=float(min_tokens),
+            max_tokens=float(max_tokens), integer_tokens=bool(integer_tokens)))
+        return _to_dict(reply.capacity)
+
+    def admission(self, model: str, hardware: str, sla_ms: float, running_tokens, waiting, *, rule: str = "greedy",
+                  scan_past_misfit: bool = False, minimum_chunk_tokens: float = 0.0, safety_margin=0.0,
+                  margin_multiplier: float = 1.0, maximum_batch_size: int = 0) -> Dict[str, Any]:
+        """Which waiting requests join the next step. ``running_tokens``: tokens each running request adds to the
+        step; ``waiting``: dicts ``{id, priority, tokens}`` or tuples ``(id, priority, tokens)``. ``rule``:
+        ``"greedy"`` (the design's) or ``"best_effort"``; ``safety_margin``: a fraction or ``"auto"``. Returns
+        ``admitted_indices``, ``admitted_ids``, ``admitted_tokens`` (fewer than asked for a chunk),
+        ``current_latency_ms``, ``predicted_latency_ms``, ``effective_sla_ms``, ``safety_margin``, ``stop_reason``."""
+        c = _columns(waiting)
+        options = pb.AdmissionOptions(rule=rule, scan_past_misfit=bool(scan_past_misfit),
+                                      minimum_chunk_tokens=float(minimum_chunk_tokens),
+                                      maximum_batch_size=int(maximum_batch_size))
+        margin = _margin(safety_margin, margin_multiplier)
+        if margin is not None:
+            options.margin.CopyFrom(margin)
+        reply = self._call(admission=pb.AdmissionRequest(
+            model=model, hardware=hardware, sla_ms=float(sla_ms), running_tokens=[float(t) for t in running_tokens],
+            waiting_ids=c["ids"], waiting_priorities=c["priorities"], waiting_tokens=c["tokens"], options=options))
+        return _to_dict(reply.admission)
+
+    def allocation(self, model: str, hardware: str, sla_ms: float, running_tokens, tenants, *, safety_margin=0.0,
+                   margin_multiplier: float = 1.0, maximum_batch_size: int = 0) -> Dict[str, Any]:
+        """Per-tenant admissions by weighted progressive filling. ``tenants``: dicts ``{name, quota, weight,
+        waiting}`` (``waiting`` as for :meth:`admission`; ids distinct over all tenants). Returns ``tenants``
+        (``name``, ``indices``, ``ids`` per tenant, in request order), ``admission_order``, the latencies,
+        ``stop_reason`` and ``jain_index``."""
+        pts = []
+        for t in tenants:
+            c = _columns(t.get("waiting", []))
+            pts.append(pb.AllocationTenant(name=t["name"], quota=int(t["quota"]), weight=float(t["weight"]),
+                                           ids=c["ids"], priorities=c["priorities"], tokens=c["tokens"]))
+        request = pb.AllocationRequest(model=model, hardware=hardware, sla_ms=float(sla_ms),
+                                       running_tokens=[float(t) for t in running_tokens], tenants=pts,
+                                       maximum_batch_size=int(maximum_batch_size))
+        margin = _margin(safety_margin, margin_multiplier)
+        if margin is not None:
+            request.margin.CopyFrom(margin)
+        return _to_dict(self._call(allocation=request).allocation)
+
+    def plan(self, model: str, hardware: str, sla_ms: float, rate: float, *, mean_prompt_tokens: float,
+             prompt_tokens_sd: float, prompt_tokens_at_quantile: float, mean_output_tokens: float,
+             quantile: float = 0.99, ttft_ms: float = 0.0, safety_margin=None, margin_multiplier: float = 1.0,
+             utilisation_cap: float = 0.9, sequence_caps=(), token_granularity: int = 16) -> Dict[str, Any]:
+        """Replicas for ``rate`` requests/s under the step SLA and TTFT target (``replicas``,
+        ``per_replica_requests_per_second``, the saturated step, ``ttft_ms``, ``infeasibility``), and a static
+        budget for an engine without the agent (``static_budget``: ``max_num_batched_tokens``,
+        ``max_num_seqs``, ``worst_step_ms``, ...)."""
+        request = pb.PlanRequest(
+            model=model, hardware=hardware, sla_ms=float(sla_ms), ttft_ms=float(ttft_ms), rate=float(rate),
+            mean_prompt_tokens=float(mean_prompt_tokens), prompt_tokens_sd=float(prompt_tokens_sd),
+            prompt_tokens_at_quantile=float(prompt_tokens_at_quantile), quantile=float(quantile),
+            mean_output_tokens=float(mean_output_tokens), utilisation_cap=float(utilisation_cap),
+            sequence_caps=[int(n) for n in sequence_caps], token_granularity=int(token_granularity))
+        margin = _margin(safety_margin, margin_multiplier)
+        if margin is not None:
+            request.margin.CopyFrom(margin)
+        return _to_dict(self._call(plan=request).plan)
 
     def close(self) -> None:
         self._socket.close()

@@ -31,6 +31,174 @@ UPDATE_TRIGGER_OBSERVATIONS: UpdateTrigger
 UPDATE_TRIGGER_UNSPECIFIED: UpdateTrigger
 UPDATE_TRIGGER_UPDATER_FAILING: UpdateTrigger
 
+class AdmissionOptions(_message.Message):
+    __slots__ = ["margin", "maximum_batch_size", "minimum_chunk_tokens", "rule", "scan_past_misfit"]
+    MARGIN_FIELD_NUMBER: _ClassVar[int]
+    MAXIMUM_BATCH_SIZE_FIELD_NUMBER: _ClassVar[int]
+    MINIMUM_CHUNK_TOKENS_FIELD_NUMBER: _ClassVar[int]
+    RULE_FIELD_NUMBER: _ClassVar[int]
+    SCAN_PAST_MISFIT_FIELD_NUMBER: _ClassVar[int]
+    margin: SafetyMargin
+    maximum_batch_size: int
+    minimum_chunk_tokens: float
+    rule: str
+    scan_past_misfit: bool
+    def __init__(self, rule: _Optional[str] = ..., scan_past_misfit: bool = ..., minimum_chunk_tokens: _Optional[float] = ..., margin: _Optional[_Union[SafetyMargin, _Mapping]] = ..., maximum_batch_size: _Optional[int] = ...) -> None: ...
+
+class AdmissionReply(_message.Message):
+    __slots__ = ["admitted_ids", "admitted_indices", "admitted_tokens", "basis", "current_latency_ms", "effective_sla_ms", "predicted_latency_ms", "safety_margin", "stop_reason"]
+    ADMITTED_IDS_FIELD_NUMBER: _ClassVar[int]
+    ADMITTED_INDICES_FIELD_NUMBER: _ClassVar[int]
+    ADMITTED_TOKENS_FIELD_NUMBER: _ClassVar[int]
+    BASIS_FIELD_NUMBER: _ClassVar[int]
+    CURRENT_LATENCY_MS_FIELD_NUMBER: _ClassVar[int]
+    EFFECTIVE_SLA_MS_FIELD_NUMBER: _ClassVar[int]
+    PREDICTED_LATENCY_MS_FIELD_NUMBER: _ClassVar[int]
+    SAFETY_MARGIN_FIELD_NUMBER: _ClassVar[int]
+    STOP_REASON_FIELD_NUMBER: _ClassVar[int]
+    admitted_ids: _containers.RepeatedScalarFieldContainer[int]
+    admitted_indices: _containers.RepeatedScalarFieldContainer[int]
+    admitted_tokens: _containers.RepeatedScalarFieldContainer[float]
+    basis: DecisionBasis
+    current_latency_ms: float
+    effective_sla_ms: float
+    predicted_latency_ms: float
+    safety_margin: float
+    stop_reason: str
+    def __init__(self, basis: _Optional[_Union[DecisionBasis, _Mapping]] = ..., admitted_indices: _Optional[_Iterable[int]] = ..., admitted_ids: _Optional[_Iterable[int]] = ..., admitted_tokens: _Optional[_Iterable[float]] = ..., current_latency_ms: _Optional[float] = ..., predicted_latency_ms: _Optional[float] = ..., effective_sla_ms: _Optional[float] = ..., safety_margin: _Optional[float] = ..., stop_reason: _Optional[str] = ...) -> None: ...
+
+class AdmissionRequest(_message.Message):
+    __slots__ = ["hardware", "model", "options", "running_tokens", "sla_ms", "waiting_ids", "waiting_priorities", "waiting_tokens"]
+    HARDWARE_FIELD_NUMBER: _ClassVar[int]
+    MODEL_FIELD_NUMBER: _ClassVar[int]
+    OPTIONS_FIELD_NUMBER: _ClassVar[int]
+    RUNNING_TOKENS_FIELD_NUMBER: _ClassVar[int]
+    SLA_MS_FIELD_NUMBER: _ClassVar[int]
+    WAITING_IDS_FIELD_NUMBER: _ClassVar[int]
+    WAITING_PRIORITIES_FIELD_NUMBER: _ClassVar[int]
+    WAITING_TOKENS_FIELD_NUMBER: _ClassVar[int]
+    hardware: str
+    model: str
+    options: AdmissionOptions
+    running_tokens: _containers.RepeatedScalarFieldContainer[float]
+    sla_ms: float
+    waiting_ids: _containers.RepeatedScalarFieldContainer[int]
+    waiting_priorities: _containers.RepeatedScalarFieldContainer[float]
+    waiting_tokens: _containers.RepeatedScalarFieldContainer[float]
+    def __init__(self, model: _Optional[str] = ..., hardware: _Optional[str] = ..., sla_ms: _Optional[float] = ..., running_tokens: _Optional[_Iterable[float]] = ..., waiting_ids: _Optional[_Iterable[int]] = ..., waiting_priorities: _Optional[_Iterable[float]] = ..., waiting_tokens: _Optional[_Iterable[float]] = ..., options: _Optional[_Union[AdmissionOptions, _Mapping]] = ...) -> None: ...
+
+class AllocationReply(_message.Message):
+    __slots__ = ["admission_order", "basis", "current_latency_ms", "effective_sla_ms", "jain_index", "predicted_latency_ms", "safety_margin", "stop_reason", "tenants"]
+    ADMISSION_ORDER_FIELD_NUMBER: _ClassVar[int]
+    BASIS_FIELD_NUMBER: _ClassVar[int]
+    CURRENT_LATENCY_MS_FIELD_NUMBER: _ClassVar[int]
+    EFFECTIVE_SLA_MS_FIELD_NUMBER: _ClassVar[int]
+    JAIN_INDEX_FIELD_NUMBER: _ClassVar[int]
+    PREDICTED_LATENCY_MS_FIELD_NUMBER: _ClassVar[int]
+    SAFETY_MARGIN_FIELD_NUMBER: _ClassVar[int]
+    STOP_REASON_FIELD_NUMBER: _ClassVar[int]
+    TENANTS_FIELD_NUMBER: _ClassVar[int]
+    admission_order: _containers.RepeatedScalarFieldContainer[int]
+    basis: DecisionBasis
+    current_latency_ms: float
+    effective_sla_ms: float
+    jain_index: float
+    predicted_latency_ms: float
+    safety_margin: float
+    stop_reason: str
+    tenants: _containers.RepeatedCompositeFieldContainer[TenantAdmissions]
+    def __init__(self, basis: _Optional[_Union[DecisionBasis, _Mapping]] = ..., tenants: _Optional[_Iterable[_Union[TenantAdmissions, _Mapping]]] = ..., admission_order: _Optional[_Iterable[int]] = ..., current_latency_ms: _Optional[float] = ..., predicted_latency_ms: _Optional[float] = ..., effective_sla_ms: _Optional[float] = ..., safety_margin: _Optional[float] = ..., stop_reason: _Optional[str] = ..., jain_index: _Optional[float] = ...) -> None: ...
+
+class AllocationRequest(_message.Message):
+    __slots__ = ["hardware", "margin", "maximum_batch_size", "model", "running_tokens", "sla_ms", "tenants"]
+    HARDWARE_FIELD_NUMBER: _ClassVar[int]
+    MARGIN_FIELD_NUMBER: _ClassVar[int]
+    MAXIMUM_BATCH_SIZE_FIELD_NUMBER: _ClassVar[int]
+    MODEL_FIELD_NUMBER: _ClassVar[int]
+    RUNNING_TOKENS_FIELD_NUMBER: _ClassVar[int]
+    SLA_MS_FIELD_NUMBER: _ClassVar[int]
+    TENANTS_FIELD_NUMBER: _ClassVar[int]
+    hardware: str
+    margin: SafetyMargin
+    maximum_batch_size: int
+    model: str
+    running_tokens: _containers.RepeatedScalarFieldContainer[float]
+    sla_ms: float
+    tenants: _containers.RepeatedCompositeFieldContainer[AllocationTenant]
+    def __init__(self, model: _Optional[str] = ..., hardware: _Optional[str] = ..., sla_ms: _Optional[float] = ..., running_tokens: _Optional[_Iterable[float]] = ..., tenants: _Optional[_Iterable[_Union[AllocationTenant, _Mapping]]] = ..., margin: _Optional[_Union[SafetyMargin, _Mapping]] = ..., maximum_batch_size: _Optional[int] = ...) -> None: ...
+
+class AllocationTenant(_message.Message):
+    __slots__ = ["ids", "name", "priorities", "quota", "tokens", "weight"]
+    IDS_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    PRIORITIES_FIELD_NUMBER: _ClassVar[int]
+    QUOTA_FIELD_NUMBER: _ClassVar[int]
+    TOKENS_FIELD_NUMBER: _ClassVar[int]
+    WEIGHT_FIELD_NUMBER: _ClassVar[int]
+    ids: _containers.RepeatedScalarFieldContainer[int]
+    name: str
+    priorities: _containers.RepeatedScalarFieldContainer[float]
+    quota: int
+    tokens: _containers.RepeatedScalarFieldContainer[float]
+    weight: float
+    def __init__(self, name: _Optional[str] = ..., quota: _Optional[int] = ..., weight: _Optional[float] = ..., ids: _Optional[_Iterable[int]] = ..., priorities: _Optional[_Iterable[float]] = ..., tokens: _Optional[_Iterable[float]] = ...) -> None: ...
+
+class CapacityReply(_message.Message):
+    __slots__ = ["basis", "batch_size", "feasible", "latency_bound", "latency_ms", "tokens", "tokens_per_ms"]
+    BASIS_FIELD_NUMBER: _ClassVar[int]
+    BATCH_SIZE_FIELD_NUMBER: _ClassVar[int]
+    FEASIBLE_FIELD_NUMBER: _ClassVar[int]
+    LATENCY_BOUND_FIELD_NUMBER: _ClassVar[int]
+    LATENCY_MS_FIELD_NUMBER: _ClassVar[int]
+    TOKENS_FIELD_NUMBER: _ClassVar[int]
+    TOKENS_PER_MS_FIELD_NUMBER: _ClassVar[int]
+    basis: DecisionBasis
+    batch_size: int
+    feasible: bool
+    latency_bound: bool
+    latency_ms: float
+    tokens: float
+    tokens_per_ms: float
+    def __init__(self, basis: _Optional[_Union[DecisionBasis, _Mapping]] = ..., feasible: bool = ..., batch_size: _Optional[int] = ..., tokens: _Optional[float] = ..., latency_ms: _Optional[float] = ..., tokens_per_ms: _Optional[float] = ..., latency_bound: bool = ...) -> None: ...
+
+class CapacityRequest(_message.Message):
+    __slots__ = ["hardware", "integer_tokens", "latency_limit_ms", "max_batch_size", "max_tokens", "min_batch_size", "min_tokens", "model"]
+    HARDWARE_FIELD_NUMBER: _ClassVar[int]
+    INTEGER_TOKENS_FIELD_NUMBER: _ClassVar[int]
+    LATENCY_LIMIT_MS_FIELD_NUMBER: _ClassVar[int]
+    MAX_BATCH_SIZE_FIELD_NUMBER: _ClassVar[int]
+    MAX_TOKENS_FIELD_NUMBER: _ClassVar[int]
+    MIN_BATCH_SIZE_FIELD_NUMBER: _ClassVar[int]
+    MIN_TOKENS_FIELD_NUMBER: _ClassVar[int]
+    MODEL_FIELD_NUMBER: _ClassVar[int]
+    hardware: str
+    integer_tokens: bool
+    latency_limit_ms: float
+    max_batch_size: int
+    max_tokens: float
+    min_batch_size: int
+    min_tokens: float
+    model: str
+    def __init__(self, model: _Optional[str] = ..., hardware: _Optional[str] = ..., latency_limit_ms: _Optional[float] = ..., min_batch_size: _Optional[int] = ..., max_batch_size: _Optional[int] = ..., min_tokens: _Optional[float] = ..., max_tokens: _Optional[float] = ..., integer_tokens: bool = ...) -> None: ...
+
+class DecisionBasis(_message.Message):
+    __slots__ = ["origin_node", "parameters", "recent_mean_relative_error", "recent_observations", "recent_p95_relative_error", "source", "version"]
+    ORIGIN_NODE_FIELD_NUMBER: _ClassVar[int]
+    PARAMETERS_FIELD_NUMBER: _ClassVar[int]
+    RECENT_MEAN_RELATIVE_ERROR_FIELD_NUMBER: _ClassVar[int]
+    RECENT_OBSERVATIONS_FIELD_NUMBER: _ClassVar[int]
+    RECENT_P95_RELATIVE_ERROR_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    origin_node: str
+    parameters: Parameters
+    recent_mean_relative_error: float
+    recent_observations: int
+    recent_p95_relative_error: float
+    source: ParameterSource
+    version: int
+    def __init__(self, version: _Optional[int] = ..., source: _Optional[_Union[ParameterSource, str]] = ..., recent_mean_relative_error: _Optional[float] = ..., recent_p95_relative_error: _Optional[float] = ..., recent_observations: _Optional[int] = ..., parameters: _Optional[_Union[Parameters, _Mapping]] = ..., origin_node: _Optional[str] = ...) -> None: ...
+
 class Error(_message.Message):
     __slots__ = ["code", "message"]
     CODE_FIELD_NUMBER: _ClassVar[int]
@@ -206,6 +374,68 @@ class ParametersRequest(_message.Message):
     __slots__ = []
     def __init__(self) -> None: ...
 
+class PlanReply(_message.Message):
+    __slots__ = ["basis", "feasible", "infeasibility", "per_replica_requests_per_second", "replicas", "safety_margin", "saturation_batch_size", "saturation_requests_per_second", "saturation_step_ms", "saturation_tokens", "static_budget", "step_limit_ms", "ttft_ms"]
+    BASIS_FIELD_NUMBER: _ClassVar[int]
+    FEASIBLE_FIELD_NUMBER: _ClassVar[int]
+    INFEASIBILITY_FIELD_NUMBER: _ClassVar[int]
+    PER_REPLICA_REQUESTS_PER_SECOND_FIELD_NUMBER: _ClassVar[int]
+    REPLICAS_FIELD_NUMBER: _ClassVar[int]
+    SAFETY_MARGIN_FIELD_NUMBER: _ClassVar[int]
+    SATURATION_BATCH_SIZE_FIELD_NUMBER: _ClassVar[int]
+    SATURATION_REQUESTS_PER_SECOND_FIELD_NUMBER: _ClassVar[int]
+    SATURATION_STEP_MS_FIELD_NUMBER: _ClassVar[int]
+    SATURATION_TOKENS_FIELD_NUMBER: _ClassVar[int]
+    STATIC_BUDGET_FIELD_NUMBER: _ClassVar[int]
+    STEP_LIMIT_MS_FIELD_NUMBER: _ClassVar[int]
+    TTFT_MS_FIELD_NUMBER: _ClassVar[int]
+    basis: DecisionBasis
+    feasible: bool
+    infeasibility: str
+    per_replica_requests_per_second: float
+    replicas: int
+    safety_margin: float
+    saturation_batch_size: float
+    saturation_requests_per_second: float
+    saturation_step_ms: float
+    saturation_tokens: float
+    static_budget: StaticBudgetAnswer
+    step_limit_ms: float
+    ttft_ms: float
+    def __init__(self, basis: _Optional[_Union[DecisionBasis, _Mapping]] = ..., feasible: bool = ..., replicas: _Optional[int] = ..., per_replica_requests_per_second: _Optional[float] = ..., saturation_requests_per_second: _Optional[float] = ..., saturation_step_ms: _Optional[float] = ..., saturation_tokens: _Optional[float] = ..., saturation_batch_size: _Optional[float] = ..., ttft_ms: _Optional[float] = ..., infeasibility: _Optional[str] = ..., step_limit_ms: _Optional[float] = ..., safety_margin: _Optional[float] = ..., static_budget: _Optional[_Union[StaticBudgetAnswer, _Mapping]] = ...) -> None: ...
+
+class PlanRequest(_message.Message):
+    __slots__ = ["hardware", "margin", "mean_output_tokens", "mean_prompt_tokens", "model", "prompt_tokens_at_quantile", "prompt_tokens_sd", "quantile", "rate", "sequence_caps", "sla_ms", "token_granularity", "ttft_ms", "utilisation_cap"]
+    HARDWARE_FIELD_NUMBER: _ClassVar[int]
+    MARGIN_FIELD_NUMBER: _ClassVar[int]
+    MEAN_OUTPUT_TOKENS_FIELD_NUMBER: _ClassVar[int]
+    MEAN_PROMPT_TOKENS_FIELD_NUMBER: _ClassVar[int]
+    MODEL_FIELD_NUMBER: _ClassVar[int]
+    PROMPT_TOKENS_AT_QUANTILE_FIELD_NUMBER: _ClassVar[int]
+    PROMPT_TOKENS_SD_FIELD_NUMBER: _ClassVar[int]
+    QUANTILE_FIELD_NUMBER: _ClassVar[int]
+    RATE_FIELD_NUMBER: _ClassVar[int]
+    SEQUENCE_CAPS_FIELD_NUMBER: _ClassVar[int]
+    SLA_MS_FIELD_NUMBER: _ClassVar[int]
+    TOKEN_GRANULARITY_FIELD_NUMBER: _ClassVar[int]
+    TTFT_MS_FIELD_NUMBER: _ClassVar[int]
+    UTILISATION_CAP_FIELD_NUMBER: _ClassVar[int]
+    hardware: str
+    margin: SafetyMargin
+    mean_output_tokens: float
+    mean_prompt_tokens: float
+    model: str
+    prompt_tokens_at_quantile: float
+    prompt_tokens_sd: float
+    quantile: float
+    rate: float
+    sequence_caps: _containers.RepeatedScalarFieldContainer[int]
+    sla_ms: float
+    token_granularity: int
+    ttft_ms: float
+    utilisation_cap: float
+    def __init__(self, model: _Optional[str] = ..., hardware: _Optional[str] = ..., sla_ms: _Optional[float] = ..., ttft_ms: _Optional[float] = ..., rate: _Optional[float] = ..., mean_prompt_tokens: _Optional[float] = ..., prompt_tokens_sd: _Optional[float] = ..., prompt_tokens_at_quantile: _Optional[float] = ..., quantile: _Optional[float] = ..., mean_output_tokens: _Optional[float] = ..., margin: _Optional[_Union[SafetyMargin, _Mapping]] = ..., utilisation_cap: _Optional[float] = ..., sequence_caps: _Optional[_Iterable[int]] = ..., token_granularity: _Optional[int] = ...) -> None: ...
+
 class PredictReply(_message.Message):
     __slots__ = ["latency_ms", "origin_node", "parameters", "recent_mean_relative_error", "recent_observations", "source", "version"]
     LATENCY_MS_FIELD_NUMBER: _ClassVar[int]
@@ -237,38 +467,128 @@ class PredictRequest(_message.Message):
     def __init__(self, model: _Optional[str] = ..., hardware: _Optional[str] = ..., batch_size: _Optional[float] = ..., tokens: _Optional[float] = ...) -> None: ...
 
 class Reply(_message.Message):
-    __slots__ = ["error", "health", "parameters", "predict", "protocol_version", "request_id", "update_history"]
+    __slots__ = ["admission", "allocation", "capacity", "error", "health", "parameters", "plan", "predict", "protocol_version", "request_id", "sla_inverse", "update_history"]
+    ADMISSION_FIELD_NUMBER: _ClassVar[int]
+    ALLOCATION_FIELD_NUMBER: _ClassVar[int]
+    CAPACITY_FIELD_NUMBER: _ClassVar[int]
     ERROR_FIELD_NUMBER: _ClassVar[int]
     HEALTH_FIELD_NUMBER: _ClassVar[int]
     PARAMETERS_FIELD_NUMBER: _ClassVar[int]
+    PLAN_FIELD_NUMBER: _ClassVar[int]
     PREDICT_FIELD_NUMBER: _ClassVar[int]
     PROTOCOL_VERSION_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    SLA_INVERSE_FIELD_NUMBER: _ClassVar[int]
     UPDATE_HISTORY_FIELD_NUMBER: _ClassVar[int]
+    admission: AdmissionReply
+    allocation: AllocationReply
+    capacity: CapacityReply
     error: Error
     health: HealthReply
     parameters: ParametersReply
+    plan: PlanReply
     predict: PredictReply
     protocol_version: int
     request_id: int
+    sla_inverse: SlaInverseReply
     update_history: UpdateHistoryReply
-    def __init__(self, protocol_version: _Optional[int] = ..., request_id: _Optional[int] = ..., error: _Optional[_Union[Error, _Mapping]] = ..., predict: _Optional[_Union[PredictReply, _Mapping]] = ..., parameters: _Optional[_Union[ParametersReply, _Mapping]] = ..., health: _Optional[_Union[HealthReply, _Mapping]] = ..., update_history: _Optional[_Union[UpdateHistoryReply, _Mapping]] = ...) -> None: ...
+    def __init__(self, protocol_version: _Optional[int] = ..., request_id: _Optional[int] = ..., error: _Optional[_Union[Error, _Mapping]] = ..., predict: _Optional[_Union[PredictReply, _Mapping]] = ..., parameters: _Optional[_Union[ParametersReply, _Mapping]] = ..., health: _Optional[_Union[HealthReply, _Mapping]] = ..., update_history: _Optional[_Union[UpdateHistoryReply, _Mapping]] = ..., sla_inverse: _Optional[_Union[SlaInverseReply, _Mapping]] = ..., capacity: _Optional[_Union[CapacityReply, _Mapping]] = ..., admission: _Optional[_Union[AdmissionReply, _Mapping]] = ..., allocation: _Optional[_Union[AllocationReply, _Mapping]] = ..., plan: _Optional[_Union[PlanReply, _Mapping]] = ...) -> None: ...
 
 class Request(_message.Message):
-    __slots__ = ["health", "parameters", "predict", "protocol_version", "request_id", "update_history"]
+    __slots__ = ["admission", "allocation", "capacity", "health", "parameters", "plan", "predict", "protocol_version", "request_id", "sla_inverse", "update_history"]
+    ADMISSION_FIELD_NUMBER: _ClassVar[int]
+    ALLOCATION_FIELD_NUMBER: _ClassVar[int]
+    CAPACITY_FIELD_NUMBER: _ClassVar[int]
     HEALTH_FIELD_NUMBER: _ClassVar[int]
     PARAMETERS_FIELD_NUMBER: _ClassVar[int]
+    PLAN_FIELD_NUMBER: _ClassVar[int]
     PREDICT_FIELD_NUMBER: _ClassVar[int]
     PROTOCOL_VERSION_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    SLA_INVERSE_FIELD_NUMBER: _ClassVar[int]
     UPDATE_HISTORY_FIELD_NUMBER: _ClassVar[int]
+    admission: AdmissionRequest
+    allocation: AllocationRequest
+    capacity: CapacityRequest
     health: HealthRequest
     parameters: ParametersRequest
+    plan: PlanRequest
     predict: PredictRequest
     protocol_version: int
     request_id: int
+    sla_inverse: SlaInverseRequest
     update_history: UpdateHistoryRequest
-    def __init__(self, protocol_version: _Optional[int] = ..., request_id: _Optional[int] = ..., predict: _Optional[_Union[PredictRequest, _Mapping]] = ..., parameters: _Optional[_Union[ParametersRequest, _Mapping]] = ..., health: _Optional[_Union[HealthRequest, _Mapping]] = ..., update_history: _Optional[_Union[UpdateHistoryRequest, _Mapping]] = ...) -> None: ...
+    def __init__(self, protocol_version: _Optional[int] = ..., request_id: _Optional[int] = ..., predict: _Optional[_Union[PredictRequest, _Mapping]] = ..., parameters: _Optional[_Union[ParametersRequest, _Mapping]] = ..., health: _Optional[_Union[HealthRequest, _Mapping]] = ..., update_history: _Optional[_Union[UpdateHistoryRequest, _Mapping]] = ..., sla_inverse: _Optional[_Union[SlaInverseRequest, _Mapping]] = ..., capacity: _Optional[_Union[CapacityRequest, _Mapping]] = ..., admission: _Optional[_Union[AdmissionRequest, _Mapping]] = ..., allocation: _Optional[_Union[AllocationRequest, _Mapping]] = ..., plan: _Optional[_Union[PlanRequest, _Mapping]] = ...) -> None: ...
+
+class SafetyMargin(_message.Message):
+    __slots__ = ["auto_safety_margin", "margin_multiplier", "safety_margin"]
+    AUTO_SAFETY_MARGIN_FIELD_NUMBER: _ClassVar[int]
+    MARGIN_MULTIPLIER_FIELD_NUMBER: _ClassVar[int]
+    SAFETY_MARGIN_FIELD_NUMBER: _ClassVar[int]
+    auto_safety_margin: bool
+    margin_multiplier: float
+    safety_margin: float
+    def __init__(self, safety_margin: _Optional[float] = ..., auto_safety_margin: bool = ..., margin_multiplier: _Optional[float] = ...) -> None: ...
+
+class SlaInverseReply(_message.Message):
+    __slots__ = ["basis", "rows"]
+    BASIS_FIELD_NUMBER: _ClassVar[int]
+    ROWS_FIELD_NUMBER: _ClassVar[int]
+    basis: DecisionBasis
+    rows: _containers.RepeatedCompositeFieldContainer[SlaInverseRow]
+    def __init__(self, basis: _Optional[_Union[DecisionBasis, _Mapping]] = ..., rows: _Optional[_Iterable[_Union[SlaInverseRow, _Mapping]]] = ...) -> None: ...
+
+class SlaInverseRequest(_message.Message):
+    __slots__ = ["hardware", "max_batch_size", "max_tokens", "min_batch_size", "min_tokens", "model", "target_ms"]
+    HARDWARE_FIELD_NUMBER: _ClassVar[int]
+    MAX_BATCH_SIZE_FIELD_NUMBER: _ClassVar[int]
+    MAX_TOKENS_FIELD_NUMBER: _ClassVar[int]
+    MIN_BATCH_SIZE_FIELD_NUMBER: _ClassVar[int]
+    MIN_TOKENS_FIELD_NUMBER: _ClassVar[int]
+    MODEL_FIELD_NUMBER: _ClassVar[int]
+    TARGET_MS_FIELD_NUMBER: _ClassVar[int]
+    hardware: str
+    max_batch_size: int
+    max_tokens: float
+    min_batch_size: int
+    min_tokens: float
+    model: str
+    target_ms: float
+    def __init__(self, model: _Optional[str] = ..., hardware: _Optional[str] = ..., target_ms: _Optional[float] = ..., min_batch_size: _Optional[int] = ..., max_batch_size: _Optional[int] = ..., min_tokens: _Optional[float] = ..., max_tokens: _Optional[float] = ...) -> None: ...
+
+class SlaInverseRow(_message.Message):
+    __slots__ = ["batch_size", "feasible", "max_feasible_tokens", "min_feasible_tokens", "minimum_latency_ms", "tokens_at_minimum_latency"]
+    BATCH_SIZE_FIELD_NUMBER: _ClassVar[int]
+    FEASIBLE_FIELD_NUMBER: _ClassVar[int]
+    MAX_FEASIBLE_TOKENS_FIELD_NUMBER: _ClassVar[int]
+    MINIMUM_LATENCY_MS_FIELD_NUMBER: _ClassVar[int]
+    MIN_FEASIBLE_TOKENS_FIELD_NUMBER: _ClassVar[int]
+    TOKENS_AT_MINIMUM_LATENCY_FIELD_NUMBER: _ClassVar[int]
+    batch_size: int
+    feasible: bool
+    max_feasible_tokens: float
+    min_feasible_tokens: float
+    minimum_latency_ms: float
+    tokens_at_minimum_latency: float
+    def __init__(self, batch_size: _Optional[int] = ..., feasible: bool = ..., min_feasible_tokens: _Optional[float] = ..., max_feasible_tokens: _Optional[float] = ..., tokens_at_minimum_latency: _Optional[float] = ..., minimum_latency_ms: _Optional[float] = ...) -> None: ...
+
+class StaticBudgetAnswer(_message.Message):
+    __slots__ = ["found", "max_num_batched_tokens", "max_num_seqs", "saturation_requests_per_second", "ttft_ms", "ttft_target_missed", "worst_step_ms"]
+    FOUND_FIELD_NUMBER: _ClassVar[int]
+    MAX_NUM_BATCHED_TOKENS_FIELD_NUMBER: _ClassVar[int]
+    MAX_NUM_SEQS_FIELD_NUMBER: _ClassVar[int]
+    SATURATION_REQUESTS_PER_SECOND_FIELD_NUMBER: _ClassVar[int]
+    TTFT_MS_FIELD_NUMBER: _ClassVar[int]
+    TTFT_TARGET_MISSED_FIELD_NUMBER: _ClassVar[int]
+    WORST_STEP_MS_FIELD_NUMBER: _ClassVar[int]
+    found: bool
+    max_num_batched_tokens: int
+    max_num_seqs: int
+    saturation_requests_per_second: float
+    ttft_ms: float
+    ttft_target_missed: bool
+    worst_step_ms: float
+    def __init__(self, found: bool = ..., max_num_batched_tokens: _Optional[int] = ..., max_num_seqs: _Optional[int] = ..., worst_step_ms: _Optional[float] = ..., saturation_requests_per_second: _Optional[float] = ..., ttft_ms: _Optional[float] = ..., ttft_target_missed: bool = ...) -> None: ...
 
 class StepTelemetry(_message.Message):
     __slots__ = ["batch_size", "decode_requests", "decode_tokens", "hardware", "kv_context_tokens", "latency_ms", "model", "prefill_requests", "prefill_tokens", "protocol_version", "sequence", "timestamp_ns", "tokens", "worker_id"]
@@ -301,6 +621,16 @@ class StepTelemetry(_message.Message):
     tokens: int
     worker_id: str
     def __init__(self, protocol_version: _Optional[int] = ..., worker_id: _Optional[str] = ..., model: _Optional[str] = ..., hardware: _Optional[str] = ..., batch_size: _Optional[int] = ..., tokens: _Optional[int] = ..., latency_ms: _Optional[float] = ..., timestamp_ns: _Optional[int] = ..., sequence: _Optional[int] = ..., prefill_tokens: _Optional[int] = ..., decode_tokens: _Optional[int] = ..., prefill_requests: _Optional[int] = ..., decode_requests: _Optional[int] = ..., kv_context_tokens: _Optional[int] = ...) -> None: ...
+
+class TenantAdmissions(_message.Message):
+    __slots__ = ["ids", "indices", "name"]
+    IDS_FIELD_NUMBER: _ClassVar[int]
+    INDICES_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    ids: _containers.RepeatedScalarFieldContainer[int]
+    indices: _containers.RepeatedScalarFieldContainer[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ..., indices: _Optional[_Iterable[int]] = ..., ids: _Optional[_Iterable[int]] = ...) -> None: ...
 
 class UpdateHistoryReply(_message.Message):
     __slots__ = ["records"]

@@ -9,10 +9,14 @@ import subprocess
 import tempfile
 import time
 
+import sys
+
 import pytest
 import zmq
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+# Test this repository's client, not a copy installed earlier into site-packages.
+sys.path.insert(0, os.path.join(REPO, "ops", "python"))
 DATA = os.path.join(REPO, "data")
 
 

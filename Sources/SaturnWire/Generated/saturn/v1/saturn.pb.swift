@@ -26,8 +26,10 @@
 ///
 ///   telemetry  = *( "step" StepTelemetry )                       ; fire and forget; no reply ever
 ///   query      = Request Reply                                   ; exactly one Reply per Request
-///   Request    = protocol_version request_id ( predict / parameters / health / update_history )
-///   Reply      = protocol_version request_id ( error / predict / parameters / health / update_history )
+///   Request    = protocol_version request_id ( predict / parameters / health / update_history
+///                                              / sla_inverse / capacity / admission / allocation / plan )
+///   Reply      = protocol_version request_id ( error / predict / parameters / health / update_history
+///                                              / sla_inverse / capacity / admission / allocation / plan )
 ///                ; the reply's body matches the request's, or is `error`; request_id is echoed (0 when the
 ///                ; request could not be decoded)
 ///   broadcast  = *( "params" ParameterUpdate )                   ; one per accepted fit
@@ -953,6 +955,727 @@ public nonisolated struct Saturn_V1_UpdateHistoryReply: Sendable {
   public init() {}
 }
 
+/// What a decision rests on: the key's parameter set and its recent accuracy (as in PredictReply).
+public nonisolated struct Saturn_V1_DecisionBasis: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var version: UInt64 = 0
+
+  public var source: Saturn_V1_ParameterSource = .unspecified
+
+  /// 0 when there is none
+  public var recentMeanRelativeError: Double = 0
+
+  /// 0 when not yet measured
+  public var recentP95RelativeError: Double = 0
+
+  public var recentObservations: UInt64 = 0
+
+  public var parameters: Saturn_V1_Parameters {
+    get {_parameters ?? Saturn_V1_Parameters()}
+    set {_parameters = newValue}
+  }
+  /// Returns true if `parameters` has been explicitly set.
+  public var hasParameters: Bool {self._parameters != nil}
+  /// Clears the value of `parameters`. Subsequent reads from it will return its default value.
+  public mutating func clearParameters() {self._parameters = nil}
+
+  public var originNode: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _parameters: Saturn_V1_Parameters? = nil
+}
+
+/// Safety margin m in [0, 1): decisions keep predictions within sla * (1 - m). `auto_safety_margin` derives it
+/// from the key's recent p95 relative error e as k*e / (1 + k*e), clamped to [0, 0.5], with k = margin_multiplier
+/// (0 means 1); it overrides `safety_margin`.
+public nonisolated struct Saturn_V1_SafetyMargin: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var safetyMargin: Double = 0
+
+  public var autoSafetyMargin: Bool = false
+
+  public var marginMultiplier: Double = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// For B in [min_batch_size, max_batch_size], the exact set {S in [min_tokens, max_tokens] : T(B,S) <= target_ms}
+/// (T is convex in S: one interval or none) and its largest S.
+public nonisolated struct Saturn_V1_SlaInverseRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var model: String = String()
+
+  public var hardware: String = String()
+
+  /// > 0
+  public var targetMs: Double = 0
+
+  /// >= 1 (0 means 1)
+  public var minBatchSize: UInt32 = 0
+
+  /// >= min_batch_size, at most 4,095 more
+  public var maxBatchSize: UInt32 = 0
+
+  /// > 0 (0 means 1)
+  public var minTokens: Double = 0
+
+  /// >= min_tokens, <= 1e9
+  public var maxTokens: Double = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Saturn_V1_SlaInverseRow: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var batchSize: UInt32 = 0
+
+  public var feasible: Bool = false
+
+  /// the interval's lower end (when feasible)
+  public var minFeasibleTokens: Double = 0
+
+  /// the answer: the largest S meeting the target (when feasible)
+  public var maxFeasibleTokens: Double = 0
+
+  public var tokensAtMinimumLatency: Double = 0
+
+  public var minimumLatencyMs: Double = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Saturn_V1_SlaInverseReply: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var basis: Saturn_V1_DecisionBasis {
+    get {_basis ?? Saturn_V1_DecisionBasis()}
+    set {_basis = newValue}
+  }
+  /// Returns true if `basis` has been explicitly set.
+  public var hasBasis: Bool {self._basis != nil}
+  /// Clears the value of `basis`. Subsequent reads from it will return its default value.
+  public mutating func clearBasis() {self._basis = nil}
+
+  public var rows: [Saturn_V1_SlaInverseRow] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _basis: Saturn_V1_DecisionBasis? = nil
+}
+
+/// The (B, S) maximising S / T(B,S) (tokens/ms) with T <= latency_limit_ms, B an integer in the range and S in
+/// [min_tokens, max_tokens]: exact (every B, the upper end of its feasible interval).
+public nonisolated struct Saturn_V1_CapacityRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var model: String = String()
+
+  public var hardware: String = String()
+
+  /// > 0
+  public var latencyLimitMs: Double = 0
+
+  /// >= 1 (0 means 1)
+  public var minBatchSize: UInt32 = 0
+
+  /// >= min_batch_size, at most 4,095 more
+  public var maxBatchSize: UInt32 = 0
+
+  /// > 0 (0 means 1)
+  public var minTokens: Double = 0
+
+  /// >= min_tokens, <= 1e9
+  public var maxTokens: Double = 0
+
+  /// answer with a whole number of tokens
+  public var integerTokens: Bool = false
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Saturn_V1_CapacityReply: @unchecked Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var basis: Saturn_V1_DecisionBasis {
+    get {_storage._basis ?? Saturn_V1_DecisionBasis()}
+    set {_uniqueStorage()._basis = newValue}
+  }
+  /// Returns true if `basis` has been explicitly set.
+  public var hasBasis: Bool {_storage._basis != nil}
+  /// Clears the value of `basis`. Subsequent reads from it will return its default value.
+  public mutating func clearBasis() {_uniqueStorage()._basis = nil}
+
+  /// false: no (B, S) meets the limit (the rest is 0)
+  public var feasible: Bool {
+    get {_storage._feasible}
+    set {_uniqueStorage()._feasible = newValue}
+  }
+
+  public var batchSize: UInt32 {
+    get {_storage._batchSize}
+    set {_uniqueStorage()._batchSize = newValue}
+  }
+
+  public var tokens: Double {
+    get {_storage._tokens}
+    set {_uniqueStorage()._tokens = newValue}
+  }
+
+  public var latencyMs: Double {
+    get {_storage._latencyMs}
+    set {_uniqueStorage()._latencyMs = newValue}
+  }
+
+  public var tokensPerMs: Double {
+    get {_storage._tokensPerMs}
+    set {_uniqueStorage()._tokensPerMs = newValue}
+  }
+
+  /// T = limit (S below max_tokens)
+  public var latencyBound: Bool {
+    get {_storage._latencyBound}
+    set {_uniqueStorage()._latencyBound = newValue}
+  }
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+/// Admission options. rule: "greedy" (default, also for ""): if anything runs and the running batch alone is over
+/// the SLA admit none; else admit candidates in priority order while T after each stays within it, stopping at the
+/// first that does not fit. "best_effort": admit the longest run of consecutive candidates after which T is within
+/// the SLA, even if the step is over it before (T can fall as a small batch grows).
+public nonisolated struct Saturn_V1_AdmissionOptions: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var rule: String = String()
+
+  /// skip a candidate that does not fit and keep going
+  public var scanPastMisfit: Bool = false
+
+  /// > 0: admit the largest whole-token prefix >= this that fits; 0: off
+  public var minimumChunkTokens: Double = 0
+
+  public var margin: Saturn_V1_SafetyMargin {
+    get {_margin ?? Saturn_V1_SafetyMargin()}
+    set {_margin = newValue}
+  }
+  /// Returns true if `margin` has been explicitly set.
+  public var hasMargin: Bool {self._margin != nil}
+  /// Clears the value of `margin`. Subsequent reads from it will return its default value.
+  public mutating func clearMargin() {self._margin = nil}
+
+  /// running + admitted <= this; 0: no cap
+  public var maximumBatchSize: UInt32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _margin: Saturn_V1_SafetyMargin? = nil
+}
+
+public nonisolated struct Saturn_V1_AdmissionRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var model: String = String()
+
+  public var hardware: String = String()
+
+  /// > 0
+  public var slaMs: Double = 0
+
+  /// tokens each running request adds to the next step (>= 0)
+  public var runningTokens: [Double] = []
+
+  /// distinct
+  public var waitingIds: [UInt64] = []
+
+  /// empty, or one per id
+  public var waitingPriorities: [Double] = []
+
+  /// one per id, >= 0
+  public var waitingTokens: [Double] = []
+
+  public var options: Saturn_V1_AdmissionOptions {
+    get {_options ?? Saturn_V1_AdmissionOptions()}
+    set {_options = newValue}
+  }
+  /// Returns true if `options` has been explicitly set.
+  public var hasOptions: Bool {self._options != nil}
+  /// Clears the value of `options`. Subsequent reads from it will return its default value.
+  public mutating func clearOptions() {self._options = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _options: Saturn_V1_AdmissionOptions? = nil
+}
+
+public nonisolated struct Saturn_V1_AdmissionReply: @unchecked Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var basis: Saturn_V1_DecisionBasis {
+    get {_storage._basis ?? Saturn_V1_DecisionBasis()}
+    set {_uniqueStorage()._basis = newValue}
+  }
+  /// Returns true if `basis` has been explicitly set.
+  public var hasBasis: Bool {_storage._basis != nil}
+  /// Clears the value of `basis`. Subsequent reads from it will return its default value.
+  public mutating func clearBasis() {_uniqueStorage()._basis = nil}
+
+  /// indices into the waiting columns, in admission order
+  public var admittedIndices: [UInt32] {
+    get {_storage._admittedIndices}
+    set {_uniqueStorage()._admittedIndices = newValue}
+  }
+
+  public var admittedIds: [UInt64] {
+    get {_storage._admittedIds}
+    set {_uniqueStorage()._admittedIds = newValue}
+  }
+
+  /// fewer than the request's tokens for a chunk
+  public var admittedTokens: [Double] {
+    get {_storage._admittedTokens}
+    set {_uniqueStorage()._admittedTokens = newValue}
+  }
+
+  /// T of the running batch alone; unset when nothing runs
+  public var currentLatencyMs: Double {
+    get {_storage._currentLatencyMs ?? 0}
+    set {_uniqueStorage()._currentLatencyMs = newValue}
+  }
+  /// Returns true if `currentLatencyMs` has been explicitly set.
+  public var hasCurrentLatencyMs: Bool {_storage._currentLatencyMs != nil}
+  /// Clears the value of `currentLatencyMs`. Subsequent reads from it will return its default value.
+  public mutating func clearCurrentLatencyMs() {_uniqueStorage()._currentLatencyMs = nil}
+
+  /// T with the admissions; unset when nothing runs or is admitted
+  public var predictedLatencyMs: Double {
+    get {_storage._predictedLatencyMs ?? 0}
+    set {_uniqueStorage()._predictedLatencyMs = newValue}
+  }
+  /// Returns true if `predictedLatencyMs` has been explicitly set.
+  public var hasPredictedLatencyMs: Bool {_storage._predictedLatencyMs != nil}
+  /// Clears the value of `predictedLatencyMs`. Subsequent reads from it will return its default value.
+  public mutating func clearPredictedLatencyMs() {_uniqueStorage()._predictedLatencyMs = nil}
+
+  /// sla * (1 - margin)
+  public var effectiveSlaMs: Double {
+    get {_storage._effectiveSlaMs}
+    set {_uniqueStorage()._effectiveSlaMs = newValue}
+  }
+
+  /// the margin used
+  public var safetyMargin: Double {
+    get {_storage._safetyMargin}
+    set {_uniqueStorage()._safetyMargin = newValue}
+  }
+
+  /// all_admitted, first_misfit, current_over_sla, no_waiting, batch_size_limit, chunked, end_of_queue
+  public var stopReason: String {
+    get {_storage._stopReason}
+    set {_uniqueStorage()._stopReason = newValue}
+  }
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+public nonisolated struct Saturn_V1_AllocationTenant: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// distinct, 1..256 bytes
+  public var name: String = String()
+
+  /// at most this many admissions per step
+  public var quota: UInt32 = 0
+
+  /// > 0
+  public var weight: Double = 0
+
+  /// distinct within the whole request
+  public var ids: [UInt64] = []
+
+  /// empty, or one per id
+  public var priorities: [Double] = []
+
+  /// one per id, >= 0
+  public var tokens: [Double] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// Weighted progressive filling: repeatedly give the next slot to the tenant with the smallest admitted/weight
+/// among those with quota left and a request that fits (ties: the earlier tenant), taking its first request in
+/// priority order that fits, until none is left. Quotas and the SLA hold; work-conserving; max-min fair in slots.
+public nonisolated struct Saturn_V1_AllocationRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var model: String = String()
+
+  public var hardware: String = String()
+
+  public var slaMs: Double = 0
+
+  public var runningTokens: [Double] = []
+
+  /// at least one
+  public var tenants: [Saturn_V1_AllocationTenant] = []
+
+  public var margin: Saturn_V1_SafetyMargin {
+    get {_margin ?? Saturn_V1_SafetyMargin()}
+    set {_margin = newValue}
+  }
+  /// Returns true if `margin` has been explicitly set.
+  public var hasMargin: Bool {self._margin != nil}
+  /// Clears the value of `margin`. Subsequent reads from it will return its default value.
+  public mutating func clearMargin() {self._margin = nil}
+
+  /// 0: no cap
+  public var maximumBatchSize: UInt32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _margin: Saturn_V1_SafetyMargin? = nil
+}
+
+public nonisolated struct Saturn_V1_TenantAdmissions: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var name: String = String()
+
+  /// into the tenant's columns, in admission order
+  public var indices: [UInt32] = []
+
+  public var ids: [UInt64] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Saturn_V1_AllocationReply: @unchecked Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var basis: Saturn_V1_DecisionBasis {
+    get {_storage._basis ?? Saturn_V1_DecisionBasis()}
+    set {_uniqueStorage()._basis = newValue}
+  }
+  /// Returns true if `basis` has been explicitly set.
+  public var hasBasis: Bool {_storage._basis != nil}
+  /// Clears the value of `basis`. Subsequent reads from it will return its default value.
+  public mutating func clearBasis() {_uniqueStorage()._basis = nil}
+
+  /// one per tenant, in request order
+  public var tenants: [Saturn_V1_TenantAdmissions] {
+    get {_storage._tenants}
+    set {_uniqueStorage()._tenants = newValue}
+  }
+
+  /// every admitted id in the order the filling made them
+  public var admissionOrder: [UInt64] {
+    get {_storage._admissionOrder}
+    set {_uniqueStorage()._admissionOrder = newValue}
+  }
+
+  public var currentLatencyMs: Double {
+    get {_storage._currentLatencyMs ?? 0}
+    set {_uniqueStorage()._currentLatencyMs = newValue}
+  }
+  /// Returns true if `currentLatencyMs` has been explicitly set.
+  public var hasCurrentLatencyMs: Bool {_storage._currentLatencyMs != nil}
+  /// Clears the value of `currentLatencyMs`. Subsequent reads from it will return its default value.
+  public mutating func clearCurrentLatencyMs() {_uniqueStorage()._currentLatencyMs = nil}
+
+  public var predictedLatencyMs: Double {
+    get {_storage._predictedLatencyMs ?? 0}
+    set {_uniqueStorage()._predictedLatencyMs = newValue}
+  }
+  /// Returns true if `predictedLatencyMs` has been explicitly set.
+  public var hasPredictedLatencyMs: Bool {_storage._predictedLatencyMs != nil}
+  /// Clears the value of `predictedLatencyMs`. Subsequent reads from it will return its default value.
+  public mutating func clearPredictedLatencyMs() {_uniqueStorage()._predictedLatencyMs = nil}
+
+  public var effectiveSlaMs: Double {
+    get {_storage._effectiveSlaMs}
+    set {_uniqueStorage()._effectiveSlaMs = newValue}
+  }
+
+  public var safetyMargin: Double {
+    get {_storage._safetyMargin}
+    set {_uniqueStorage()._safetyMargin = newValue}
+  }
+
+  /// no_waiting, all_admitted, quota_reached, sla_bound, batch_size_limit
+  public var stopReason: String {
+    get {_storage._stopReason}
+    set {_uniqueStorage()._stopReason = newValue}
+  }
+
+  /// of admitted/weight over tenants with requests; unset when none admitted
+  public var jainIndex: Double {
+    get {_storage._jainIndex ?? 0}
+    set {_uniqueStorage()._jainIndex = newValue}
+  }
+  /// Returns true if `jainIndex` has been explicitly set.
+  public var hasJainIndex: Bool {_storage._jainIndex != nil}
+  /// Clears the value of `jainIndex`. Subsequent reads from it will return its default value.
+  public mutating func clearJainIndex() {_uniqueStorage()._jainIndex = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+/// Capacity planning from the fluid model (SteadyState in SaturnModel): the replicas that serve `rate` requests/s
+/// under the step SLA and the TTFT target, and a static budget (max_num_batched_tokens, max_num_seqs) for an
+/// engine without the agent.
+public nonisolated struct Saturn_V1_PlanRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var model: String = String()
+
+  public var hardware: String = String()
+
+  /// step-latency SLA, > 0
+  public var slaMs: Double = 0
+
+  /// TTFT target at the workload's quantile; 0: none
+  public var ttftMs: Double = 0
+
+  /// requests/s to plan for (>= 0)
+  public var rate: Double = 0
+
+  /// > 0
+  public var meanPromptTokens: Double = 0
+
+  /// >= 0
+  public var promptTokensSd: Double = 0
+
+  /// >= 1
+  public var promptTokensAtQuantile: Double = 0
+
+  /// in (0, 1); 0 means 0.99
+  public var quantile: Double = 0
+
+  /// >= 1
+  public var meanOutputTokens: Double = 0
+
+  /// default when unset: 0 for replicas, 0.1 for the static budget
+  public var margin: Saturn_V1_SafetyMargin {
+    get {_margin ?? Saturn_V1_SafetyMargin()}
+    set {_margin = newValue}
+  }
+  /// Returns true if `margin` has been explicitly set.
+  public var hasMargin: Bool {self._margin != nil}
+  /// Clears the value of `margin`. Subsequent reads from it will return its default value.
+  public mutating func clearMargin() {self._margin = nil}
+
+  /// (0, 1]; 0 means 0.9
+  public var utilisationCap: Double = 0
+
+  /// candidate max_num_seqs (each >= 2); empty: the default list
+  public var sequenceCaps: [UInt32] = []
+
+  /// budgets are multiples of this; 0 means 16
+  public var tokenGranularity: UInt32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _margin: Saturn_V1_SafetyMargin? = nil
+}
+
+public nonisolated struct Saturn_V1_StaticBudgetAnswer: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// false: no budget keeps full steps within the SLA
+  public var found: Bool = false
+
+  public var maxNumBatchedTokens: UInt32 = 0
+
+  public var maxNumSeqs: UInt32 = 0
+
+  public var worstStepMs: Double = 0
+
+  public var saturationRequestsPerSecond: Double = 0
+
+  /// at `rate` per replica (unset when saturated or no rate)
+  public var ttftMs: Double {
+    get {_ttftMs ?? 0}
+    set {_ttftMs = newValue}
+  }
+  /// Returns true if `ttftMs` has been explicitly set.
+  public var hasTtftMs: Bool {self._ttftMs != nil}
+  /// Clears the value of `ttftMs`. Subsequent reads from it will return its default value.
+  public mutating func clearTtftMs() {self._ttftMs = nil}
+
+  public var ttftTargetMissed: Bool = false
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _ttftMs: Double? = nil
+}
+
+public nonisolated struct Saturn_V1_PlanReply: @unchecked Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var basis: Saturn_V1_DecisionBasis {
+    get {_storage._basis ?? Saturn_V1_DecisionBasis()}
+    set {_uniqueStorage()._basis = newValue}
+  }
+  /// Returns true if `basis` has been explicitly set.
+  public var hasBasis: Bool {_storage._basis != nil}
+  /// Clears the value of `basis`. Subsequent reads from it will return its default value.
+  public mutating func clearBasis() {_uniqueStorage()._basis = nil}
+
+  /// false: see infeasibility
+  public var feasible: Bool {
+    get {_storage._feasible}
+    set {_uniqueStorage()._feasible = newValue}
+  }
+
+  public var replicas: UInt32 {
+    get {_storage._replicas}
+    set {_uniqueStorage()._replicas = newValue}
+  }
+
+  public var perReplicaRequestsPerSecond: Double {
+    get {_storage._perReplicaRequestsPerSecond}
+    set {_uniqueStorage()._perReplicaRequestsPerSecond = newValue}
+  }
+
+  public var saturationRequestsPerSecond: Double {
+    get {_storage._saturationRequestsPerSecond}
+    set {_uniqueStorage()._saturationRequestsPerSecond = newValue}
+  }
+
+  public var saturationStepMs: Double {
+    get {_storage._saturationStepMs}
+    set {_uniqueStorage()._saturationStepMs = newValue}
+  }
+
+  public var saturationTokens: Double {
+    get {_storage._saturationTokens}
+    set {_uniqueStorage()._saturationTokens = newValue}
+  }
+
+  public var saturationBatchSize: Double {
+    get {_storage._saturationBatchSize}
+    set {_uniqueStorage()._saturationBatchSize = newValue}
+  }
+
+  /// at the planned per-replica load (when feasible)
+  public var ttftMs: Double {
+    get {_storage._ttftMs ?? 0}
+    set {_uniqueStorage()._ttftMs = newValue}
+  }
+  /// Returns true if `ttftMs` has been explicitly set.
+  public var hasTtftMs: Bool {_storage._ttftMs != nil}
+  /// Clears the value of `ttftMs`. Subsequent reads from it will return its default value.
+  public mutating func clearTtftMs() {_uniqueStorage()._ttftMs = nil}
+
+  /// "", "step_sla" or "ttft"
+  public var infeasibility: String {
+    get {_storage._infeasibility}
+    set {_uniqueStorage()._infeasibility = newValue}
+  }
+
+  public var stepLimitMs: Double {
+    get {_storage._stepLimitMs}
+    set {_uniqueStorage()._stepLimitMs = newValue}
+  }
+
+  public var safetyMargin: Double {
+    get {_storage._safetyMargin}
+    set {_uniqueStorage()._safetyMargin = newValue}
+  }
+
+  public var staticBudget: Saturn_V1_StaticBudgetAnswer {
+    get {_storage._staticBudget ?? Saturn_V1_StaticBudgetAnswer()}
+    set {_uniqueStorage()._staticBudget = newValue}
+  }
+  /// Returns true if `staticBudget` has been explicitly set.
+  public var hasStaticBudget: Bool {_storage._staticBudget != nil}
+  /// Clears the value of `staticBudget`. Subsequent reads from it will return its default value.
+  public mutating func clearStaticBudget() {_uniqueStorage()._staticBudget = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _storage = _StorageClass.defaultInstance
+}
+
 public nonisolated struct Saturn_V1_Error: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -967,50 +1690,99 @@ public nonisolated struct Saturn_V1_Error: Sendable {
   public init() {}
 }
 
-public nonisolated struct Saturn_V1_Request: Sendable {
+public nonisolated struct Saturn_V1_Request: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
   /// must be 1
-  public var protocolVersion: UInt32 = 0
+  public var protocolVersion: UInt32 {
+    get {_storage._protocolVersion}
+    set {_uniqueStorage()._protocolVersion = newValue}
+  }
 
   /// chosen by the client, echoed in the Reply
-  public var requestID: UInt64 = 0
+  public var requestID: UInt64 {
+    get {_storage._requestID}
+    set {_uniqueStorage()._requestID = newValue}
+  }
 
-  public var body: Saturn_V1_Request.OneOf_Body? = nil
+  public var body: OneOf_Body? {
+    get {return _storage._body}
+    set {_uniqueStorage()._body = newValue}
+  }
 
   public var predict: Saturn_V1_PredictRequest {
     get {
-      if case .predict(let v)? = body {return v}
+      if case .predict(let v)? = _storage._body {return v}
       return Saturn_V1_PredictRequest()
     }
-    set {body = .predict(newValue)}
+    set {_uniqueStorage()._body = .predict(newValue)}
   }
 
   public var parameters: Saturn_V1_ParametersRequest {
     get {
-      if case .parameters(let v)? = body {return v}
+      if case .parameters(let v)? = _storage._body {return v}
       return Saturn_V1_ParametersRequest()
     }
-    set {body = .parameters(newValue)}
+    set {_uniqueStorage()._body = .parameters(newValue)}
   }
 
   public var health: Saturn_V1_HealthRequest {
     get {
-      if case .health(let v)? = body {return v}
+      if case .health(let v)? = _storage._body {return v}
       return Saturn_V1_HealthRequest()
     }
-    set {body = .health(newValue)}
+    set {_uniqueStorage()._body = .health(newValue)}
   }
 
-  /// 14..19 reserved for SLA inverse, capacity, admission and allocation queries.
   public var updateHistory: Saturn_V1_UpdateHistoryRequest {
     get {
-      if case .updateHistory(let v)? = body {return v}
+      if case .updateHistory(let v)? = _storage._body {return v}
       return Saturn_V1_UpdateHistoryRequest()
     }
-    set {body = .updateHistory(newValue)}
+    set {_uniqueStorage()._body = .updateHistory(newValue)}
+  }
+
+  public var slaInverse: Saturn_V1_SlaInverseRequest {
+    get {
+      if case .slaInverse(let v)? = _storage._body {return v}
+      return Saturn_V1_SlaInverseRequest()
+    }
+    set {_uniqueStorage()._body = .slaInverse(newValue)}
+  }
+
+  public var capacity: Saturn_V1_CapacityRequest {
+    get {
+      if case .capacity(let v)? = _storage._body {return v}
+      return Saturn_V1_CapacityRequest()
+    }
+    set {_uniqueStorage()._body = .capacity(newValue)}
+  }
+
+  public var admission: Saturn_V1_AdmissionRequest {
+    get {
+      if case .admission(let v)? = _storage._body {return v}
+      return Saturn_V1_AdmissionRequest()
+    }
+    set {_uniqueStorage()._body = .admission(newValue)}
+  }
+
+  public var allocation: Saturn_V1_AllocationRequest {
+    get {
+      if case .allocation(let v)? = _storage._body {return v}
+      return Saturn_V1_AllocationRequest()
+    }
+    set {_uniqueStorage()._body = .allocation(newValue)}
+  }
+
+  /// 19 reserved.
+  public var plan: Saturn_V1_PlanRequest {
+    get {
+      if case .plan(let v)? = _storage._body {return v}
+      return Saturn_V1_PlanRequest()
+    }
+    set {_uniqueStorage()._body = .plan(newValue)}
   }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -1019,63 +1791,119 @@ public nonisolated struct Saturn_V1_Request: Sendable {
     case predict(Saturn_V1_PredictRequest)
     case parameters(Saturn_V1_ParametersRequest)
     case health(Saturn_V1_HealthRequest)
-    /// 14..19 reserved for SLA inverse, capacity, admission and allocation queries.
     case updateHistory(Saturn_V1_UpdateHistoryRequest)
+    case slaInverse(Saturn_V1_SlaInverseRequest)
+    case capacity(Saturn_V1_CapacityRequest)
+    case admission(Saturn_V1_AdmissionRequest)
+    case allocation(Saturn_V1_AllocationRequest)
+    /// 19 reserved.
+    case plan(Saturn_V1_PlanRequest)
 
   }
 
   public init() {}
+
+  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
-public nonisolated struct Saturn_V1_Reply: Sendable {
+public nonisolated struct Saturn_V1_Reply: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  public var protocolVersion: UInt32 = 0
+  public var protocolVersion: UInt32 {
+    get {_storage._protocolVersion}
+    set {_uniqueStorage()._protocolVersion = newValue}
+  }
 
-  public var requestID: UInt64 = 0
+  public var requestID: UInt64 {
+    get {_storage._requestID}
+    set {_uniqueStorage()._requestID = newValue}
+  }
 
-  public var body: Saturn_V1_Reply.OneOf_Body? = nil
+  public var body: OneOf_Body? {
+    get {return _storage._body}
+    set {_uniqueStorage()._body = newValue}
+  }
 
   public var error: Saturn_V1_Error {
     get {
-      if case .error(let v)? = body {return v}
+      if case .error(let v)? = _storage._body {return v}
       return Saturn_V1_Error()
     }
-    set {body = .error(newValue)}
+    set {_uniqueStorage()._body = .error(newValue)}
   }
 
   public var predict: Saturn_V1_PredictReply {
     get {
-      if case .predict(let v)? = body {return v}
+      if case .predict(let v)? = _storage._body {return v}
       return Saturn_V1_PredictReply()
     }
-    set {body = .predict(newValue)}
+    set {_uniqueStorage()._body = .predict(newValue)}
   }
 
   public var parameters: Saturn_V1_ParametersReply {
     get {
-      if case .parameters(let v)? = body {return v}
+      if case .parameters(let v)? = _storage._body {return v}
       return Saturn_V1_ParametersReply()
     }
-    set {body = .parameters(newValue)}
+    set {_uniqueStorage()._body = .parameters(newValue)}
   }
 
   public var health: Saturn_V1_HealthReply {
     get {
-      if case .health(let v)? = body {return v}
+      if case .health(let v)? = _storage._body {return v}
       return Saturn_V1_HealthReply()
     }
-    set {body = .health(newValue)}
+    set {_uniqueStorage()._body = .health(newValue)}
   }
 
   public var updateHistory: Saturn_V1_UpdateHistoryReply {
     get {
-      if case .updateHistory(let v)? = body {return v}
+      if case .updateHistory(let v)? = _storage._body {return v}
       return Saturn_V1_UpdateHistoryReply()
     }
-    set {body = .updateHistory(newValue)}
+    set {_uniqueStorage()._body = .updateHistory(newValue)}
+  }
+
+  public var slaInverse: Saturn_V1_SlaInverseReply {
+    get {
+      if case .slaInverse(let v)? = _storage._body {return v}
+      return Saturn_V1_SlaInverseReply()
+    }
+    set {_uniqueStorage()._body = .slaInverse(newValue)}
+  }
+
+  public var capacity: Saturn_V1_CapacityReply {
+    get {
+      if case .capacity(let v)? = _storage._body {return v}
+      return Saturn_V1_CapacityReply()
+    }
+    set {_uniqueStorage()._body = .capacity(newValue)}
+  }
+
+  public var admission: Saturn_V1_AdmissionReply {
+    get {
+      if case .admission(let v)? = _storage._body {return v}
+      return Saturn_V1_AdmissionReply()
+    }
+    set {_uniqueStorage()._body = .admission(newValue)}
+  }
+
+  public var allocation: Saturn_V1_AllocationReply {
+    get {
+      if case .allocation(let v)? = _storage._body {return v}
+      return Saturn_V1_AllocationReply()
+    }
+    set {_uniqueStorage()._body = .allocation(newValue)}
+  }
+
+  public var plan: Saturn_V1_PlanReply {
+    get {
+      if case .plan(let v)? = _storage._body {return v}
+      return Saturn_V1_PlanReply()
+    }
+    set {_uniqueStorage()._body = .plan(newValue)}
   }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -1086,10 +1914,17 @@ public nonisolated struct Saturn_V1_Reply: Sendable {
     case parameters(Saturn_V1_ParametersReply)
     case health(Saturn_V1_HealthReply)
     case updateHistory(Saturn_V1_UpdateHistoryReply)
+    case slaInverse(Saturn_V1_SlaInverseReply)
+    case capacity(Saturn_V1_CapacityReply)
+    case admission(Saturn_V1_AdmissionReply)
+    case allocation(Saturn_V1_AllocationReply)
+    case plan(Saturn_V1_PlanReply)
 
   }
 
   public init() {}
+
+  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
@@ -2228,6 +3063,1292 @@ nonisolated extension Saturn_V1_UpdateHistoryReply: SwiftProtobuf.Message, Swift
   }
 }
 
+nonisolated extension Saturn_V1_DecisionBasis: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".DecisionBasis"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}version\0\u{1}source\0\u{3}recent_mean_relative_error\0\u{3}recent_p95_relative_error\0\u{3}recent_observations\0\u{1}parameters\0\u{3}origin_node\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.version) }()
+      case 2: try { try decoder.decodeSingularEnumField(value: &self.source) }()
+      case 3: try { try decoder.decodeSingularDoubleField(value: &self.recentMeanRelativeError) }()
+      case 4: try { try decoder.decodeSingularDoubleField(value: &self.recentP95RelativeError) }()
+      case 5: try { try decoder.decodeSingularUInt64Field(value: &self.recentObservations) }()
+      case 6: try { try decoder.decodeSingularMessageField(value: &self._parameters) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.originNode) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if self.version != 0 {
+      try visitor.visitSingularUInt64Field(value: self.version, fieldNumber: 1)
+    }
+    if self.source != .unspecified {
+      try visitor.visitSingularEnumField(value: self.source, fieldNumber: 2)
+    }
+    if self.recentMeanRelativeError.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.recentMeanRelativeError, fieldNumber: 3)
+    }
+    if self.recentP95RelativeError.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.recentP95RelativeError, fieldNumber: 4)
+    }
+    if self.recentObservations != 0 {
+      try visitor.visitSingularUInt64Field(value: self.recentObservations, fieldNumber: 5)
+    }
+    try { if let v = self._parameters {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
+    } }()
+    if !self.originNode.isEmpty {
+      try visitor.visitSingularStringField(value: self.originNode, fieldNumber: 7)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Saturn_V1_DecisionBasis, rhs: Saturn_V1_DecisionBasis) -> Bool {
+    if lhs.version != rhs.version {return false}
+    if lhs.source != rhs.source {return false}
+    if lhs.recentMeanRelativeError != rhs.recentMeanRelativeError {return false}
+    if lhs.recentP95RelativeError != rhs.recentP95RelativeError {return false}
+    if lhs.recentObservations != rhs.recentObservations {return false}
+    if lhs._parameters != rhs._parameters {return false}
+    if lhs.originNode != rhs.originNode {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Saturn_V1_SafetyMargin: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".SafetyMargin"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}safety_margin\0\u{3}auto_safety_margin\0\u{3}margin_multiplier\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularDoubleField(value: &self.safetyMargin) }()
+      case 2: try { try decoder.decodeSingularBoolField(value: &self.autoSafetyMargin) }()
+      case 3: try { try decoder.decodeSingularDoubleField(value: &self.marginMultiplier) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.safetyMargin.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.safetyMargin, fieldNumber: 1)
+    }
+    if self.autoSafetyMargin != false {
+      try visitor.visitSingularBoolField(value: self.autoSafetyMargin, fieldNumber: 2)
+    }
+    if self.marginMultiplier.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.marginMultiplier, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Saturn_V1_SafetyMargin, rhs: Saturn_V1_SafetyMargin) -> Bool {
+    if lhs.safetyMargin != rhs.safetyMargin {return false}
+    if lhs.autoSafetyMargin != rhs.autoSafetyMargin {return false}
+    if lhs.marginMultiplier != rhs.marginMultiplier {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Saturn_V1_SlaInverseRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".SlaInverseRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}model\0\u{1}hardware\0\u{3}target_ms\0\u{3}min_batch_size\0\u{3}max_batch_size\0\u{3}min_tokens\0\u{3}max_tokens\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.model) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.hardware) }()
+      case 3: try { try decoder.decodeSingularDoubleField(value: &self.targetMs) }()
+      case 4: try { try decoder.decodeSingularUInt32Field(value: &self.minBatchSize) }()
+      case 5: try { try decoder.decodeSingularUInt32Field(value: &self.maxBatchSize) }()
+      case 6: try { try decoder.decodeSingularDoubleField(value: &self.minTokens) }()
+      case 7: try { try decoder.decodeSingularDoubleField(value: &self.maxTokens) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.model.isEmpty {
+      try visitor.visitSingularStringField(value: self.model, fieldNumber: 1)
+    }
+    if !self.hardware.isEmpty {
+      try visitor.visitSingularStringField(value: self.hardware, fieldNumber: 2)
+    }
+    if self.targetMs.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.targetMs, fieldNumber: 3)
+    }
+    if self.minBatchSize != 0 {
+      try visitor.visitSingularUInt32Field(value: self.minBatchSize, fieldNumber: 4)
+    }
+    if self.maxBatchSize != 0 {
+      try visitor.visitSingularUInt32Field(value: self.maxBatchSize, fieldNumber: 5)
+    }
+    if self.minTokens.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.minTokens, fieldNumber: 6)
+    }
+    if self.maxTokens.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.maxTokens, fieldNumber: 7)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Saturn_V1_SlaInverseRequest, rhs: Saturn_V1_SlaInverseRequest) -> Bool {
+    if lhs.model != rhs.model {return false}
+    if lhs.hardware != rhs.hardware {return false}
+    if lhs.targetMs != rhs.targetMs {return false}
+    if lhs.minBatchSize != rhs.minBatchSize {return false}
+    if lhs.maxBatchSize != rhs.maxBatchSize {return false}
+    if lhs.minTokens != rhs.minTokens {return false}
+    if lhs.maxTokens != rhs.maxTokens {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Saturn_V1_SlaInverseRow: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".SlaInverseRow"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}batch_size\0\u{1}feasible\0\u{3}min_feasible_tokens\0\u{3}max_feasible_tokens\0\u{3}tokens_at_minimum_latency\0\u{3}minimum_latency_ms\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt32Field(value: &self.batchSize) }()
+      case 2: try { try decoder.decodeSingularBoolField(value: &self.feasible) }()
+      case 3: try { try decoder.decodeSingularDoubleField(value: &self.minFeasibleTokens) }()
+      case 4: try { try decoder.decodeSingularDoubleField(value: &self.maxFeasibleTokens) }()
+      case 5: try { try decoder.decodeSingularDoubleField(value: &self.tokensAtMinimumLatency) }()
+      case 6: try { try decoder.decodeSingularDoubleField(value: &self.minimumLatencyMs) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.batchSize != 0 {
+      try visitor.visitSingularUInt32Field(value: self.batchSize, fieldNumber: 1)
+    }
+    if self.feasible != false {
+      try visitor.visitSingularBoolField(value: self.feasible, fieldNumber: 2)
+    }
+    if self.minFeasibleTokens.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.minFeasibleTokens, fieldNumber: 3)
+    }
+    if self.maxFeasibleTokens.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.maxFeasibleTokens, fieldNumber: 4)
+    }
+    if self.tokensAtMinimumLatency.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.tokensAtMinimumLatency, fieldNumber: 5)
+    }
+    if self.minimumLatencyMs.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.minimumLatencyMs, fieldNumber: 6)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Saturn_V1_SlaInverseRow, rhs: Saturn_V1_SlaInverseRow) -> Bool {
+    if lhs.batchSize != rhs.batchSize {return false}
+    if lhs.feasible != rhs.feasible {return false}
+    if lhs.minFeasibleTokens != rhs.minFeasibleTokens {return false}
+    if lhs.maxFeasibleTokens != rhs.maxFeasibleTokens {return false}
+    if lhs.tokensAtMinimumLatency != rhs.tokensAtMinimumLatency {return false}
+    if lhs.minimumLatencyMs != rhs.minimumLatencyMs {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Saturn_V1_SlaInverseReply: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".SlaInverseReply"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}basis\0\u{1}rows\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._basis) }()
+      case 2: try { try decoder.decodeRepeatedMessageField(value: &self.rows) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._basis {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    if !self.rows.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.rows, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Saturn_V1_SlaInverseReply, rhs: Saturn_V1_SlaInverseReply) -> Bool {
+    if lhs._basis != rhs._basis {return false}
+    if lhs.rows != rhs.rows {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Saturn_V1_CapacityRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".CapacityRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}model\0\u{1}hardware\0\u{3}latency_limit_ms\0\u{3}min_batch_size\0\u{3}max_batch_size\0\u{3}min_tokens\0\u{3}max_tokens\0\u{3}integer_tokens\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.model) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.hardware) }()
+      case 3: try { try decoder.decodeSingularDoubleField(value: &self.latencyLimitMs) }()
+      case 4: try { try decoder.decodeSingularUInt32Field(value: &self.minBatchSize) }()
+      case 5: try { try decoder.decodeSingularUInt32Field(value: &self.maxBatchSize) }()
+      case 6: try { try decoder.decodeSingularDoubleField(value: &self.minTokens) }()
+      case 7: try { try decoder.decodeSingularDoubleField(value: &self.maxTokens) }()
+      case 8: try { try decoder.decodeSingularBoolField(value: &self.integerTokens) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.model.isEmpty {
+      try visitor.visitSingularStringField(value: self.model, fieldNumber: 1)
+    }
+    if !self.hardware.isEmpty {
+      try visitor.visitSingularStringField(value: self.hardware, fieldNumber: 2)
+    }
+    if self.latencyLimitMs.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.latencyLimitMs, fieldNumber: 3)
+    }
+    if self.minBatchSize != 0 {
+      try visitor.visitSingularUInt32Field(value: self.minBatchSize, fieldNumber: 4)
+    }
+    if self.maxBatchSize != 0 {
+      try visitor.visitSingularUInt32Field(value: self.maxBatchSize, fieldNumber: 5)
+    }
+    if self.minTokens.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.minTokens, fieldNumber: 6)
+    }
+    if self.maxTokens.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.maxTokens, fieldNumber: 7)
+    }
+    if self.integerTokens != false {
+      try visitor.visitSingularBoolField(value: self.integerTokens, fieldNumber: 8)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Saturn_V1_CapacityRequest, rhs: Saturn_V1_CapacityRequest) -> Bool {
+    if lhs.model != rhs.model {return false}
+    if lhs.hardware != rhs.hardware {return false}
+    if lhs.latencyLimitMs != rhs.latencyLimitMs {return false}
+    if lhs.minBatchSize != rhs.minBatchSize {return false}
+    if lhs.maxBatchSize != rhs.maxBatchSize {return false}
+    if lhs.minTokens != rhs.minTokens {return false}
+    if lhs.maxTokens != rhs.maxTokens {return false}
+    if lhs.integerTokens != rhs.integerTokens {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Saturn_V1_CapacityReply: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".CapacityReply"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}basis\0\u{1}feasible\0\u{3}batch_size\0\u{1}tokens\0\u{3}latency_ms\0\u{3}tokens_per_ms\0\u{3}latency_bound\0")
+
+  fileprivate class _StorageClass {
+    var _basis: Saturn_V1_DecisionBasis? = nil
+    var _feasible: Bool = false
+    var _batchSize: UInt32 = 0
+    var _tokens: Double = 0
+    var _latencyMs: Double = 0
+    var _tokensPerMs: Double = 0
+    var _latencyBound: Bool = false
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _basis = source._basis
+      _feasible = source._feasible
+      _batchSize = source._batchSize
+      _tokens = source._tokens
+      _latencyMs = source._latencyMs
+      _tokensPerMs = source._tokensPerMs
+      _latencyBound = source._latencyBound
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularMessageField(value: &_storage._basis) }()
+        case 2: try { try decoder.decodeSingularBoolField(value: &_storage._feasible) }()
+        case 3: try { try decoder.decodeSingularUInt32Field(value: &_storage._batchSize) }()
+        case 4: try { try decoder.decodeSingularDoubleField(value: &_storage._tokens) }()
+        case 5: try { try decoder.decodeSingularDoubleField(value: &_storage._latencyMs) }()
+        case 6: try { try decoder.decodeSingularDoubleField(value: &_storage._tokensPerMs) }()
+        case 7: try { try decoder.decodeSingularBoolField(value: &_storage._latencyBound) }()
+        default: break
+        }
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      try { if let v = _storage._basis {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+      } }()
+      if _storage._feasible != false {
+        try visitor.visitSingularBoolField(value: _storage._feasible, fieldNumber: 2)
+      }
+      if _storage._batchSize != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._batchSize, fieldNumber: 3)
+      }
+      if _storage._tokens.bitPattern != 0 {
+        try visitor.visitSingularDoubleField(value: _storage._tokens, fieldNumber: 4)
+      }
+      if _storage._latencyMs.bitPattern != 0 {
+        try visitor.visitSingularDoubleField(value: _storage._latencyMs, fieldNumber: 5)
+      }
+      if _storage._tokensPerMs.bitPattern != 0 {
+        try visitor.visitSingularDoubleField(value: _storage._tokensPerMs, fieldNumber: 6)
+      }
+      if _storage._latencyBound != false {
+        try visitor.visitSingularBoolField(value: _storage._latencyBound, fieldNumber: 7)
+      }
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Saturn_V1_CapacityReply, rhs: Saturn_V1_CapacityReply) -> Bool {
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._basis != rhs_storage._basis {return false}
+        if _storage._feasible != rhs_storage._feasible {return false}
+        if _storage._batchSize != rhs_storage._batchSize {return false}
+        if _storage._tokens != rhs_storage._tokens {return false}
+        if _storage._latencyMs != rhs_storage._latencyMs {return false}
+        if _storage._tokensPerMs != rhs_storage._tokensPerMs {return false}
+        if _storage._latencyBound != rhs_storage._latencyBound {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Saturn_V1_AdmissionOptions: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".AdmissionOptions"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}rule\0\u{3}scan_past_misfit\0\u{3}minimum_chunk_tokens\0\u{1}margin\0\u{3}maximum_batch_size\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.rule) }()
+      case 2: try { try decoder.decodeSingularBoolField(value: &self.scanPastMisfit) }()
+      case 3: try { try decoder.decodeSingularDoubleField(value: &self.minimumChunkTokens) }()
+      case 4: try { try decoder.decodeSingularMessageField(value: &self._margin) }()
+      case 5: try { try decoder.decodeSingularUInt32Field(value: &self.maximumBatchSize) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.rule.isEmpty {
+      try visitor.visitSingularStringField(value: self.rule, fieldNumber: 1)
+    }
+    if self.scanPastMisfit != false {
+      try visitor.visitSingularBoolField(value: self.scanPastMisfit, fieldNumber: 2)
+    }
+    if self.minimumChunkTokens.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.minimumChunkTokens, fieldNumber: 3)
+    }
+    try { if let v = self._margin {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+    } }()
+    if self.maximumBatchSize != 0 {
+      try visitor.visitSingularUInt32Field(value: self.maximumBatchSize, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Saturn_V1_AdmissionOptions, rhs: Saturn_V1_AdmissionOptions) -> Bool {
+    if lhs.rule != rhs.rule {return false}
+    if lhs.scanPastMisfit != rhs.scanPastMisfit {return false}
+    if lhs.minimumChunkTokens != rhs.minimumChunkTokens {return false}
+    if lhs._margin != rhs._margin {return false}
+    if lhs.maximumBatchSize != rhs.maximumBatchSize {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Saturn_V1_AdmissionRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".AdmissionRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}model\0\u{1}hardware\0\u{3}sla_ms\0\u{3}running_tokens\0\u{3}waiting_ids\0\u{3}waiting_priorities\0\u{3}waiting_tokens\0\u{1}options\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.model) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.hardware) }()
+      case 3: try { try decoder.decodeSingularDoubleField(value: &self.slaMs) }()
+      case 4: try { try decoder.decodeRepeatedDoubleField(value: &self.runningTokens) }()
+      case 5: try { try decoder.decodeRepeatedUInt64Field(value: &self.waitingIds) }()
+      case 6: try { try decoder.decodeRepeatedDoubleField(value: &self.waitingPriorities) }()
+      case 7: try { try decoder.decodeRepeatedDoubleField(value: &self.waitingTokens) }()
+      case 8: try { try decoder.decodeSingularMessageField(value: &self._options) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.model.isEmpty {
+      try visitor.visitSingularStringField(value: self.model, fieldNumber: 1)
+    }
+    if !self.hardware.isEmpty {
+      try visitor.visitSingularStringField(value: self.hardware, fieldNumber: 2)
+    }
+    if self.slaMs.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.slaMs, fieldNumber: 3)
+    }
+    if !self.runningTokens.isEmpty {
+      try visitor.visitPackedDoubleField(value: self.runningTokens, fieldNumber: 4)
+    }
+    if !self.waitingIds.isEmpty {
+      try visitor.visitPackedUInt64Field(value: self.waitingIds, fieldNumber: 5)
+    }
+    if !self.waitingPriorities.isEmpty {
+      try visitor.visitPackedDoubleField(value: self.waitingPriorities, fieldNumber: 6)
+    }
+    if !self.waitingTokens.isEmpty {
+      try visitor.visitPackedDoubleField(value: self.waitingTokens, fieldNumber: 7)
+    }
+    try { if let v = self._options {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 8)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Saturn_V1_AdmissionRequest, rhs: Saturn_V1_AdmissionRequest) -> Bool {
+    if lhs.model != rhs.model {return false}
+    if lhs.hardware != rhs.hardware {return false}
+    if lhs.slaMs != rhs.slaMs {return false}
+    if lhs.runningTokens != rhs.runningTokens {return false}
+    if lhs.waitingIds != rhs.waitingIds {return false}
+    if lhs.waitingPriorities != rhs.waitingPriorities {return false}
+    if lhs.waitingTokens != rhs.waitingTokens {return false}
+    if lhs._options != rhs._options {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Saturn_V1_AdmissionReply: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".AdmissionReply"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}basis\0\u{3}admitted_indices\0\u{3}admitted_ids\0\u{3}admitted_tokens\0\u{3}current_latency_ms\0\u{3}predicted_latency_ms\0\u{3}effective_sla_ms\0\u{3}safety_margin\0\u{3}stop_reason\0")
+
+  fileprivate class _StorageClass {
+    var _basis: Saturn_V1_DecisionBasis? = nil
+    var _admittedIndices: [UInt32] = []
+    var _admittedIds: [UInt64] = []
+    var _admittedTokens: [Double] = []
+    var _currentLatencyMs: Double? = nil
+    var _predictedLatencyMs: Double? = nil
+    var _effectiveSlaMs: Double = 0
+    var _safetyMargin: Double = 0
+    var _stopReason: String = String()
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _basis = source._basis
+      _admittedIndices = source._admittedIndices
+      _admittedIds = source._admittedIds
+      _admittedTokens = source._admittedTokens
+      _currentLatencyMs = source._currentLatencyMs
+      _predictedLatencyMs = source._predictedLatencyMs
+      _effectiveSlaMs = source._effectiveSlaMs
+      _safetyMargin = source._safetyMargin
+      _stopReason = source._stopReason
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularMessageField(value: &_storage._basis) }()
+        case 2: try { try decoder.decodeRepeatedUInt32Field(value: &_storage._admittedIndices) }()
+        case 3: try { try decoder.decodeRepeatedUInt64Field(value: &_storage._admittedIds) }()
+        case 4: try { try decoder.decodeRepeatedDoubleField(value: &_storage._admittedTokens) }()
+        case 5: try { try decoder.decodeSingularDoubleField(value: &_storage._currentLatencyMs) }()
+        case 6: try { try decoder.decodeSingularDoubleField(value: &_storage._predictedLatencyMs) }()
+        case 7: try { try decoder.decodeSingularDoubleField(value: &_storage._effectiveSlaMs) }()
+        case 8: try { try decoder.decodeSingularDoubleField(value: &_storage._safetyMargin) }()
+        case 9: try { try decoder.decodeSingularStringField(value: &_storage._stopReason) }()
+        default: break
+        }
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      try { if let v = _storage._basis {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+      } }()
+      if !_storage._admittedIndices.isEmpty {
+        try visitor.visitPackedUInt32Field(value: _storage._admittedIndices, fieldNumber: 2)
+      }
+      if !_storage._admittedIds.isEmpty {
+        try visitor.visitPackedUInt64Field(value: _storage._admittedIds, fieldNumber: 3)
+      }
+      if !_storage._admittedTokens.isEmpty {
+        try visitor.visitPackedDoubleField(value: _storage._admittedTokens, fieldNumber: 4)
+      }
+      try { if let v = _storage._currentLatencyMs {
+        try visitor.visitSingularDoubleField(value: v, fieldNumber: 5)
+      } }()
+      try { if let v = _storage._predictedLatencyMs {
+        try visitor.visitSingularDoubleField(value: v, fieldNumber: 6)
+      } }()
+      if _storage._effectiveSlaMs.bitPattern != 0 {
+        try visitor.visitSingularDoubleField(value: _storage._effectiveSlaMs, fieldNumber: 7)
+      }
+      if _storage._safetyMargin.bitPattern != 0 {
+        try visitor.visitSingularDoubleField(value: _storage._safetyMargin, fieldNumber: 8)
+      }
+      if !_storage._stopReason.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._stopReason, fieldNumber: 9)
+      }
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Saturn_V1_AdmissionReply, rhs: Saturn_V1_AdmissionReply) -> Bool {
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._basis != rhs_storage._basis {return false}
+        if _storage._admittedIndices != rhs_storage._admittedIndices {return false}
+        if _storage._admittedIds != rhs_storage._admittedIds {return false}
+        if _storage._admittedTokens != rhs_storage._admittedTokens {return false}
+        if _storage._currentLatencyMs != rhs_storage._currentLatencyMs {return false}
+        if _storage._predictedLatencyMs != rhs_storage._predictedLatencyMs {return false}
+        if _storage._effectiveSlaMs != rhs_storage._effectiveSlaMs {return false}
+        if _storage._safetyMargin != rhs_storage._safetyMargin {return false}
+        if _storage._stopReason != rhs_storage._stopReason {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Saturn_V1_AllocationTenant: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".AllocationTenant"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}quota\0\u{1}weight\0\u{1}ids\0\u{1}priorities\0\u{1}tokens\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.quota) }()
+      case 3: try { try decoder.decodeSingularDoubleField(value: &self.weight) }()
+      case 4: try { try decoder.decodeRepeatedUInt64Field(value: &self.ids) }()
+      case 5: try { try decoder.decodeRepeatedDoubleField(value: &self.priorities) }()
+      case 6: try { try decoder.decodeRepeatedDoubleField(value: &self.tokens) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 1)
+    }
+    if self.quota != 0 {
+      try visitor.visitSingularUInt32Field(value: self.quota, fieldNumber: 2)
+    }
+    if self.weight.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.weight, fieldNumber: 3)
+    }
+    if !self.ids.isEmpty {
+      try visitor.visitPackedUInt64Field(value: self.ids, fieldNumber: 4)
+    }
+    if !self.priorities.isEmpty {
+      try visitor.visitPackedDoubleField(value: self.priorities, fieldNumber: 5)
+    }
+    if !self.tokens.isEmpty {
+      try visitor.visitPackedDoubleField(value: self.tokens, fieldNumber: 6)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Saturn_V1_AllocationTenant, rhs: Saturn_V1_AllocationTenant) -> Bool {
+    if lhs.name != rhs.name {return false}
+    if lhs.quota != rhs.quota {return false}
+    if lhs.weight != rhs.weight {return false}
+    if lhs.ids != rhs.ids {return false}
+    if lhs.priorities != rhs.priorities {return false}
+    if lhs.tokens != rhs.tokens {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Saturn_V1_AllocationRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".AllocationRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}model\0\u{1}hardware\0\u{3}sla_ms\0\u{3}running_tokens\0\u{1}tenants\0\u{1}margin\0\u{3}maximum_batch_size\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.model) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.hardware) }()
+      case 3: try { try decoder.decodeSingularDoubleField(value: &self.slaMs) }()
+      case 4: try { try decoder.decodeRepeatedDoubleField(value: &self.runningTokens) }()
+      case 5: try { try decoder.decodeRepeatedMessageField(value: &self.tenants) }()
+      case 6: try { try decoder.decodeSingularMessageField(value: &self._margin) }()
+      case 7: try { try decoder.decodeSingularUInt32Field(value: &self.maximumBatchSize) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.model.isEmpty {
+      try visitor.visitSingularStringField(value: self.model, fieldNumber: 1)
+    }
+    if !self.hardware.isEmpty {
+      try visitor.visitSingularStringField(value: self.hardware, fieldNumber: 2)
+    }
+    if self.slaMs.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.slaMs, fieldNumber: 3)
+    }
+    if !self.runningTokens.isEmpty {
+      try visitor.visitPackedDoubleField(value: self.runningTokens, fieldNumber: 4)
+    }
+    if !self.tenants.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.tenants, fieldNumber: 5)
+    }
+    try { if let v = self._margin {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
+    } }()
+    if self.maximumBatchSize != 0 {
+      try visitor.visitSingularUInt32Field(value: self.maximumBatchSize, fieldNumber: 7)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Saturn_V1_AllocationRequest, rhs: Saturn_V1_AllocationRequest) -> Bool {
+    if lhs.model != rhs.model {return false}
+    if lhs.hardware != rhs.hardware {return false}
+    if lhs.slaMs != rhs.slaMs {return false}
+    if lhs.runningTokens != rhs.runningTokens {return false}
+    if lhs.tenants != rhs.tenants {return false}
+    if lhs._margin != rhs._margin {return false}
+    if lhs.maximumBatchSize != rhs.maximumBatchSize {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Saturn_V1_TenantAdmissions: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".TenantAdmissions"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}indices\0\u{1}ids\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 2: try { try decoder.decodeRepeatedUInt32Field(value: &self.indices) }()
+      case 3: try { try decoder.decodeRepeatedUInt64Field(value: &self.ids) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 1)
+    }
+    if !self.indices.isEmpty {
+      try visitor.visitPackedUInt32Field(value: self.indices, fieldNumber: 2)
+    }
+    if !self.ids.isEmpty {
+      try visitor.visitPackedUInt64Field(value: self.ids, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Saturn_V1_TenantAdmissions, rhs: Saturn_V1_TenantAdmissions) -> Bool {
+    if lhs.name != rhs.name {return false}
+    if lhs.indices != rhs.indices {return false}
+    if lhs.ids != rhs.ids {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Saturn_V1_AllocationReply: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".AllocationReply"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}basis\0\u{1}tenants\0\u{3}admission_order\0\u{3}current_latency_ms\0\u{3}predicted_latency_ms\0\u{3}effective_sla_ms\0\u{3}safety_margin\0\u{3}stop_reason\0\u{3}jain_index\0")
+
+  fileprivate class _StorageClass {
+    var _basis: Saturn_V1_DecisionBasis? = nil
+    var _tenants: [Saturn_V1_TenantAdmissions] = []
+    var _admissionOrder: [UInt64] = []
+    var _currentLatencyMs: Double? = nil
+    var _predictedLatencyMs: Double? = nil
+    var _effectiveSlaMs: Double = 0
+    var _safetyMargin: Double = 0
+    var _stopReason: String = String()
+    var _jainIndex: Double? = nil
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _basis = source._basis
+      _tenants = source._tenants
+      _admissionOrder = source._admissionOrder
+      _currentLatencyMs = source._currentLatencyMs
+      _predictedLatencyMs = source._predictedLatencyMs
+      _effectiveSlaMs = source._effectiveSlaMs
+      _safetyMargin = source._safetyMargin
+      _stopReason = source._stopReason
+      _jainIndex = source._jainIndex
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularMessageField(value: &_storage._basis) }()
+        case 2: try { try decoder.decodeRepeatedMessageField(value: &_storage._tenants) }()
+        case 3: try { try decoder.decodeRepeatedUInt64Field(value: &_storage._admissionOrder) }()
+        case 4: try { try decoder.decodeSingularDoubleField(value: &_storage._currentLatencyMs) }()
+        case 5: try { try decoder.decodeSingularDoubleField(value: &_storage._predictedLatencyMs) }()
+        case 6: try { try decoder.decodeSingularDoubleField(value: &_storage._effectiveSlaMs) }()
+        case 7: try { try decoder.decodeSingularDoubleField(value: &_storage._safetyMargin) }()
+        case 8: try { try decoder.decodeSingularStringField(value: &_storage._stopReason) }()
+        case 9: try { try decoder.decodeSingularDoubleField(value: &_storage._jainIndex) }()
+        default: break
+        }
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      try { if let v = _storage._basis {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+      } }()
+      if !_storage._tenants.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._tenants, fieldNumber: 2)
+      }
+      if !_storage._admissionOrder.isEmpty {
+        try visitor.visitPackedUInt64Field(value: _storage._admissionOrder, fieldNumber: 3)
+      }
+      try { if let v = _storage._currentLatencyMs {
+        try visitor.visitSingularDoubleField(value: v, fieldNumber: 4)
+      } }()
+      try { if let v = _storage._predictedLatencyMs {
+        try visitor.visitSingularDoubleField(value: v, fieldNumber: 5)
+      } }()
+      if _storage._effectiveSlaMs.bitPattern != 0 {
+        try visitor.visitSingularDoubleField(value: _storage._effectiveSlaMs, fieldNumber: 6)
+      }
+      if _storage._safetyMargin.bitPattern != 0 {
+        try visitor.visitSingularDoubleField(value: _storage._safetyMargin, fieldNumber: 7)
+      }
+      if !_storage._stopReason.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._stopReason, fieldNumber: 8)
+      }
+      try { if let v = _storage._jainIndex {
+        try visitor.visitSingularDoubleField(value: v, fieldNumber: 9)
+      } }()
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Saturn_V1_AllocationReply, rhs: Saturn_V1_AllocationReply) -> Bool {
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._basis != rhs_storage._basis {return false}
+        if _storage._tenants != rhs_storage._tenants {return false}
+        if _storage._admissionOrder != rhs_storage._admissionOrder {return false}
+        if _storage._currentLatencyMs != rhs_storage._currentLatencyMs {return false}
+        if _storage._predictedLatencyMs != rhs_storage._predictedLatencyMs {return false}
+        if _storage._effectiveSlaMs != rhs_storage._effectiveSlaMs {return false}
+        if _storage._safetyMargin != rhs_storage._safetyMargin {return false}
+        if _storage._stopReason != rhs_storage._stopReason {return false}
+        if _storage._jainIndex != rhs_storage._jainIndex {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Saturn_V1_PlanRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".PlanRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}model\0\u{1}hardware\0\u{3}sla_ms\0\u{3}ttft_ms\0\u{1}rate\0\u{3}mean_prompt_tokens\0\u{3}prompt_tokens_sd\0\u{3}prompt_tokens_at_quantile\0\u{1}quantile\0\u{3}mean_output_tokens\0\u{1}margin\0\u{3}utilisation_cap\0\u{3}sequence_caps\0\u{3}token_granularity\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.model) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.hardware) }()
+      case 3: try { try decoder.decodeSingularDoubleField(value: &self.slaMs) }()
+      case 4: try { try decoder.decodeSingularDoubleField(value: &self.ttftMs) }()
+      case 5: try { try decoder.decodeSingularDoubleField(value: &self.rate) }()
+      case 6: try { try decoder.decodeSingularDoubleField(value: &self.meanPromptTokens) }()
+      case 7: try { try decoder.decodeSingularDoubleField(value: &self.promptTokensSd) }()
+      case 8: try { try decoder.decodeSingularDoubleField(value: &self.promptTokensAtQuantile) }()
+      case 9: try { try decoder.decodeSingularDoubleField(value: &self.quantile) }()
+      case 10: try { try decoder.decodeSingularDoubleField(value: &self.meanOutputTokens) }()
+      case 11: try { try decoder.decodeSingularMessageField(value: &self._margin) }()
+      case 12: try { try decoder.decodeSingularDoubleField(value: &self.utilisationCap) }()
+      case 13: try { try decoder.decodeRepeatedUInt32Field(value: &self.sequenceCaps) }()
+      case 14: try { try decoder.decodeSingularUInt32Field(value: &self.tokenGranularity) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.model.isEmpty {
+      try visitor.visitSingularStringField(value: self.model, fieldNumber: 1)
+    }
+    if !self.hardware.isEmpty {
+      try visitor.visitSingularStringField(value: self.hardware, fieldNumber: 2)
+    }
+    if self.slaMs.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.slaMs, fieldNumber: 3)
+    }
+    if self.ttftMs.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.ttftMs, fieldNumber: 4)
+    }
+    if self.rate.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.rate, fieldNumber: 5)
+    }
+    if self.meanPromptTokens.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.meanPromptTokens, fieldNumber: 6)
+    }
+    if self.promptTokensSd.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.promptTokensSd, fieldNumber: 7)
+    }
+    if self.promptTokensAtQuantile.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.promptTokensAtQuantile, fieldNumber: 8)
+    }
+    if self.quantile.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.quantile, fieldNumber: 9)
+    }
+    if self.meanOutputTokens.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.meanOutputTokens, fieldNumber: 10)
+    }
+    try { if let v = self._margin {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 11)
+    } }()
+    if self.utilisationCap.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.utilisationCap, fieldNumber: 12)
+    }
+    if !self.sequenceCaps.isEmpty {
+      try visitor.visitPackedUInt32Field(value: self.sequenceCaps, fieldNumber: 13)
+    }
+    if self.tokenGranularity != 0 {
+      try visitor.visitSingularUInt32Field(value: self.tokenGranularity, fieldNumber: 14)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Saturn_V1_PlanRequest, rhs: Saturn_V1_PlanRequest) -> Bool {
+    if lhs.model != rhs.model {return false}
+    if lhs.hardware != rhs.hardware {return false}
+    if lhs.slaMs != rhs.slaMs {return false}
+    if lhs.ttftMs != rhs.ttftMs {return false}
+    if lhs.rate != rhs.rate {return false}
+    if lhs.meanPromptTokens != rhs.meanPromptTokens {return false}
+    if lhs.promptTokensSd != rhs.promptTokensSd {return false}
+    if lhs.promptTokensAtQuantile != rhs.promptTokensAtQuantile {return false}
+    if lhs.quantile != rhs.quantile {return false}
+    if lhs.meanOutputTokens != rhs.meanOutputTokens {return false}
+    if lhs._margin != rhs._margin {return false}
+    if lhs.utilisationCap != rhs.utilisationCap {return false}
+    if lhs.sequenceCaps != rhs.sequenceCaps {return false}
+    if lhs.tokenGranularity != rhs.tokenGranularity {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Saturn_V1_StaticBudgetAnswer: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".StaticBudgetAnswer"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}found\0\u{3}max_num_batched_tokens\0\u{3}max_num_seqs\0\u{3}worst_step_ms\0\u{3}saturation_requests_per_second\0\u{3}ttft_ms\0\u{3}ttft_target_missed\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBoolField(value: &self.found) }()
+      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.maxNumBatchedTokens) }()
+      case 3: try { try decoder.decodeSingularUInt32Field(value: &self.maxNumSeqs) }()
+      case 4: try { try decoder.decodeSingularDoubleField(value: &self.worstStepMs) }()
+      case 5: try { try decoder.decodeSingularDoubleField(value: &self.saturationRequestsPerSecond) }()
+      case 6: try { try decoder.decodeSingularDoubleField(value: &self._ttftMs) }()
+      case 7: try { try decoder.decodeSingularBoolField(value: &self.ttftTargetMissed) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if self.found != false {
+      try visitor.visitSingularBoolField(value: self.found, fieldNumber: 1)
+    }
+    if self.maxNumBatchedTokens != 0 {
+      try visitor.visitSingularUInt32Field(value: self.maxNumBatchedTokens, fieldNumber: 2)
+    }
+    if self.maxNumSeqs != 0 {
+      try visitor.visitSingularUInt32Field(value: self.maxNumSeqs, fieldNumber: 3)
+    }
+    if self.worstStepMs.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.worstStepMs, fieldNumber: 4)
+    }
+    if self.saturationRequestsPerSecond.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.saturationRequestsPerSecond, fieldNumber: 5)
+    }
+    try { if let v = self._ttftMs {
+      try visitor.visitSingularDoubleField(value: v, fieldNumber: 6)
+    } }()
+    if self.ttftTargetMissed != false {
+      try visitor.visitSingularBoolField(value: self.ttftTargetMissed, fieldNumber: 7)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Saturn_V1_StaticBudgetAnswer, rhs: Saturn_V1_StaticBudgetAnswer) -> Bool {
+    if lhs.found != rhs.found {return false}
+    if lhs.maxNumBatchedTokens != rhs.maxNumBatchedTokens {return false}
+    if lhs.maxNumSeqs != rhs.maxNumSeqs {return false}
+    if lhs.worstStepMs != rhs.worstStepMs {return false}
+    if lhs.saturationRequestsPerSecond != rhs.saturationRequestsPerSecond {return false}
+    if lhs._ttftMs != rhs._ttftMs {return false}
+    if lhs.ttftTargetMissed != rhs.ttftTargetMissed {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Saturn_V1_PlanReply: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".PlanReply"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}basis\0\u{1}feasible\0\u{1}replicas\0\u{3}per_replica_requests_per_second\0\u{3}saturation_requests_per_second\0\u{3}saturation_step_ms\0\u{3}saturation_tokens\0\u{3}saturation_batch_size\0\u{3}ttft_ms\0\u{1}infeasibility\0\u{3}step_limit_ms\0\u{3}safety_margin\0\u{3}static_budget\0")
+
+  fileprivate class _StorageClass {
+    var _basis: Saturn_V1_DecisionBasis? = nil
+    var _feasible: Bool = false
+    var _replicas: UInt32 = 0
+    var _perReplicaRequestsPerSecond: Double = 0
+    var _saturationRequestsPerSecond: Double = 0
+    var _saturationStepMs: Double = 0
+    var _saturationTokens: Double = 0
+    var _saturationBatchSize: Double = 0
+    var _ttftMs: Double? = nil
+    var _infeasibility: String = String()
+    var _stepLimitMs: Double = 0
+    var _safetyMargin: Double = 0
+    var _staticBudget: Saturn_V1_StaticBudgetAnswer? = nil
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _basis = source._basis
+      _feasible = source._feasible
+      _replicas = source._replicas
+      _perReplicaRequestsPerSecond = source._perReplicaRequestsPerSecond
+      _saturationRequestsPerSecond = source._saturationRequestsPerSecond
+      _saturationStepMs = source._saturationStepMs
+      _saturationTokens = source._saturationTokens
+      _saturationBatchSize = source._saturationBatchSize
+      _ttftMs = source._ttftMs
+      _infeasibility = source._infeasibility
+      _stepLimitMs = source._stepLimitMs
+      _safetyMargin = source._safetyMargin
+      _staticBudget = source._staticBudget
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularMessageField(value: &_storage._basis) }()
+        case 2: try { try decoder.decodeSingularBoolField(value: &_storage._feasible) }()
+        case 3: try { try decoder.decodeSingularUInt32Field(value: &_storage._replicas) }()
+        case 4: try { try decoder.decodeSingularDoubleField(value: &_storage._perReplicaRequestsPerSecond) }()
+        case 5: try { try decoder.decodeSingularDoubleField(value: &_storage._saturationRequestsPerSecond) }()
+        case 6: try { try decoder.decodeSingularDoubleField(value: &_storage._saturationStepMs) }()
+        case 7: try { try decoder.decodeSingularDoubleField(value: &_storage._saturationTokens) }()
+        case 8: try { try decoder.decodeSingularDoubleField(value: &_storage._saturationBatchSize) }()
+        case 9: try { try decoder.decodeSingularDoubleField(value: &_storage._ttftMs) }()
+        case 10: try { try decoder.decodeSingularStringField(value: &_storage._infeasibility) }()
+        case 11: try { try decoder.decodeSingularDoubleField(value: &_storage._stepLimitMs) }()
+        case 12: try { try decoder.decodeSingularDoubleField(value: &_storage._safetyMargin) }()
+        case 13: try { try decoder.decodeSingularMessageField(value: &_storage._staticBudget) }()
+        default: break
+        }
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      try { if let v = _storage._basis {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+      } }()
+      if _storage._feasible != false {
+        try visitor.visitSingularBoolField(value: _storage._feasible, fieldNumber: 2)
+      }
+      if _storage._replicas != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._replicas, fieldNumber: 3)
+      }
+      if _storage._perReplicaRequestsPerSecond.bitPattern != 0 {
+        try visitor.visitSingularDoubleField(value: _storage._perReplicaRequestsPerSecond, fieldNumber: 4)
+      }
+      if _storage._saturationRequestsPerSecond.bitPattern != 0 {
+        try visitor.visitSingularDoubleField(value: _storage._saturationRequestsPerSecond, fieldNumber: 5)
+      }
+      if _storage._saturationStepMs.bitPattern != 0 {
+        try visitor.visitSingularDoubleField(value: _storage._saturationStepMs, fieldNumber: 6)
+      }
+      if _storage._saturationTokens.bitPattern != 0 {
+        try visitor.visitSingularDoubleField(value: _storage._saturationTokens, fieldNumber: 7)
+      }
+      if _storage._saturationBatchSize.bitPattern != 0 {
+        try visitor.visitSingularDoubleField(value: _storage._saturationBatchSize, fieldNumber: 8)
+      }
+      try { if let v = _storage._ttftMs {
+        try visitor.visitSingularDoubleField(value: v, fieldNumber: 9)
+      } }()
+      if !_storage._infeasibility.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._infeasibility, fieldNumber: 10)
+      }
+      if _storage._stepLimitMs.bitPattern != 0 {
+        try visitor.visitSingularDoubleField(value: _storage._stepLimitMs, fieldNumber: 11)
+      }
+      if _storage._safetyMargin.bitPattern != 0 {
+        try visitor.visitSingularDoubleField(value: _storage._safetyMargin, fieldNumber: 12)
+      }
+      try { if let v = _storage._staticBudget {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 13)
+      } }()
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Saturn_V1_PlanReply, rhs: Saturn_V1_PlanReply) -> Bool {
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._basis != rhs_storage._basis {return false}
+        if _storage._feasible != rhs_storage._feasible {return false}
+        if _storage._replicas != rhs_storage._replicas {return false}
+        if _storage._perReplicaRequestsPerSecond != rhs_storage._perReplicaRequestsPerSecond {return false}
+        if _storage._saturationRequestsPerSecond != rhs_storage._saturationRequestsPerSecond {return false}
+        if _storage._saturationStepMs != rhs_storage._saturationStepMs {return false}
+        if _storage._saturationTokens != rhs_storage._saturationTokens {return false}
+        if _storage._saturationBatchSize != rhs_storage._saturationBatchSize {return false}
+        if _storage._ttftMs != rhs_storage._ttftMs {return false}
+        if _storage._infeasibility != rhs_storage._infeasibility {return false}
+        if _storage._stepLimitMs != rhs_storage._stepLimitMs {return false}
+        if _storage._safetyMargin != rhs_storage._safetyMargin {return false}
+        if _storage._staticBudget != rhs_storage._staticBudget {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
 nonisolated extension Saturn_V1_Error: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Error"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}code\0\u{1}message\0")
@@ -2265,110 +4386,235 @@ nonisolated extension Saturn_V1_Error: SwiftProtobuf.Message, SwiftProtobuf._Mes
 
 nonisolated extension Saturn_V1_Request: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Request"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}protocol_version\0\u{3}request_id\0\u{2}\u{8}predict\0\u{1}parameters\0\u{1}health\0\u{3}update_history\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}protocol_version\0\u{3}request_id\0\u{2}\u{8}predict\0\u{1}parameters\0\u{1}health\0\u{3}update_history\0\u{3}sla_inverse\0\u{1}capacity\0\u{1}admission\0\u{1}allocation\0\u{1}plan\0")
+
+  fileprivate class _StorageClass {
+    var _protocolVersion: UInt32 = 0
+    var _requestID: UInt64 = 0
+    var _body: Saturn_V1_Request.OneOf_Body?
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _protocolVersion = source._protocolVersion
+      _requestID = source._requestID
+      _body = source._body
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeSingularUInt32Field(value: &self.protocolVersion) }()
-      case 2: try { try decoder.decodeSingularUInt64Field(value: &self.requestID) }()
-      case 10: try {
-        var v: Saturn_V1_PredictRequest?
-        var hadOneofValue = false
-        if let current = self.body {
-          hadOneofValue = true
-          if case .predict(let m) = current {v = m}
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularUInt32Field(value: &_storage._protocolVersion) }()
+        case 2: try { try decoder.decodeSingularUInt64Field(value: &_storage._requestID) }()
+        case 10: try {
+          var v: Saturn_V1_PredictRequest?
+          var hadOneofValue = false
+          if let current = _storage._body {
+            hadOneofValue = true
+            if case .predict(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._body = .predict(v)
+          }
+        }()
+        case 11: try {
+          var v: Saturn_V1_ParametersRequest?
+          var hadOneofValue = false
+          if let current = _storage._body {
+            hadOneofValue = true
+            if case .parameters(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._body = .parameters(v)
+          }
+        }()
+        case 12: try {
+          var v: Saturn_V1_HealthRequest?
+          var hadOneofValue = false
+          if let current = _storage._body {
+            hadOneofValue = true
+            if case .health(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._body = .health(v)
+          }
+        }()
+        case 13: try {
+          var v: Saturn_V1_UpdateHistoryRequest?
+          var hadOneofValue = false
+          if let current = _storage._body {
+            hadOneofValue = true
+            if case .updateHistory(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._body = .updateHistory(v)
+          }
+        }()
+        case 14: try {
+          var v: Saturn_V1_SlaInverseRequest?
+          var hadOneofValue = false
+          if let current = _storage._body {
+            hadOneofValue = true
+            if case .slaInverse(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._body = .slaInverse(v)
+          }
+        }()
+        case 15: try {
+          var v: Saturn_V1_CapacityRequest?
+          var hadOneofValue = false
+          if let current = _storage._body {
+            hadOneofValue = true
+            if case .capacity(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._body = .capacity(v)
+          }
+        }()
+        case 16: try {
+          var v: Saturn_V1_AdmissionRequest?
+          var hadOneofValue = false
+          if let current = _storage._body {
+            hadOneofValue = true
+            if case .admission(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._body = .admission(v)
+          }
+        }()
+        case 17: try {
+          var v: Saturn_V1_AllocationRequest?
+          var hadOneofValue = false
+          if let current = _storage._body {
+            hadOneofValue = true
+            if case .allocation(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._body = .allocation(v)
+          }
+        }()
+        case 18: try {
+          var v: Saturn_V1_PlanRequest?
+          var hadOneofValue = false
+          if let current = _storage._body {
+            hadOneofValue = true
+            if case .plan(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._body = .plan(v)
+          }
+        }()
+        default: break
         }
-        try decoder.decodeSingularMessageField(value: &v)
-        if let v = v {
-          if hadOneofValue {try decoder.handleConflictingOneOf()}
-          self.body = .predict(v)
-        }
-      }()
-      case 11: try {
-        var v: Saturn_V1_ParametersRequest?
-        var hadOneofValue = false
-        if let current = self.body {
-          hadOneofValue = true
-          if case .parameters(let m) = current {v = m}
-        }
-        try decoder.decodeSingularMessageField(value: &v)
-        if let v = v {
-          if hadOneofValue {try decoder.handleConflictingOneOf()}
-          self.body = .parameters(v)
-        }
-      }()
-      case 12: try {
-        var v: Saturn_V1_HealthRequest?
-        var hadOneofValue = false
-        if let current = self.body {
-          hadOneofValue = true
-          if case .health(let m) = current {v = m}
-        }
-        try decoder.decodeSingularMessageField(value: &v)
-        if let v = v {
-          if hadOneofValue {try decoder.handleConflictingOneOf()}
-          self.body = .health(v)
-        }
-      }()
-      case 13: try {
-        var v: Saturn_V1_UpdateHistoryRequest?
-        var hadOneofValue = false
-        if let current = self.body {
-          hadOneofValue = true
-          if case .updateHistory(let m) = current {v = m}
-        }
-        try decoder.decodeSingularMessageField(value: &v)
-        if let v = v {
-          if hadOneofValue {try decoder.handleConflictingOneOf()}
-          self.body = .updateHistory(v)
-        }
-      }()
-      default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    // The use of inline closures is to circumvent an issue where the compiler
-    // allocates stack space for every if/case branch local when no optimizations
-    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-    // https://github.com/apple/swift-protobuf/issues/1182
-    if self.protocolVersion != 0 {
-      try visitor.visitSingularUInt32Field(value: self.protocolVersion, fieldNumber: 1)
-    }
-    if self.requestID != 0 {
-      try visitor.visitSingularUInt64Field(value: self.requestID, fieldNumber: 2)
-    }
-    switch self.body {
-    case .predict?: try {
-      guard case .predict(let v)? = self.body else { preconditionFailure() }
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 10)
-    }()
-    case .parameters?: try {
-      guard case .parameters(let v)? = self.body else { preconditionFailure() }
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 11)
-    }()
-    case .health?: try {
-      guard case .health(let v)? = self.body else { preconditionFailure() }
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 12)
-    }()
-    case .updateHistory?: try {
-      guard case .updateHistory(let v)? = self.body else { preconditionFailure() }
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 13)
-    }()
-    case nil: break
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if _storage._protocolVersion != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._protocolVersion, fieldNumber: 1)
+      }
+      if _storage._requestID != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._requestID, fieldNumber: 2)
+      }
+      switch _storage._body {
+      case .predict?: try {
+        guard case .predict(let v)? = _storage._body else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 10)
+      }()
+      case .parameters?: try {
+        guard case .parameters(let v)? = _storage._body else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 11)
+      }()
+      case .health?: try {
+        guard case .health(let v)? = _storage._body else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 12)
+      }()
+      case .updateHistory?: try {
+        guard case .updateHistory(let v)? = _storage._body else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 13)
+      }()
+      case .slaInverse?: try {
+        guard case .slaInverse(let v)? = _storage._body else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 14)
+      }()
+      case .capacity?: try {
+        guard case .capacity(let v)? = _storage._body else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 15)
+      }()
+      case .admission?: try {
+        guard case .admission(let v)? = _storage._body else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 16)
+      }()
+      case .allocation?: try {
+        guard case .allocation(let v)? = _storage._body else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 17)
+      }()
+      case .plan?: try {
+        guard case .plan(let v)? = _storage._body else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 18)
+      }()
+      case nil: break
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Saturn_V1_Request, rhs: Saturn_V1_Request) -> Bool {
-    if lhs.protocolVersion != rhs.protocolVersion {return false}
-    if lhs.requestID != rhs.requestID {return false}
-    if lhs.body != rhs.body {return false}
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._protocolVersion != rhs_storage._protocolVersion {return false}
+        if _storage._requestID != rhs_storage._requestID {return false}
+        if _storage._body != rhs_storage._body {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2376,127 +4622,252 @@ nonisolated extension Saturn_V1_Request: SwiftProtobuf.Message, SwiftProtobuf._M
 
 nonisolated extension Saturn_V1_Reply: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Reply"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}protocol_version\0\u{3}request_id\0\u{1}error\0\u{2}\u{7}predict\0\u{1}parameters\0\u{1}health\0\u{3}update_history\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}protocol_version\0\u{3}request_id\0\u{1}error\0\u{2}\u{7}predict\0\u{1}parameters\0\u{1}health\0\u{3}update_history\0\u{3}sla_inverse\0\u{1}capacity\0\u{1}admission\0\u{1}allocation\0\u{1}plan\0")
+
+  fileprivate class _StorageClass {
+    var _protocolVersion: UInt32 = 0
+    var _requestID: UInt64 = 0
+    var _body: Saturn_V1_Reply.OneOf_Body?
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _protocolVersion = source._protocolVersion
+      _requestID = source._requestID
+      _body = source._body
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeSingularUInt32Field(value: &self.protocolVersion) }()
-      case 2: try { try decoder.decodeSingularUInt64Field(value: &self.requestID) }()
-      case 3: try {
-        var v: Saturn_V1_Error?
-        var hadOneofValue = false
-        if let current = self.body {
-          hadOneofValue = true
-          if case .error(let m) = current {v = m}
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularUInt32Field(value: &_storage._protocolVersion) }()
+        case 2: try { try decoder.decodeSingularUInt64Field(value: &_storage._requestID) }()
+        case 3: try {
+          var v: Saturn_V1_Error?
+          var hadOneofValue = false
+          if let current = _storage._body {
+            hadOneofValue = true
+            if case .error(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._body = .error(v)
+          }
+        }()
+        case 10: try {
+          var v: Saturn_V1_PredictReply?
+          var hadOneofValue = false
+          if let current = _storage._body {
+            hadOneofValue = true
+            if case .predict(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._body = .predict(v)
+          }
+        }()
+        case 11: try {
+          var v: Saturn_V1_ParametersReply?
+          var hadOneofValue = false
+          if let current = _storage._body {
+            hadOneofValue = true
+            if case .parameters(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._body = .parameters(v)
+          }
+        }()
+        case 12: try {
+          var v: Saturn_V1_HealthReply?
+          var hadOneofValue = false
+          if let current = _storage._body {
+            hadOneofValue = true
+            if case .health(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._body = .health(v)
+          }
+        }()
+        case 13: try {
+          var v: Saturn_V1_UpdateHistoryReply?
+          var hadOneofValue = false
+          if let current = _storage._body {
+            hadOneofValue = true
+            if case .updateHistory(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._body = .updateHistory(v)
+          }
+        }()
+        case 14: try {
+          var v: Saturn_V1_SlaInverseReply?
+          var hadOneofValue = false
+          if let current = _storage._body {
+            hadOneofValue = true
+            if case .slaInverse(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._body = .slaInverse(v)
+          }
+        }()
+        case 15: try {
+          var v: Saturn_V1_CapacityReply?
+          var hadOneofValue = false
+          if let current = _storage._body {
+            hadOneofValue = true
+            if case .capacity(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._body = .capacity(v)
+          }
+        }()
+        case 16: try {
+          var v: Saturn_V1_AdmissionReply?
+          var hadOneofValue = false
+          if let current = _storage._body {
+            hadOneofValue = true
+            if case .admission(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._body = .admission(v)
+          }
+        }()
+        case 17: try {
+          var v: Saturn_V1_AllocationReply?
+          var hadOneofValue = false
+          if let current = _storage._body {
+            hadOneofValue = true
+            if case .allocation(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._body = .allocation(v)
+          }
+        }()
+        case 18: try {
+          var v: Saturn_V1_PlanReply?
+          var hadOneofValue = false
+          if let current = _storage._body {
+            hadOneofValue = true
+            if case .plan(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._body = .plan(v)
+          }
+        }()
+        default: break
         }
-        try decoder.decodeSingularMessageField(value: &v)
-        if let v = v {
-          if hadOneofValue {try decoder.handleConflictingOneOf()}
-          self.body = .error(v)
-        }
-      }()
-      case 10: try {
-        var v: Saturn_V1_PredictReply?
-        var hadOneofValue = false
-        if let current = self.body {
-          hadOneofValue = true
-          if case .predict(let m) = current {v = m}
-        }
-        try decoder.decodeSingularMessageField(value: &v)
-        if let v = v {
-          if hadOneofValue {try decoder.handleConflictingOneOf()}
-          self.body = .predict(v)
-        }
-      }()
-      case 11: try {
-        var v: Saturn_V1_ParametersReply?
-        var hadOneofValue = false
-        if let current = self.body {
-          hadOneofValue = true
-          if case .parameters(let m) = current {v = m}
-        }
-        try decoder.decodeSingularMessageField(value: &v)
-        if let v = v {
-          if hadOneofValue {try decoder.handleConflictingOneOf()}
-          self.body = .parameters(v)
-        }
-      }()
-      case 12: try {
-        var v: Saturn_V1_HealthReply?
-        var hadOneofValue = false
-        if let current = self.body {
-          hadOneofValue = true
-          if case .health(let m) = current {v = m}
-        }
-        try decoder.decodeSingularMessageField(value: &v)
-        if let v = v {
-          if hadOneofValue {try decoder.handleConflictingOneOf()}
-          self.body = .health(v)
-        }
-      }()
-      case 13: try {
-        var v: Saturn_V1_UpdateHistoryReply?
-        var hadOneofValue = false
-        if let current = self.body {
-          hadOneofValue = true
-          if case .updateHistory(let m) = current {v = m}
-        }
-        try decoder.decodeSingularMessageField(value: &v)
-        if let v = v {
-          if hadOneofValue {try decoder.handleConflictingOneOf()}
-          self.body = .updateHistory(v)
-        }
-      }()
-      default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    // The use of inline closures is to circumvent an issue where the compiler
-    // allocates stack space for every if/case branch local when no optimizations
-    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-    // https://github.com/apple/swift-protobuf/issues/1182
-    if self.protocolVersion != 0 {
-      try visitor.visitSingularUInt32Field(value: self.protocolVersion, fieldNumber: 1)
-    }
-    if self.requestID != 0 {
-      try visitor.visitSingularUInt64Field(value: self.requestID, fieldNumber: 2)
-    }
-    switch self.body {
-    case .error?: try {
-      guard case .error(let v)? = self.body else { preconditionFailure() }
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
-    }()
-    case .predict?: try {
-      guard case .predict(let v)? = self.body else { preconditionFailure() }
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 10)
-    }()
-    case .parameters?: try {
-      guard case .parameters(let v)? = self.body else { preconditionFailure() }
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 11)
-    }()
-    case .health?: try {
-      guard case .health(let v)? = self.body else { preconditionFailure() }
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 12)
-    }()
-    case .updateHistory?: try {
-      guard case .updateHistory(let v)? = self.body else { preconditionFailure() }
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 13)
-    }()
-    case nil: break
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if _storage._protocolVersion != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._protocolVersion, fieldNumber: 1)
+      }
+      if _storage._requestID != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._requestID, fieldNumber: 2)
+      }
+      switch _storage._body {
+      case .error?: try {
+        guard case .error(let v)? = _storage._body else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+      }()
+      case .predict?: try {
+        guard case .predict(let v)? = _storage._body else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 10)
+      }()
+      case .parameters?: try {
+        guard case .parameters(let v)? = _storage._body else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 11)
+      }()
+      case .health?: try {
+        guard case .health(let v)? = _storage._body else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 12)
+      }()
+      case .updateHistory?: try {
+        guard case .updateHistory(let v)? = _storage._body else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 13)
+      }()
+      case .slaInverse?: try {
+        guard case .slaInverse(let v)? = _storage._body else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 14)
+      }()
+      case .capacity?: try {
+        guard case .capacity(let v)? = _storage._body else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 15)
+      }()
+      case .admission?: try {
+        guard case .admission(let v)? = _storage._body else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 16)
+      }()
+      case .allocation?: try {
+        guard case .allocation(let v)? = _storage._body else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 17)
+      }()
+      case .plan?: try {
+        guard case .plan(let v)? = _storage._body else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 18)
+      }()
+      case nil: break
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Saturn_V1_Reply, rhs: Saturn_V1_Reply) -> Bool {
-    if lhs.protocolVersion != rhs.protocolVersion {return false}
-    if lhs.requestID != rhs.requestID {return false}
-    if lhs.body != rhs.body {return false}
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._protocolVersion != rhs_storage._protocolVersion {return false}
+        if _storage._requestID != rhs_storage._requestID {return false}
+        if _storage._body != rhs_storage._body {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
