@@ -37,7 +37,8 @@ import SaturnNumerics
 ///   prompt fits in the free KV cache, in the configured ``SaturnPolicyConfiguration/Ordering``; ``Admission`` (greedy rule, prefill
 ///   chunking with chunks of at least `c` tokens) decides with margin `m` and cap `B_decodes + continuing +
 ///   max(0, cap - running)`. If nothing would run, the first candidate gets a chunk of `c` tokens (progress).
-/// - **Lost TTFT** (``SaturnPolicyConfiguration/LostRequests``). A waiting request is lost when `waited + ceil(prompt / s*) * L > ttft`,
+/// - **Lost TTFT** (``SaturnPolicyConfiguration/LostRequests``). A waiting request is lost when
+///   `waited + ceil(prompt / s*) * min(L, sla) > ttft` (steps take at most the SLA),
 ///   where `s*` is the largest chunk with `T̂(D + 1, D + s*) <= L` next to the current `D` decodes: it cannot meet
 ///   its TTFT even if served from now on. `.keep` ignores this; `.defer` offers lost requests after all others;
 ///   `.drop` removes them from the queue unserved.
@@ -205,7 +206,7 @@ public struct SaturnAdmissionPolicy<Oracle: AdmissionOracle>: SchedulingPolicy {
             var lost = false
             if configuration.lost != .keep {
                 let steps = sStar > 0 ? (Double(req.remainingPrefill) / sStar).rounded(.up) : .infinity
-                lost = (state.clock - req.arrival) * 1000 + steps * limit > configuration.ttftMs
+                lost = (state.clock - req.arrival) * 1000 + steps * min(limit, configuration.slaMs) > configuration.ttftMs
                     && req.firstTokenTime < 0
             }
             if lost && configuration.lost == .drop {
