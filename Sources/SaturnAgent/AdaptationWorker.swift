@@ -297,7 +297,7 @@ final class AdaptationWorker: Sendable {
             trainingLossBefore: outcome.trainingLossBefore, trainingLossAfter: outcome.trainingLossAfter,
             parameters: outcome.candidate, version: version, trainingRows: outcome.trainingRows,
             validationRows: heldOut, durationMs: (ContinuousClock.now - started).inSeconds * 1000,
-            cpuMs: (ThreadCPUTime.now() - startedCPU).inSeconds * 1000)
+            cpuMs: (ThreadCPUTime.now() - startedCPU).inSeconds * 1000, windowRows: window.count)
         state.keep(record)
         logger.info(
             outcome.accepted ? "update accepted" : "update rejected",

@@ -51,12 +51,15 @@ public struct UpdateRecord: Sendable, Hashable {
     /// CPU time the adaptation thread spent on the same span, in ms: the wall time less the time the thread waited
     /// for a core (on a loaded machine a sub-millisecond update can wait a scheduler tick or more). 0 when unknown.
     public var cpuMs: Double
+    /// Observations in the window the candidate was built from (training and held out); a refit trains on an evenly
+    /// strided subset of them (``trainingRows``). 0 when unknown.
+    public var windowRows: Int
 
     public init(
         key: ModelKey, timeUnixNs: Int64, path: UpdatePath, trigger: UpdateTrigger, accepted: Bool, reason: String,
         validationLossCurrent: Double, validationLossCandidate: Double, trainingLossBefore: Double,
         trainingLossAfter: Double, parameters: LatencyParameters, version: UInt64, trainingRows: Int,
-        validationRows: Int, durationMs: Double, cpuMs: Double = 0
+        validationRows: Int, durationMs: Double, cpuMs: Double = 0, windowRows: Int = 0
     ) {
         self.key = key
         self.timeUnixNs = timeUnixNs
@@ -74,5 +77,6 @@ public struct UpdateRecord: Sendable, Hashable {
         self.validationRows = validationRows
         self.durationMs = durationMs
         self.cpuMs = cpuMs
+        self.windowRows = windowRows
     }
 }

@@ -59,7 +59,8 @@ extension UpdateRecord {
             validationLossCandidate: proto.validationLossCandidate, trainingLossBefore: proto.trainingLossBefore,
             trainingLossAfter: proto.trainingLossAfter, parameters: LatencyParameters(proto.parameters),
             version: proto.version, trainingRows: Int(clamping: proto.trainingRows),
-            validationRows: Int(clamping: proto.validationRows), durationMs: proto.durationMs, cpuMs: proto.cpuMs)
+            validationRows: Int(clamping: proto.validationRows), durationMs: proto.durationMs, cpuMs: proto.cpuMs,
+            windowRows: Int(clamping: proto.windowRows))
     }
 
     /// To the wire.
@@ -81,6 +82,7 @@ extension UpdateRecord {
         r.validationRows = UInt64(validationRows)
         r.durationMs = durationMs
         r.cpuMs = cpuMs
+        r.windowRows = UInt64(windowRows)
         return r
     }
 }

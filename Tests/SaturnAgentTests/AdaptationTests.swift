@@ -129,6 +129,7 @@ struct AdaptationTests {
             // The thread's CPU time is measured (> 0: an update computes) and cannot exceed its wall time by more
             // than the clocks' granularity.
             #expect(r.cpuMs > 0 && r.cpuMs <= r.durationMs + 0.5, "\(where_): cpu \(r.cpuMs) ms, wall \(r.durationMs) ms")
+            #expect(r.windowRows >= r.trainingRows + r.validationRows, "\(where_): window \(r.windowRows) rows")
             if r.accepted {
                 #expect(r.version > 0, "\(where_)")
                 #expect(

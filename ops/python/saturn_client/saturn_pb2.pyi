@@ -649,7 +649,7 @@ class UpdateHistoryRequest(_message.Message):
     def __init__(self, model: _Optional[str] = ..., hardware: _Optional[str] = ..., limit: _Optional[int] = ...) -> None: ...
 
 class UpdateRecord(_message.Message):
-    __slots__ = ["accepted", "cpu_ms", "duration_ms", "key", "parameters", "path", "reason", "time_unix_ns", "training_loss_after", "training_loss_before", "training_rows", "trigger", "validation_loss_candidate", "validation_loss_current", "validation_rows", "version"]
+    __slots__ = ["accepted", "cpu_ms", "duration_ms", "key", "parameters", "path", "reason", "time_unix_ns", "training_loss_after", "training_loss_before", "training_rows", "trigger", "validation_loss_candidate", "validation_loss_current", "validation_rows", "version", "window_rows"]
     ACCEPTED_FIELD_NUMBER: _ClassVar[int]
     CPU_MS_FIELD_NUMBER: _ClassVar[int]
     DURATION_MS_FIELD_NUMBER: _ClassVar[int]
@@ -666,6 +666,7 @@ class UpdateRecord(_message.Message):
     VALIDATION_LOSS_CURRENT_FIELD_NUMBER: _ClassVar[int]
     VALIDATION_ROWS_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
+    WINDOW_ROWS_FIELD_NUMBER: _ClassVar[int]
     accepted: bool
     cpu_ms: float
     duration_ms: float
@@ -682,7 +683,8 @@ class UpdateRecord(_message.Message):
     validation_loss_current: float
     validation_rows: int
     version: int
-    def __init__(self, key: _Optional[_Union[ModelKey, _Mapping]] = ..., time_unix_ns: _Optional[int] = ..., path: _Optional[_Union[UpdatePath, str]] = ..., trigger: _Optional[_Union[UpdateTrigger, str]] = ..., accepted: bool = ..., reason: _Optional[str] = ..., validation_loss_current: _Optional[float] = ..., validation_loss_candidate: _Optional[float] = ..., training_loss_before: _Optional[float] = ..., training_loss_after: _Optional[float] = ..., parameters: _Optional[_Union[Parameters, _Mapping]] = ..., version: _Optional[int] = ..., training_rows: _Optional[int] = ..., validation_rows: _Optional[int] = ..., duration_ms: _Optional[float] = ..., cpu_ms: _Optional[float] = ...) -> None: ...
+    window_rows: int
+    def __init__(self, key: _Optional[_Union[ModelKey, _Mapping]] = ..., time_unix_ns: _Optional[int] = ..., path: _Optional[_Union[UpdatePath, str]] = ..., trigger: _Optional[_Union[UpdateTrigger, str]] = ..., accepted: bool = ..., reason: _Optional[str] = ..., validation_loss_current: _Optional[float] = ..., validation_loss_candidate: _Optional[float] = ..., training_loss_before: _Optional[float] = ..., training_loss_after: _Optional[float] = ..., parameters: _Optional[_Union[Parameters, _Mapping]] = ..., version: _Optional[int] = ..., training_rows: _Optional[int] = ..., validation_rows: _Optional[int] = ..., duration_ms: _Optional[float] = ..., cpu_ms: _Optional[float] = ..., window_rows: _Optional[int] = ...) -> None: ...
 
 class ParameterSource(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = []

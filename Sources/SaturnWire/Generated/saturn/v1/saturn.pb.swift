@@ -923,6 +923,12 @@ public nonisolated struct Saturn_V1_UpdateRecord: @unchecked Sendable {
     set {_uniqueStorage()._cpuMs = newValue}
   }
 
+  /// time it waited for a core: what the update costs, load aside)
+  public var windowRows: UInt64 {
+    get {_storage._windowRows}
+    set {_uniqueStorage()._windowRows = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -2833,7 +2839,7 @@ nonisolated extension Saturn_V1_HealthReply: SwiftProtobuf.Message, SwiftProtobu
 
 nonisolated extension Saturn_V1_UpdateRecord: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".UpdateRecord"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}key\0\u{3}time_unix_ns\0\u{1}path\0\u{1}trigger\0\u{1}accepted\0\u{1}reason\0\u{3}validation_loss_current\0\u{3}validation_loss_candidate\0\u{3}training_loss_before\0\u{3}training_loss_after\0\u{1}parameters\0\u{1}version\0\u{3}training_rows\0\u{3}validation_rows\0\u{3}duration_ms\0\u{3}cpu_ms\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}key\0\u{3}time_unix_ns\0\u{1}path\0\u{1}trigger\0\u{1}accepted\0\u{1}reason\0\u{3}validation_loss_current\0\u{3}validation_loss_candidate\0\u{3}training_loss_before\0\u{3}training_loss_after\0\u{1}parameters\0\u{1}version\0\u{3}training_rows\0\u{3}validation_rows\0\u{3}duration_ms\0\u{3}cpu_ms\0\u{3}window_rows\0")
 
   fileprivate class _StorageClass {
     var _key: Saturn_V1_ModelKey? = nil
@@ -2852,6 +2858,7 @@ nonisolated extension Saturn_V1_UpdateRecord: SwiftProtobuf.Message, SwiftProtob
     var _validationRows: UInt64 = 0
     var _durationMs: Double = 0
     var _cpuMs: Double = 0
+    var _windowRows: UInt64 = 0
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -2878,6 +2885,7 @@ nonisolated extension Saturn_V1_UpdateRecord: SwiftProtobuf.Message, SwiftProtob
       _validationRows = source._validationRows
       _durationMs = source._durationMs
       _cpuMs = source._cpuMs
+      _windowRows = source._windowRows
     }
   }
 
@@ -2912,6 +2920,7 @@ nonisolated extension Saturn_V1_UpdateRecord: SwiftProtobuf.Message, SwiftProtob
         case 14: try { try decoder.decodeSingularUInt64Field(value: &_storage._validationRows) }()
         case 15: try { try decoder.decodeSingularDoubleField(value: &_storage._durationMs) }()
         case 16: try { try decoder.decodeSingularDoubleField(value: &_storage._cpuMs) }()
+        case 17: try { try decoder.decodeSingularUInt64Field(value: &_storage._windowRows) }()
         default: break
         }
       }
@@ -2972,6 +2981,9 @@ nonisolated extension Saturn_V1_UpdateRecord: SwiftProtobuf.Message, SwiftProtob
       if _storage._cpuMs.bitPattern != 0 {
         try visitor.visitSingularDoubleField(value: _storage._cpuMs, fieldNumber: 16)
       }
+      if _storage._windowRows != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._windowRows, fieldNumber: 17)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -2997,6 +3009,7 @@ nonisolated extension Saturn_V1_UpdateRecord: SwiftProtobuf.Message, SwiftProtob
         if _storage._validationRows != rhs_storage._validationRows {return false}
         if _storage._durationMs != rhs_storage._durationMs {return false}
         if _storage._cpuMs != rhs_storage._cpuMs {return false}
+        if _storage._windowRows != rhs_storage._windowRows {return false}
         return true
       }
       if !storagesAreEqual {return false}
