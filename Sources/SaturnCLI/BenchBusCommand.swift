@@ -112,6 +112,8 @@ struct BenchBusCommand: AsyncParsableCommand {
     /// the key back to back (an update every 10 observations). The target compares the last two (updates on against
     /// off, the same stream in both); the idle figure shows what ingesting the stream costs by itself.
     func measureUpdates(endpoints: BoundEndpoints, withoutUpdates still: BoundEndpoints) throws {
+        let busy = busyCore ? BusyCore() : nil
+        defer { busy?.stop() }
         let key = ModelKey(model: "llama2-70b", hardware: "bench-updates")
         let table = try StepCSV.parse(String(contentsOfFile: Self.updatesTable, encoding: .utf8))
         let rows = RowFilter().apply(to: table).kept.observations

@@ -1,3 +1,4 @@
+import SaturnNumerics
 /// The full-refit path of online adaptation (DESIGN §4), bounded in cost: the offline global fit
 /// (``LatencyFitter``) on an evenly strided subsample of the training rows, with a coarser grid, a looser tolerance
 /// and a capped evaluation budget, plus a local solve from each warm start (the installed set).
@@ -52,20 +53,23 @@ public struct Refit: Sendable, Hashable {
         self.tolerance = tolerance
     }
 
-    /// The subsample the fit reads: at most ``rowLimit`` of `training`, evenly strided back from the newest row,
-    /// oldest first.
+    /// The subsample the fit reads: at most ``rowLimit`` of `training`, oldest first: one row drawn at random from
+    /// each of ``rowLimit`` equal stretches of the window, the newest row always kept. A fixed stride would alias
+    /// with periodic streams (an engine alternating prefill and decode steps, a table replayed in order) and train
+    /// on one kind of step only. Deterministic: the draw is seeded by the window's size.
     public func subsample(_ training: ArraySlice<StepObservation>) -> [StepObservation] {
         let n = training.count
         guard n > rowLimit else { return Array(training) }
-        let stride = (n + rowLimit - 1) / rowLimit
+        var rng = SplitMix64(seed: 0x5A7E_5AB5 &+ UInt64(n))
         var rows: [StepObservation] = []
         rows.reserveCapacity(rowLimit)
-        var i = training.endIndex - 1
-        while i >= training.startIndex {
-            rows.append(training[i])
-            i -= stride
+        for k in 0..<rowLimit {
+            // Stretch k is [lo, hi), never empty since n > rowLimit.
+            let lo = k * n / rowLimit
+            let hi = (k + 1) * n / rowLimit
+            let pick = k == rowLimit - 1 ? n - 1 : lo + Int(rng.next() % UInt64(hi - lo))
+            rows.append(training[training.startIndex + pick])
         }
-        rows.reverse()
         return rows
     }
 

@@ -3,17 +3,30 @@ import SaturnNumerics
 import Testing
 
 struct RefitTests {
-    @Test func subsampleIsStridedBackFromTheNewestRow() {
+    @Test func subsampleDrawsOneRowPerStretchAndKeepsTheNewest() {
         let rows = (0..<1000).map { StepObservation(batchSize: Double($0 + 1), tokens: 1, latencyMs: 1) }
         let refit = Refit(rowLimit: 256)
         let sub = refit.subsample(rows[...])
-        // ⌈1000 / 256⌉ = 4: rows 999, 995, ..., 3, oldest first.
-        #expect(sub.count == 250 && sub.last == rows.last && sub.first?.batchSize == 4)
-        #expect(zip(sub, sub.dropFirst()).allSatisfy { $1.batchSize - $0.batchSize == 4 })
+        #expect(sub.count == 256 && sub.last == rows.last)
+        // Oldest first, one row in each stretch [k n / 256, (k + 1) n / 256).
+        for (k, row) in sub.enumerated() {
+            let i = Int(row.batchSize) - 1
+            #expect(i >= k * 1000 / 256 && i < (k + 1) * 1000 / 256, "row \(i) outside stretch \(k)")
+        }
+        #expect(refit.subsample(rows[...]) == sub, "deterministic")
         #expect(refit.subsample(rows[..<200]) == Array(rows[..<200]))
         // A slice keeps its own indices.
         #expect(refit.subsample(rows[800...]) == Array(rows[800...]))
-        #expect(refit.subsample(rows[100...]).last == rows.last && refit.subsample(rows[100...]).count <= 256)
+        #expect(refit.subsample(rows[100...]).last == rows.last && refit.subsample(rows[100...]).count == 256)
+    }
+
+    /// A stream alternating two kinds of step (prefill, decode, prefill, ...) keeps both kinds in the subsample,
+    /// where a stride of 2 would keep one kind only.
+    @Test func subsampleDoesNotAliasWithAPeriodicStream() {
+        let rows = (0..<180).map { StepObservation(batchSize: 1, tokens: $0 % 2 == 0 ? 512 : 1, latencyMs: 1) }
+        let sub = Refit(rowLimit: 128).subsample(rows[...])
+        let prefill = sub.filter { $0.tokens == 512 }.count
+        #expect(prefill >= 32 && sub.count - prefill >= 32, "\(prefill) prefill rows of \(sub.count)")
     }
 
     /// On a 5,000-row window of a real table, before and after a switch to another GPU, the bounded refit's
