@@ -22,7 +22,7 @@ import SaturnNumerics
 public struct Refit: Sendable, Hashable {
     /// The fit's loss. Default ``FitConfiguration/Objective/relative``.
     public var objective: FitConfiguration.Objective
-    /// Most rows the fit reads (≥ ``LatencyFitter/minimumRows``). Default 128.
+    /// Most rows the fit reads (≥ ``LatencyFitter/minimumRows``). Default 96.
     public var rowLimit: Int
     /// `k_B` grid points. Default 6 (the offline fit: 12).
     public var gridBatchPoints: Int
@@ -38,7 +38,7 @@ public struct Refit: Sendable, Hashable {
 
     /// Creates a refit configuration (defaults above).
     public init(
-        objective: FitConfiguration.Objective = .relative, rowLimit: Int = 128, gridBatchPoints: Int = 6,
+        objective: FitConfiguration.Objective = .relative, rowLimit: Int = 96, gridBatchPoints: Int = 6,
         gridTokenPoints: Int = 12, gridStarts: Int = 2, maximumEvaluations: Int = 100, tolerance: Double = 1e-8
     ) {
         precondition(rowLimit >= LatencyFitter.minimumRows, "rowLimit must be at least LatencyFitter.minimumRows")
