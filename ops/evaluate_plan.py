@@ -11,9 +11,11 @@ default (2048 x 256), and the ratio plan / best.
 What the plan is fitted on (`--source`):
 - `table`: the measured step table the truth is built from (prefill-only and decode-only rows).
 - `observed`: the telemetry a passive agent would have recorded beside the engine running vLLM's defaults
-  (2048 x 256) on the same requests at the same load (`saturn simulate --steps-csv`), with `--margin auto` (the
-  fit's p95 relative error on those steps). This is the workflow the README recommends: watch the deployment as it
-  is, then plan.
+  (2048 x 256) on the same requests at the same load (`saturn simulate --steps-csv`), with `--margin observed` (the
+  0.99 quantile of the model's under-prediction on those steps predicted at half the SLA or more). This is the
+  workflow the README recommends: watch the deployment as it is, then plan.
+`--margin` overrides the margin passed to `saturn plan` (default: `observed` for `observed`, the plan's own default
+for `table`).
 
     python3 ops/evaluate_plan.py --saturn .build/release/saturn \
         --truth data/steps_splitwise_llama2-70b_h100-80gb_tp4.csv --loads 0.1,0.25,0.5,1,2,4
