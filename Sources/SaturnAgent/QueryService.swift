@@ -5,12 +5,21 @@ import SwiftProtobuf
 
 /// Answers the query socket's messages from the current snapshots, without sockets: routing envelope in,
 /// exactly one reply out (an answer or an error with a code), every outcome counted. Owned by the socket
-/// thread; tests drive it directly.
-struct QueryService {
+/// thread; tests and the fuzz harness (`ops/fuzz`) drive it directly.
+public struct QueryService {
     let state: AgentState
 
+    init(state: AgentState) {
+        self.state = state
+    }
+
+    /// A service over a fresh agent state (every key answers from its prior; no sockets, no telemetry).
+    public init(configuration: AgentConfiguration) {
+        self.init(state: AgentState(configuration: configuration))
+    }
+
     /// The reply frames for one received message; nil when the message has no frame to route a reply to.
-    func handle(_ frames: [[UInt8]]) -> [[UInt8]]? {
+    public func handle(_ frames: [[UInt8]]) -> [[UInt8]]? {
         guard let envelope = Envelope(frames: frames) else {
             let e = QueryError(.malformedEnvelope, "expected [identity, \"\", Request] or [identity, Request]")
             count(e.code)

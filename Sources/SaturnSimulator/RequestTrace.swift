@@ -49,7 +49,15 @@ public struct RequestTrace: Sendable, Equatable {
     /// - Parameter limit: keep only the first `limit` requests (by arrival), when given.
     /// - Throws: ``SimulationError`` on an unreadable file, a missing column, a malformed number or a bad value.
     public static func load(_ path: String, limit: Int? = nil) throws(SimulationError) -> RequestTrace {
-        let csv = try CSVRows.read(path)
+        try parse(CSVRows.read(path), source: path, limit: limit)
+    }
+
+    /// Parses CSV text as ``load(_:limit:)`` reads a file; `source` names it in errors.
+    public static func parse(text: String, source: String, limit: Int? = nil) throws(SimulationError) -> RequestTrace {
+        try parse(CSVRows(text: text, source: source), source: source, limit: limit)
+    }
+
+    private static func parse(_ csv: CSVRows, source path: String, limit: Int?) throws(SimulationError) -> RequestTrace {
         let a = try csv.requireColumn("arrival_s", source: path)
         let i = try csv.requireColumn("input_tokens", source: path)
         let o = try csv.requireColumn("output_tokens", source: path)
