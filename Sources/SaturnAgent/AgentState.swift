@@ -31,6 +31,7 @@ final class AgentState: Sendable {
         self.configuration = configuration
         self.catalog = catalog
         epoch = UInt64(Date().timeIntervalSince1970 * 1e9)
+        counters.withLock { $0.forwardPassSources = configuration.forwardPassSources.map(ForwardPassSourceStatistics.init) }
     }
 
     /// Counts one dropped message.
