@@ -18,6 +18,9 @@
 ///   telemetry   tcp://127.0.0.1:5555   agent SUB  <- workers PUB     frames: [topic, StepTelemetry]
 ///   queries     tcp://127.0.0.1:5556   agent ROUTER <- REQ / DEALER  frames: [envelope..., Request] -> [envelope..., Reply]
 ///   broadcast   tcp://127.0.0.1:5557   agent PUB  -> peers SUB       frames: [topic, ParameterUpdate]
+///   fpm         (engine binds; any)    agent SUB  -> engine PUB      frames: ["", 8-byte BE sequence, msgpack]
+///               Forward Pass Metrics v1 from engines (saturn agent --fpm ENDPOINT=MODEL@HARDWARE): the agent
+///               connects; not protobuf; drops counted as "fpm.<reason>", per publisher in FpmSourceHealth.
 ///
 /// Pub/sub topics are the first frame: "step" for telemetry, "params" for parameter updates. The agent subscribes
 /// to exactly these topics; a single-frame message is accepted as a bare payload (topic omitted).
