@@ -185,7 +185,8 @@ struct QueryService {
             s.messages = f.messages
             s.steps = f.steps
             s.heartbeats = f.heartbeats
-            s.drops = Dictionary(uniqueKeysWithValues: f.drops.filter { $0.value > 0 }.map { ($0.key.rawValue, $0.value) })
+            s.drops = Dictionary(
+                uniqueKeysWithValues: f.drops.filter { $0.value > 0 }.map { ($0.key.rawValue, $0.value) })
             s.sequenceGaps = f.sequenceGaps
             s.missedMessages = f.missedMessages
             s.sequenceRestarts = f.sequenceRestarts

@@ -73,7 +73,8 @@ struct TelemetryIngest {
         batchInstant = origin
         publishers = c.forwardPassSources.map { source in
             ForwardPassPublisher(
-                statistics: ForwardPassSourceStatistics(source: source), bucket: TokenBucket(burst: c.workerBurst, now: 0),
+                statistics: ForwardPassSourceStatistics(source: source),
+                bucket: TokenBucket(burst: c.workerBurst, now: 0),
                 keySlot: nil, keyBytes: Array(source.key.model.utf8) + Array(source.key.hardware.utf8),
                 modelBytes: source.key.model.utf8.count)
         }
@@ -200,7 +201,9 @@ struct TelemetryIngest {
             state.counters.withLock { c in
                 c.telemetryAccepted += recorded
                 for reason in DropReason.allCases {
-                    if batch[reason.counterSlot] > 0 { c.count(reason, on: .telemetry, times: batch[reason.counterSlot]) }
+                    if batch[reason.counterSlot] > 0 {
+                        c.count(reason, on: .telemetry, times: batch[reason.counterSlot])
+                    }
                     if forwardPassBatch[reason.counterSlot] > 0 {
                         c.count(reason, on: .fpm, times: forwardPassBatch[reason.counterSlot])
                     }

@@ -58,13 +58,21 @@ public indirect enum Pack: Sendable {
         case .str(let s): Pack.string(Array(s.utf8), into: &out)
         case .raw(let b): Pack.string(b, into: &out)
         case .map(let pairs):
-            if pairs.count < 16 { out.append(0x80 | UInt8(pairs.count)) } else { out += [0xde] + Pack.be(UInt64(pairs.count), 2) }
+            if pairs.count < 16 {
+                out.append(0x80 | UInt8(pairs.count))
+            } else {
+                out += [0xde] + Pack.be(UInt64(pairs.count), 2)
+            }
             for (k, v) in pairs {
                 Pack.str(k).encode(into: &out)
                 v.encode(into: &out)
             }
         case .array(let items):
-            if items.count < 16 { out.append(0x90 | UInt8(items.count)) } else { out += [0xdc] + Pack.be(UInt64(items.count), 2) }
+            if items.count < 16 {
+                out.append(0x90 | UInt8(items.count))
+            } else {
+                out += [0xdc] + Pack.be(UInt64(items.count), 2)
+            }
             for v in items { v.encode(into: &out) }
         case .nil: out.append(0xc0)
         case .bool(let b): out.append(b ? 0xc3 : 0xc2)
