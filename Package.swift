@@ -89,7 +89,7 @@ let package = Package(
         .testTarget(
             name: "SaturnWireTests",
             dependencies: [
-                "SaturnWire", "SaturnModel", "SaturnNumerics",
+                "SaturnWire", "SaturnModel", "SaturnNumerics", "SaturnTestKit",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),

@@ -187,6 +187,27 @@ public struct QueryService {
             r.keys.append(k)
         }
         r.status = degraded.isEmpty ? "ok" : "degraded: " + degraded.joined(separator: ", ")
+        let now = ContinuousClock.now
+        func since(_ t: ContinuousClock.Instant?) -> Double { t.map { (now - $0).inSeconds } ?? -1 }
+        r.forwardPassSources = c.forwardPassSources.map { f in
+            var s = HealthReport.ForwardPassSource(endpoint: f.source.endpoint, key: f.source.key)
+            s.messages = f.messages
+            s.steps = f.steps
+            s.heartbeats = f.heartbeats
+            s.drops = Dictionary(
+                uniqueKeysWithValues: f.drops.filter { $0.value > 0 }.map { ($0.key.rawValue, $0.value) })
+            s.sequenceGaps = f.sequenceGaps
+            s.missedMessages = f.missedMessages
+            s.sequenceRestarts = f.sequenceRestarts
+            s.unknownKeys = f.unknownKeys
+            s.lastSequence = f.lastSequence ?? 0
+            s.secondsSinceMessage = since(f.lastMessageAt)
+            s.secondsSinceStep = since(f.lastStepAt)
+            s.secondsSinceHeartbeat = since(f.lastHeartbeatAt)
+            s.workerID = f.workerID
+            s.dpRank = f.dpRank
+            return s
+        }
         return r
     }
 }
