@@ -23,7 +23,7 @@ if ((${#targets[@]} == 0)); then
     targets=($(ls ops/fuzz/corpus))
 fi
 swift build -c release --package-path ops/fuzz --scratch-path .build-fuzz --product SaturnFuzz \
-    --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library
+    --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library -Xswiftc -use-ld=lld
 binary=.build-fuzz/release/SaturnFuzz
 mkdir -p .build-fuzz/crashes
 for t in "${targets[@]}"; do

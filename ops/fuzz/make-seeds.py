@@ -107,6 +107,47 @@ def csv():
     write("csv", "quoted-crlf", '\ufeffB,"S",T_ms\r\n1,2,3.5\r\n"4",5,6e1\r\n')
 
 
+def fpm():
+    """Forward Pass Metrics v1 payloads as msgspec encodes them (a map keyed by field name, every field present)."""
+    import msgspec
+
+    class Scheduled(msgspec.Struct):
+        num_prefill_requests: int = 0
+        sum_prefill_tokens: int = 0
+        var_prefill_length: float = 0.0
+        sum_prefill_kv_tokens: int = 0
+        num_decode_requests: int = 0
+        sum_decode_kv_tokens: int = 0
+        var_decode_kv_tokens: float = 0.0
+
+    class Queued(msgspec.Struct):
+        num_prefill_requests: int = 0
+        sum_prefill_tokens: int = 0
+        var_prefill_length: float = 0.0
+        num_decode_requests: int = 0
+        sum_decode_kv_tokens: int = 0
+        var_decode_kv_tokens: float = 0.0
+
+    class ForwardPassMetrics(msgspec.Struct):
+        version: int = 1
+        worker_id: str = ""
+        dp_rank: int = 0
+        counter_id: int = 0
+        wall_time: float = 0.0
+        scheduled_requests: Scheduled = msgspec.field(default_factory=Scheduled)
+        queued_requests: Queued = msgspec.field(default_factory=Queued)
+
+    enc = msgspec.msgpack.encode
+    write("fpm", "step", enc(ForwardPassMetrics(
+        worker_id="engine-0", counter_id=7, wall_time=0.0615,
+        scheduled_requests=Scheduled(num_prefill_requests=1, sum_prefill_tokens=512, var_prefill_length=0.0,
+                                     sum_prefill_kv_tokens=128, num_decode_requests=31, sum_decode_kv_tokens=40000,
+                                     var_decode_kv_tokens=1e4),
+        queued_requests=Queued(num_prefill_requests=3, sum_prefill_tokens=2048))))
+    write("fpm", "heartbeat", enc(ForwardPassMetrics(worker_id="engine-0", counter_id=8)))
+    write("fpm", "version-2", enc(ForwardPassMetrics(version=2, worker_id="engine-0")))
+
+
 def config():
     write("config", "minimal", json.dumps({"nodeID": "node-a"}))
     write("config", "typical", json.dumps({
@@ -123,5 +164,6 @@ if __name__ == "__main__":
     broadcasts()
     csv()
     config()
+    fpm()
     for h in sorted(os.listdir(ROOT)):
         print(h, len(os.listdir(os.path.join(ROOT, h))), "seeds")

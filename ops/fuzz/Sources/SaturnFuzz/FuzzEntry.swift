@@ -9,11 +9,12 @@ func harness(named name: String) -> ((UnsafeRawBufferPointer) -> Void)? {
     case "envelope": EnvelopeHarness.run
     case "csv": CSVHarness.run
     case "config": ConfigurationHarness.run
+    case "fpm": ForwardPassHarness.run
     default: nil
     }
 }
 
-let harnessNames = ["broadcast", "config", "csv", "envelope", "request", "telemetry"]
+let harnessNames = ["broadcast", "config", "csv", "envelope", "fpm", "request", "telemetry"]
 
 nonisolated(unsafe) var selected: ((UnsafeRawBufferPointer) -> Void)?
 
