@@ -25,7 +25,8 @@ public final class Agent: Service, Sendable {
     private let bound = Completion<Result<BoundEndpoints, AgentError>>()
     private let started = Atomic<Bool>(false)
 
-    /// - Throws: ``AgentError`` (`invalidConfiguration`) listing the configuration's problems.
+    /// - Throws: ``AgentError`` (`invalidConfiguration`) listing the configuration's problems, or when the state
+    ///   directory cannot be used.
     public init(configuration: AgentConfiguration, logger: Logger) throws(AgentError) {
         let problems = configuration.problems
         guard problems.isEmpty else {
@@ -34,6 +35,7 @@ public final class Agent: Service, Sendable {
         self.configuration = configuration
         self.logger = logger
         state = AgentState(configuration: configuration)
+        try state.restore(logger: logger)  // with a state directory: queries answer from the kept sets at once
     }
 
     /// A consistent copy of the agent's counters (what the health reply shows; the seam for a metrics exporter).
@@ -106,6 +108,7 @@ public final class Agent: Service, Sendable {
         }
         fitWorker.stop()
         await fitExit.wait()
+        state.writeStateIfChanged(logger: logger)
         let failure = await busExit.wait()
         // Every socket is closed by now (LINGER 0), so terminating the context returns at once.
         mailbox.close()

@@ -94,6 +94,8 @@ extension AgentConfiguration {
         .plain("receiveHighWaterMark", \.receiveHighWaterMark),
         .seconds("snapshotRetrySeconds", \.snapshotRetryInterval),
         .plain("snapshotAttempts", \.snapshotAttempts),
+        .plain("stateDirectory", \.stateDirectory),
+        .seconds("heartbeatSeconds", \.heartbeatInterval),
     ]
 
     /// A configuration error: an unknown field, or a value of the wrong type or range.

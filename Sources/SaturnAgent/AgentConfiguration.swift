@@ -103,6 +103,10 @@ public struct AgentConfiguration: Sendable, Equatable {
     public var snapshotRetryInterval: Duration = .seconds(2)
     /// Snapshot requests sent to a silent peer before giving up.
     public var snapshotAttempts = 30
+    /// Directory of the crash-safe state file (`agent-state.bin`), reloaded on start; nil: nothing is kept.
+    public var stateDirectory: String? = nil
+    /// Time between two heartbeats on the broadcast socket; peers take an origin as silent after 3 of them.
+    public var heartbeatInterval: Duration = .seconds(1)
 
     /// The defaults.
     public init() {}
@@ -151,6 +155,10 @@ public struct AgentConfiguration: Sendable, Equatable {
         if receiveHighWaterMark < 0 { p.append("receiveHighWaterMark must be >= 0") }
         if snapshotRetryInterval <= .zero { p.append("snapshotRetrySeconds must be positive") }
         if snapshotAttempts < 1 { p.append("snapshotAttempts must be >= 1") }
+        if stateDirectory?.isEmpty == true { p.append("stateDirectory must not be empty") }
+        if heartbeatInterval < .milliseconds(10) || heartbeatInterval > .seconds(3600) {
+            p.append("heartbeatSeconds must be in 0.01...3600")
+        }
         for e in [telemetryEndpoint, queryEndpoint, broadcastEndpoint] + peers.map(\.broadcast)
             + peers.compactMap(\.query) + snapshotSources + forwarders + forwardPassSources.map(\.endpoint)
         where !e.contains("://") {

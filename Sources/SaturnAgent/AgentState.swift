@@ -26,6 +26,12 @@ final class AgentState: Sendable {
     static let recordsPerKey = 100
     /// This node's last broadcast sequence number (advanced by the socket thread only).
     let sequence = Mutex<UInt64>(0)
+    /// The highest version this node gave each key (its next own set continues above; persisted).
+    let ownVersions = Mutex<[ModelKey: UInt64]>([:])
+    /// The state directory (`stateDirectory`), opened by ``restore(logger:)``; nil when nothing is kept.
+    let store = Mutex<StateStore?>(nil)
+    /// True when something persisted changed since the last write (a peer's set adopted, a record kept).
+    let stateChanged = Atomic<Bool>(false)
 
     init(configuration: AgentConfiguration, catalog: PriorCatalog = PriorCatalog()) {
         self.configuration = configuration
@@ -122,6 +128,7 @@ final class AgentState: Sendable {
         adopted.source = .peer
         if adopted.sourceDetail.isEmpty { adopted.sourceDetail = "from \(incoming.originNode)" }
         snapshots.withLock { $0[incoming.key] = adopted }
+        stateChanged.store(true, ordering: .releasing)
         priorCache.withLock { $0.removeAll() }
         let installed = true
         if installed { counters.withLock { $0.updatesAdopted += 1 } }
@@ -148,11 +155,12 @@ final class AgentState: Sendable {
             sets: snapshots.withLock { $0.values.sorted { $0.key < $1.key } })
     }
 
-    /// Keeps one update candidate's record.
-    func keep(_ record: UpdateRecord) {
+    /// Keeps one update candidate's record (`persisted`: already in the state file).
+    func keep(_ record: UpdateRecord, persisted: Bool = false) {
         records.withLock { r in
             _ = r[record.key, default: RingBuffer(capacity: Self.recordsPerKey)].append(record)
         }
+        if !persisted { stateChanged.store(true, ordering: .releasing) }
     }
 
     /// The last `limit` records (0: all kept) of `key`, or of every key in key order when `key` is nil.

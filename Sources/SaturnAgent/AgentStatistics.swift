@@ -24,6 +24,10 @@ public struct AgentStatistics: Sendable, Equatable {
     /// Each configured Forward Pass Metrics publisher's counts and liveness, in configuration order (copied from
     /// the socket thread once per received batch).
     public var forwardPassSources: [ForwardPassSourceStatistics] = []
+    /// The state directory's loads and writes.
+    public var state = StateHealth()
+    /// Heartbeats sent and heard, and the gaps and silences they revealed.
+    public var peerLiveness = PeerLiveness()
 
     public init() {}
 

@@ -46,6 +46,8 @@ final class BusLoop {
     private var stopping = false
     /// True when ``dealers`` changed since the poll set was built.
     private var pollSetChanged = true
+    /// When the next heartbeat is due (the first goes out at once).
+    private var nextHeartbeat = ContinuousClock.now
 
     /// Creates and binds every socket (on the socket thread: they belong to it from here on).
     /// - Throws: ``AgentError`` (`bindFailed`) with the ``ZMQError`` as its cause.
@@ -143,6 +145,7 @@ final class BusLoop {
                 let ready = try poller.poll(timeout: pollTimeout())
                 for (handler, isReady) in zip(handlers, ready) where isReady { try handler.handle() }
                 execute(peerSync.due(now: .now))
+                beat(now: .now)
             }
         } catch where error.isContextTerminated {
             // Shutting down.
@@ -151,10 +154,30 @@ final class BusLoop {
         }
     }
 
-    /// Milliseconds until the next snapshot retry (at most 1 s, so a lost wake-up costs at most that).
+    /// Milliseconds until the next snapshot retry, heartbeat or silence check (at most 1 s, so a lost wake-up costs
+    /// at most that).
     private func pollTimeout() -> Int {
-        guard let next = peerSync.tracker.nextSnapshotDeadline else { return 1000 }
+        let deadlines = [peerSync.tracker.nextSnapshotDeadline, nextHeartbeat, peerSync.tracker.nextSilenceDeadline]
+        guard let next = deadlines.compactMap({ $0 }).min() else { return 1000 }
         return Int(max(0, min((next - .now).inMilliseconds, 1000)))
+    }
+
+    /// Publishes a heartbeat when one is due, and asks silent origins for a snapshot.
+    private func beat(now: ContinuousClock.Instant) {
+        execute(peerSync.checkSilence(now: now))
+        guard now >= nextHeartbeat else { return }
+        let interval = state.configuration.heartbeatInterval
+        nextHeartbeat = now + interval
+        let heartbeat = ParameterHeartbeat(
+            originNode: state.configuration.nodeID, originEpoch: state.epoch,
+            lastSequence: state.sequence.withLock { $0 }, queryEndpoint: advertisedQuery, interval: interval)
+        do {
+            if try publisher.send(heartbeat.frames(), wait: false) {
+                state.counters.withLock { $0.peerLiveness.heartbeatsPublished += 1 }
+            }
+        } catch {
+            logger.warning("heartbeat failed", metadata: ["error": "\(error)"])
+        }
     }
 
     private func closeAll() {
@@ -241,7 +264,7 @@ final class BusLoop {
         var handled = 0
         while handled < 10_000, let frames = try peers.receive(wait: false) {
             handled += 1
-            execute(peerSync.receiveBroadcast(frames, now: .now))
+            execute(peerSync.receive(frames, now: .now))
         }
     }
 

@@ -19,6 +19,8 @@ struct PeerSync {
         tracker = PeerTracker(
             selfNode: c.nodeID, selfQueryEndpoint: advertisedQueryEndpoint, retryInterval: c.snapshotRetryInterval,
             maximumAttempts: c.snapshotAttempts)
+        // Sets reloaded from the state directory: older versions from their origins are not taken again.
+        tracker.remember(state.snapshots.withLock { Array($0.values) })
     }
 
     /// The snapshot requests of a start: every configured peer's query endpoint and snapshot source.
@@ -27,7 +29,64 @@ struct PeerSync {
         return (c.peers.compactMap(\.query) + c.snapshotSources).flatMap { requestSnapshot(from: $0, now: now) }
     }
 
-    /// Handles one message from the peers' SUB socket.
+    /// Handles one message from the peers' SUB socket: a heartbeat (topic `heartbeat`) or an update.
+    mutating func receive(_ frames: [[UInt8]], now: ContinuousClock.Instant) -> [PeerTracker.SnapshotAction] {
+        guard frames.count == 2, frames[0] == Topic.heartbeat else { return receiveBroadcast(frames, now: now) }
+        let heartbeat: ParameterHeartbeat
+        switch ParameterHeartbeat.decode(payload: frames[1], maximumBytes: state.configuration.maximumMessageBytes) {
+        case .success(let h): heartbeat = h
+        case .failure(let reason):
+            state.count(reason, on: .broadcast)
+            return []
+        }
+        switch tracker.receiveHeartbeat(heartbeat, now: now) {
+        case .own:
+            return []
+        case .stale:
+            state.count(.stale, on: .broadcast)
+            return []
+        case .alive:
+            state.counters.withLock { $0.peerLiveness.heartbeatsReceived += 1 }
+            noteSilentOrigins()
+            return []
+        case .gap(let requests):
+            state.counters.withLock {
+                $0.peerLiveness.heartbeatsReceived += 1
+                if !requests.isEmpty {
+                    $0.peerLiveness.heartbeatGaps += 1
+                    $0.snapshotsRequested += 1
+                }
+            }
+            if !requests.isEmpty {
+                logger.info(
+                    "heartbeat shows missed updates, requesting snapshot",
+                    metadata: ["origin": "\(heartbeat.originNode)", "last_sequence": "\(heartbeat.lastSequence)"])
+            }
+            noteSilentOrigins()
+            return requests
+        }
+    }
+
+    /// Origins that went silent by `now`: logged, counted, and asked for a snapshot.
+    mutating func checkSilence(now: ContinuousClock.Instant) -> [PeerTracker.SnapshotAction] {
+        let (silent, requests) = tracker.newlySilentOrigins(now: now)
+        guard !silent.isEmpty else { return [] }
+        logger.warning("peer origin silent, requesting snapshot", metadata: ["origins": "\(silent)"])
+        state.counters.withLock {
+            $0.peerLiveness.silences += UInt64(silent.count)
+            $0.snapshotsRequested += UInt64(requests.filter { if case .send = $0 { true } else { false } }.count)
+        }
+        noteSilentOrigins()
+        return requests
+    }
+
+    /// Copies the silent origins into the counters when they changed.
+    private func noteSilentOrigins() {
+        let silent = tracker.silentOrigins
+        state.counters.withLock { if $0.peerLiveness.silentOrigins != silent { $0.peerLiveness.silentOrigins = silent } }
+    }
+
+    /// Handles one update from the peers' SUB socket.
     mutating func receiveBroadcast(_ frames: [[UInt8]], now: ContinuousClock.Instant) -> [PeerTracker.SnapshotAction] {
         let broadcast: ParameterBroadcast
         switch ParameterBroadcast.decode(frames: frames, maximumBytes: state.configuration.maximumMessageBytes) {
@@ -36,7 +95,9 @@ struct PeerSync {
             state.count(reason, on: .broadcast)
             return []
         }
-        switch tracker.receive(broadcast, now: now) {
+        let action = tracker.receive(broadcast, now: now)
+        noteSilentOrigins()
+        switch action {
         case .drop(let reason):
             state.count(reason, on: .broadcast)
             return []

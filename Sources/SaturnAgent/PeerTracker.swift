@@ -15,6 +15,13 @@ import SaturnWire
 /// - per key, an update older than the one already taken from the same origin — `(epoch, version)` compared in
 ///   that order — is ``DropReason/stale``.
 ///
+/// Heartbeats (the Clone pattern): an origin's heartbeat carries its epoch and latest sequence. A sequence beyond
+/// the last update received from it (in that epoch; for an origin never heard, any update at all) means updates
+/// were lost, the last one possibly with nothing after it to reveal the gap: a snapshot is requested. An origin
+/// that has sent heartbeats and then is heard from (heartbeat or update) for ``silentIntervals`` of its own
+/// heartbeat intervals is silent: a snapshot is requested from its query endpoint (which may still be reachable
+/// when the broadcast path is not, e.g. a forwarder down), once per silence.
+///
 /// Snapshot requests: one in flight per endpoint (never to this node's own query endpoint), sent at once, resent
 /// every `retryInterval` until answered, abandoned after `maximumAttempts`.
 public struct PeerTracker: Sendable {
@@ -33,10 +40,38 @@ public struct PeerTracker: Sendable {
         case close(endpoint: String, gaveUp: Bool)
     }
 
+    /// What happened to one heartbeat.
+    public enum HeartbeatAction: Sendable, Equatable {
+        /// This node's own heartbeat (heard back through a forwarder): ignored.
+        case own
+        /// From an earlier run of the origin than one already heard.
+        case stale
+        /// Nothing was missed.
+        case alive
+        /// Updates were missed; `snapshots` are the requests to send (empty when one is in flight already).
+        case gap(snapshots: [SnapshotAction])
+    }
+
     struct Origin: Sendable {
         var epoch: UInt64
         var lastSequence: UInt64
+        /// Its query endpoint, from its last update or heartbeat (empty when unknown).
+        var queryEndpoint = ""
+        var lastHeard: ContinuousClock.Instant? = nil
+        /// ``silentIntervals`` of its heartbeat interval; nil until it sent a heartbeat (never judged silent).
+        var silentAfter: Duration? = nil
+        var silent = false
+
+        /// Heard at `now`; the query endpoint kept when given.
+        mutating func heard(at now: ContinuousClock.Instant, queryEndpoint endpoint: String) {
+            lastHeard = now
+            silent = false
+            if !endpoint.isEmpty { queryEndpoint = endpoint }
+        }
     }
+
+    /// Heartbeat intervals without a message after which an origin is silent.
+    public static let silentIntervals = 3
 
     struct PendingSnapshot: Sendable {
         var requestID: UInt64
@@ -80,7 +115,10 @@ public struct PeerTracker: Sendable {
             // First message from this origin: anything before it was missed.
             gap = b.sequence > 1
         }
-        origins[b.originNode] = Origin(epoch: b.originEpoch, lastSequence: b.sequence)
+        var origin = origins[b.originNode] ?? Origin(epoch: b.originEpoch, lastSequence: 0)
+        (origin.epoch, origin.lastSequence) = (b.originEpoch, b.sequence)
+        origin.heard(at: now, queryEndpoint: b.queryEndpoint)
+        origins[b.originNode] = origin
         let key = b.snapshot.key
         if !isNewer(key: key, origin: b.originNode, epoch: b.originEpoch, version: b.snapshot.version) {
             return .drop(.stale)
@@ -88,6 +126,59 @@ public struct PeerTracker: Sendable {
         keyVersions[key, default: [:]][b.originNode] = (b.originEpoch, b.snapshot.version)
         let requests = gap && !b.queryEndpoint.isEmpty ? requestSnapshot(from: b.queryEndpoint, now: now) : []
         return .adopt(snapshots: requests)
+    }
+
+    // MARK: - Heartbeats
+
+    /// Handles one heartbeat (already decoded and validated) received at `now`.
+    public mutating func receiveHeartbeat(_ h: ParameterHeartbeat, now: ContinuousClock.Instant) -> HeartbeatAction {
+        if h.originNode == selfNode { return .own }
+        var origin = origins[h.originNode] ?? Origin(epoch: h.originEpoch, lastSequence: 0)
+        if h.originEpoch < origin.epoch { return .stale }
+        if h.originEpoch > origin.epoch { (origin.epoch, origin.lastSequence) = (h.originEpoch, 0) }
+        origin.heard(at: now, queryEndpoint: h.queryEndpoint)
+        origin.silentAfter = h.interval * Self.silentIntervals
+        origins[h.originNode] = origin
+        guard h.lastSequence > origin.lastSequence else { return .alive }
+        let endpoint = origin.queryEndpoint
+        return .gap(snapshots: endpoint.isEmpty ? [] : requestSnapshot(from: endpoint, now: now))
+    }
+
+    /// Origins that have just become silent at `now` (sorted), and the snapshot requests to send to them.
+    public mutating func newlySilentOrigins(now: ContinuousClock.Instant)
+        -> (origins: [String], snapshots: [SnapshotAction])
+    {
+        var silent: [String] = []
+        var actions: [SnapshotAction] = []
+        for (node, var o) in origins.sorted(by: { $0.key < $1.key }) where !o.silent {
+            guard let after = o.silentAfter, let heard = o.lastHeard, now - heard >= after else { continue }
+            o.silent = true
+            origins[node] = o
+            silent.append(node)
+            if !o.queryEndpoint.isEmpty { actions += requestSnapshot(from: o.queryEndpoint, now: now) }
+        }
+        return (silent, actions)
+    }
+
+    /// Origins silent now, sorted.
+    public var silentOrigins: [String] { origins.filter(\.value.silent).map(\.key).sorted() }
+
+    /// When the next origin becomes silent unless heard from (nil when none is watched).
+    public var nextSilenceDeadline: ContinuousClock.Instant? {
+        origins.values.compactMap { o in
+            guard !o.silent, let after = o.silentAfter, let heard = o.lastHeard else { return nil }
+            return heard + after
+        }.min()
+    }
+
+    /// Remembers sets held before this run (reloaded from the state directory), so that older versions from their
+    /// origins are not taken again.
+    public mutating func remember(_ sets: [ParameterSnapshot]) {
+        for set in sets where set.source.isFitted && !set.originNode.isEmpty && set.originNode != selfNode {
+            if isNewer(key: set.key, origin: set.originNode, epoch: set.originEpoch, version: set.version) {
+                keyVersions[set.key, default: [:]][set.originNode] = (set.originEpoch, set.version)
+            }
+        }
     }
 
     // MARK: - Snapshots
@@ -146,7 +237,9 @@ public struct PeerTracker: Sendable {
     private mutating func resynchronise(node: String, epoch: UInt64, lastSequence: UInt64) {
         if let known = origins[node], known.epoch > epoch { return }
         if let known = origins[node], known.epoch == epoch, known.lastSequence >= lastSequence { return }
-        origins[node] = Origin(epoch: epoch, lastSequence: lastSequence)
+        var origin = origins[node] ?? Origin(epoch: epoch, lastSequence: lastSequence)
+        (origin.epoch, origin.lastSequence) = (epoch, lastSequence)
+        origins[node] = origin
     }
 
     private func isNewer(key: ModelKey, origin: String, epoch: UInt64, version: UInt64) -> Bool {

@@ -149,6 +149,7 @@ public struct QueryService {
         r.updatesAdopted = c.updatesAdopted
         r.snapshotsRequested = c.snapshotsRequested
         r.drops = c.drops
+        (r.state, r.peerLiveness) = (c.state, c.peerLiveness)
         let snapshots = state.snapshots.withLock { $0 }
         let histories = state.keys.withLock { all in
             all.mapValues { h in

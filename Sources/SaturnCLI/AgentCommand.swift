@@ -66,6 +66,13 @@ struct AgentCommand: AsyncParsableCommand {
             valueName: "ENDPOINT=MODEL@HARDWARE"))
     var forwardPassSources: [String] = []
 
+    @Option(
+        name: .customLong("state-dir"),
+        help: ArgumentHelp(
+            "Directory of the crash-safe state (accepted sets, update records), reloaded on start. Same as --set "
+                + "stateDirectory=...", valueName: "DIR"))
+    var stateDirectory: String?
+
     @OptionGroup var logging: LoggingOptions
 
     /// The configuration: defaults, then the file, then `--set`, then the flags (each through
@@ -108,6 +115,7 @@ struct AgentCommand: AsyncParsableCommand {
         }
         if !snapshotSources.isEmpty { c.snapshotSources = snapshotSources }
         if !forwarders.isEmpty { c.forwarders = forwarders }
+        if let stateDirectory { c.stateDirectory = stateDirectory }
         if !forwardPassSources.isEmpty {
             c.forwardPassSources = try forwardPassSources.map { spec in
                 do {

@@ -87,6 +87,10 @@ public struct HealthReport: Sendable, Equatable {
     public var status = "ok"
     /// The configured Forward Pass Metrics publishers, in configuration order.
     public var forwardPassSources: [ForwardPassSource] = []
+    /// The state directory's loads and writes (``StateHealth/path`` empty without one).
+    public var state = StateHealth()
+    /// Heartbeats sent and heard, and the gaps and silences they revealed.
+    public var peerLiveness = PeerLiveness()
 
     public init() {}
 }
@@ -103,6 +107,8 @@ extension HealthReport {
         snapshotsRequested = proto.snapshotsRequested
         drops = proto.drops
         status = proto.status
+        state = StateHealth(proto.state)
+        peerLiveness = PeerLiveness(proto.peerLiveness)
         keys = proto.keys.map { k in
             var key = Key(key: ModelKey(k.key))
             key.observations = k.observations
@@ -155,6 +161,8 @@ extension HealthReport {
         r.snapshotsRequested = snapshotsRequested
         r.drops = drops
         r.status = status
+        r.state = state.proto
+        r.peerLiveness = peerLiveness.proto
         r.keys = keys.map { k in
             var h = Saturn_V1_KeyHealth()
             h.key = k.key.proto

@@ -7,4 +7,6 @@ public enum Topic {
     public static let step: [UInt8] = Array("step".utf8)
     /// Parameter broadcasts (`ParameterUpdate`).
     public static let parameters: [UInt8] = Array("params".utf8)
+    /// Heartbeats on the broadcast socket (`ParameterHeartbeat`).
+    public static let heartbeat: [UInt8] = Array("heartbeat".utf8)
 }

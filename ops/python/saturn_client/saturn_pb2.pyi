@@ -263,7 +263,7 @@ class FpmSourceHealth(_message.Message):
     def __init__(self, endpoint: _Optional[str] = ..., key: _Optional[_Union[ModelKey, _Mapping]] = ..., messages: _Optional[int] = ..., steps: _Optional[int] = ..., heartbeats: _Optional[int] = ..., drops: _Optional[_Mapping[str, int]] = ..., sequence_gaps: _Optional[int] = ..., missed_messages: _Optional[int] = ..., sequence_restarts: _Optional[int] = ..., unknown_keys: _Optional[int] = ..., last_sequence: _Optional[int] = ..., seconds_since_message: _Optional[float] = ..., seconds_since_step: _Optional[float] = ..., seconds_since_heartbeat: _Optional[float] = ..., worker_id: _Optional[str] = ..., dp_rank: _Optional[int] = ...) -> None: ...
 
 class HealthReply(_message.Message):
-    __slots__ = ["drops", "fpm_sources", "keys", "node_id", "queries_answered", "snapshots_requested", "status", "telemetry_accepted", "updates_adopted", "updates_published", "uptime_seconds"]
+    __slots__ = ["drops", "fpm_sources", "keys", "node_id", "peer_liveness", "queries_answered", "snapshots_requested", "state", "status", "telemetry_accepted", "updates_adopted", "updates_published", "uptime_seconds"]
     class DropsEntry(_message.Message):
         __slots__ = ["key", "value"]
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -275,8 +275,10 @@ class HealthReply(_message.Message):
     FPM_SOURCES_FIELD_NUMBER: _ClassVar[int]
     KEYS_FIELD_NUMBER: _ClassVar[int]
     NODE_ID_FIELD_NUMBER: _ClassVar[int]
+    PEER_LIVENESS_FIELD_NUMBER: _ClassVar[int]
     QUERIES_ANSWERED_FIELD_NUMBER: _ClassVar[int]
     SNAPSHOTS_REQUESTED_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     TELEMETRY_ACCEPTED_FIELD_NUMBER: _ClassVar[int]
     UPDATES_ADOPTED_FIELD_NUMBER: _ClassVar[int]
@@ -286,14 +288,16 @@ class HealthReply(_message.Message):
     fpm_sources: _containers.RepeatedCompositeFieldContainer[FpmSourceHealth]
     keys: _containers.RepeatedCompositeFieldContainer[KeyHealth]
     node_id: str
+    peer_liveness: PeerLiveness
     queries_answered: int
     snapshots_requested: int
+    state: StateHealth
     status: str
     telemetry_accepted: int
     updates_adopted: int
     updates_published: int
     uptime_seconds: float
-    def __init__(self, node_id: _Optional[str] = ..., uptime_seconds: _Optional[float] = ..., telemetry_accepted: _Optional[int] = ..., queries_answered: _Optional[int] = ..., updates_published: _Optional[int] = ..., updates_adopted: _Optional[int] = ..., snapshots_requested: _Optional[int] = ..., drops: _Optional[_Mapping[str, int]] = ..., keys: _Optional[_Iterable[_Union[KeyHealth, _Mapping]]] = ..., status: _Optional[str] = ..., fpm_sources: _Optional[_Iterable[_Union[FpmSourceHealth, _Mapping]]] = ...) -> None: ...
+    def __init__(self, node_id: _Optional[str] = ..., uptime_seconds: _Optional[float] = ..., telemetry_accepted: _Optional[int] = ..., queries_answered: _Optional[int] = ..., updates_published: _Optional[int] = ..., updates_adopted: _Optional[int] = ..., snapshots_requested: _Optional[int] = ..., drops: _Optional[_Mapping[str, int]] = ..., keys: _Optional[_Iterable[_Union[KeyHealth, _Mapping]]] = ..., status: _Optional[str] = ..., fpm_sources: _Optional[_Iterable[_Union[FpmSourceHealth, _Mapping]]] = ..., state: _Optional[_Union[StateHealth, _Mapping]] = ..., peer_liveness: _Optional[_Union[PeerLiveness, _Mapping]] = ...) -> None: ...
 
 class HealthRequest(_message.Message):
     __slots__ = []
@@ -344,6 +348,30 @@ class ModelKey(_message.Message):
     hardware: str
     model: str
     def __init__(self, model: _Optional[str] = ..., hardware: _Optional[str] = ...) -> None: ...
+
+class OwnVersion(_message.Message):
+    __slots__ = ["key", "version"]
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    key: ModelKey
+    version: int
+    def __init__(self, key: _Optional[_Union[ModelKey, _Mapping]] = ..., version: _Optional[int] = ...) -> None: ...
+
+class ParameterHeartbeat(_message.Message):
+    __slots__ = ["interval_ms", "last_sequence", "origin_epoch", "origin_node", "protocol_version", "query_endpoint"]
+    INTERVAL_MS_FIELD_NUMBER: _ClassVar[int]
+    LAST_SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    ORIGIN_EPOCH_FIELD_NUMBER: _ClassVar[int]
+    ORIGIN_NODE_FIELD_NUMBER: _ClassVar[int]
+    PROTOCOL_VERSION_FIELD_NUMBER: _ClassVar[int]
+    QUERY_ENDPOINT_FIELD_NUMBER: _ClassVar[int]
+    interval_ms: int
+    last_sequence: int
+    origin_epoch: int
+    origin_node: str
+    protocol_version: int
+    query_endpoint: str
+    def __init__(self, protocol_version: _Optional[int] = ..., origin_node: _Optional[str] = ..., origin_epoch: _Optional[int] = ..., last_sequence: _Optional[int] = ..., query_endpoint: _Optional[str] = ..., interval_ms: _Optional[int] = ...) -> None: ...
 
 class ParameterSet(_message.Message):
     __slots__ = ["key", "origin_epoch", "origin_node", "parameters", "quality", "sample_count", "source", "source_detail", "version"]
@@ -418,6 +446,20 @@ class ParametersReply(_message.Message):
 class ParametersRequest(_message.Message):
     __slots__ = []
     def __init__(self) -> None: ...
+
+class PeerLiveness(_message.Message):
+    __slots__ = ["heartbeat_gaps", "heartbeats_published", "heartbeats_received", "silences", "silent_origins"]
+    HEARTBEATS_PUBLISHED_FIELD_NUMBER: _ClassVar[int]
+    HEARTBEATS_RECEIVED_FIELD_NUMBER: _ClassVar[int]
+    HEARTBEAT_GAPS_FIELD_NUMBER: _ClassVar[int]
+    SILENCES_FIELD_NUMBER: _ClassVar[int]
+    SILENT_ORIGINS_FIELD_NUMBER: _ClassVar[int]
+    heartbeat_gaps: int
+    heartbeats_published: int
+    heartbeats_received: int
+    silences: int
+    silent_origins: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, heartbeats_published: _Optional[int] = ..., heartbeats_received: _Optional[int] = ..., heartbeat_gaps: _Optional[int] = ..., silences: _Optional[int] = ..., silent_origins: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class PlanReply(_message.Message):
     __slots__ = ["basis", "feasible", "infeasibility", "per_replica_requests_per_second", "replicas", "safety_margin", "saturation_batch_size", "saturation_requests_per_second", "saturation_step_ms", "saturation_tokens", "static_budget", "step_limit_ms", "ttft_ms"]
@@ -616,6 +658,60 @@ class SlaInverseRow(_message.Message):
     minimum_latency_ms: float
     tokens_at_minimum_latency: float
     def __init__(self, batch_size: _Optional[int] = ..., feasible: bool = ..., min_feasible_tokens: _Optional[float] = ..., max_feasible_tokens: _Optional[float] = ..., tokens_at_minimum_latency: _Optional[float] = ..., minimum_latency_ms: _Optional[float] = ...) -> None: ...
+
+class StateHeader(_message.Message):
+    __slots__ = ["format_version", "node_epoch", "node_id", "own_versions", "sets", "updates", "written_unix_ns"]
+    FORMAT_VERSION_FIELD_NUMBER: _ClassVar[int]
+    NODE_EPOCH_FIELD_NUMBER: _ClassVar[int]
+    NODE_ID_FIELD_NUMBER: _ClassVar[int]
+    OWN_VERSIONS_FIELD_NUMBER: _ClassVar[int]
+    SETS_FIELD_NUMBER: _ClassVar[int]
+    UPDATES_FIELD_NUMBER: _ClassVar[int]
+    WRITTEN_UNIX_NS_FIELD_NUMBER: _ClassVar[int]
+    format_version: int
+    node_epoch: int
+    node_id: str
+    own_versions: int
+    sets: int
+    updates: int
+    written_unix_ns: int
+    def __init__(self, format_version: _Optional[int] = ..., node_id: _Optional[str] = ..., node_epoch: _Optional[int] = ..., written_unix_ns: _Optional[int] = ..., sets: _Optional[int] = ..., updates: _Optional[int] = ..., own_versions: _Optional[int] = ...) -> None: ...
+
+class StateHealth(_message.Message):
+    __slots__ = ["damaged_records", "file_bytes", "last_write_ms", "load_problem", "path", "sets_loaded", "truncated_bytes", "updates_loaded", "write_failures", "writes"]
+    DAMAGED_RECORDS_FIELD_NUMBER: _ClassVar[int]
+    FILE_BYTES_FIELD_NUMBER: _ClassVar[int]
+    LAST_WRITE_MS_FIELD_NUMBER: _ClassVar[int]
+    LOAD_PROBLEM_FIELD_NUMBER: _ClassVar[int]
+    PATH_FIELD_NUMBER: _ClassVar[int]
+    SETS_LOADED_FIELD_NUMBER: _ClassVar[int]
+    TRUNCATED_BYTES_FIELD_NUMBER: _ClassVar[int]
+    UPDATES_LOADED_FIELD_NUMBER: _ClassVar[int]
+    WRITES_FIELD_NUMBER: _ClassVar[int]
+    WRITE_FAILURES_FIELD_NUMBER: _ClassVar[int]
+    damaged_records: int
+    file_bytes: int
+    last_write_ms: float
+    load_problem: str
+    path: str
+    sets_loaded: int
+    truncated_bytes: int
+    updates_loaded: int
+    write_failures: int
+    writes: int
+    def __init__(self, path: _Optional[str] = ..., sets_loaded: _Optional[int] = ..., updates_loaded: _Optional[int] = ..., damaged_records: _Optional[int] = ..., truncated_bytes: _Optional[int] = ..., load_problem: _Optional[str] = ..., writes: _Optional[int] = ..., write_failures: _Optional[int] = ..., file_bytes: _Optional[int] = ..., last_write_ms: _Optional[float] = ...) -> None: ...
+
+class StateRecord(_message.Message):
+    __slots__ = ["header", "own_version", "set", "update"]
+    HEADER_FIELD_NUMBER: _ClassVar[int]
+    OWN_VERSION_FIELD_NUMBER: _ClassVar[int]
+    SET_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_FIELD_NUMBER: _ClassVar[int]
+    header: StateHeader
+    own_version: OwnVersion
+    set: ParameterSet
+    update: UpdateRecord
+    def __init__(self, header: _Optional[_Union[StateHeader, _Mapping]] = ..., set: _Optional[_Union[ParameterSet, _Mapping]] = ..., update: _Optional[_Union[UpdateRecord, _Mapping]] = ..., own_version: _Optional[_Union[OwnVersion, _Mapping]] = ...) -> None: ...
 
 class StaticBudgetAnswer(_message.Message):
     __slots__ = ["found", "max_num_batched_tokens", "max_num_seqs", "saturation_requests_per_second", "ttft_ms", "ttft_target_missed", "worst_step_ms"]

@@ -18,12 +18,14 @@
 ///   telemetry   tcp://127.0.0.1:5555   agent SUB  <- workers PUB     frames: [topic, StepTelemetry]
 ///   queries     tcp://127.0.0.1:5556   agent ROUTER <- REQ / DEALER  frames: [envelope..., Request] -> [envelope..., Reply]
 ///   broadcast   tcp://127.0.0.1:5557   agent PUB  -> peers SUB       frames: [topic, ParameterUpdate]
+///                                                                    or ["heartbeat", ParameterHeartbeat]
 ///   fpm         (engine binds; any)    agent SUB  -> engine PUB      frames: ["", 8-byte BE sequence, msgpack]
 ///               Forward Pass Metrics v1 from engines (saturn agent --fpm ENDPOINT=MODEL@HARDWARE): the agent
 ///               connects; not protobuf; drops counted as "fpm.<reason>", per publisher in FpmSourceHealth.
 ///
-/// Pub/sub topics are the first frame: "step" for telemetry, "params" for parameter updates. The agent subscribes
-/// to exactly these topics; a single-frame message is accepted as a bare payload (topic omitted).
+/// Pub/sub topics are the first frame: "step" for telemetry, "params" for parameter updates, "heartbeat" for
+/// heartbeats. The agent subscribes to exactly these topics; a single-frame message is accepted as a bare payload
+/// (topic omitted; read as a ParameterUpdate on the peer socket).
 ///
 /// GRAMMAR
 ///
@@ -35,8 +37,11 @@
 ///                                              / sla_inverse / capacity / admission / allocation / plan )
 ///                ; the reply's body matches the request's, or is `error`; request_id is echoed (0 when the
 ///                ; request could not be decoded)
-///   broadcast  = *( "params" ParameterUpdate )                   ; one per accepted fit
-///   peer-sync  = Request{parameters} Reply{parameters}           ; snapshot on start and after a sequence gap
+///   broadcast  = *( "params" ParameterUpdate / "heartbeat" ParameterHeartbeat )
+///                ; one update per accepted fit; a heartbeat every heartbeatSeconds (default 1 s)
+///   peer-sync  = Request{parameters} Reply{parameters}           ; snapshot on start, after a sequence gap
+///                ; (an update's or a heartbeat's sequence beyond the last received), and when an origin has been
+///                ; silent for 3 of its heartbeat intervals
 ///
 /// The query socket is a ROUTER: frames up to and including the empty delimiter (REQ clients) or the identity
 /// frame alone (DEALER clients without a delimiter) are the envelope, echoed unchanged; the last frame is the
@@ -56,7 +61,9 @@
 ///   too_many_keys       a new (model, hardware) key beyond the configured maximum (default 1024)
 ///   too_many_workers    a new worker id beyond the configured maximum of tracked workers (default 65,536)
 /// Broadcast drop reasons ("broadcast.<reason>"): malformed, unsupported_version, missing_field, invalid_parameters
-/// (non-finite or outside the physical bounds), own (our own message), duplicate, stale, oversized.
+/// (non-finite or outside the physical bounds), own (our own message), duplicate, stale, oversized. Heartbeats
+/// count the decoding ones (malformed, unsupported_version, missing_field, oversized); this node's own heartbeat
+/// heard back through a forwarder is ignored, not counted.
 /// Forward Pass Metrics drop reasons ("fpm.<reason>", from engines' FPM publishers, see FpmSourceHealth):
 ///   unknown_topic       not three frames [topic, 8-byte big-endian sequence, payload]
 ///   oversized           payload larger than the configured maximum
@@ -595,6 +602,36 @@ public nonisolated struct Saturn_V1_ParameterUpdate: Sendable {
   fileprivate var _set: Saturn_V1_ParameterSet? = nil
 }
 
+/// Published on the broadcast socket every heartbeatSeconds (topic "heartbeat"; the Clone pattern of the ZeroMQ
+/// guide): a peer whose last update from this origin is behind `last_sequence` lost one (e.g. the last update
+/// before a partition, with nothing after it to reveal the gap), and a peer that hears nothing from an origin for
+/// 3 intervals takes it as silent; both ask the origin's query endpoint for a snapshot.
+public nonisolated struct Saturn_V1_ParameterHeartbeat: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// must be 1
+  public var protocolVersion: UInt32 = 0
+
+  public var originNode: String = String()
+
+  /// as in ParameterUpdate: a larger epoch is a restarted origin
+  public var originEpoch: UInt64 = 0
+
+  /// the origin's latest ParameterUpdate sequence in this epoch (0: none yet)
+  public var lastSequence: UInt64 = 0
+
+  public var queryEndpoint: String = String()
+
+  /// the origin's heartbeat interval (silence is judged against it)
+  public var intervalMs: UInt32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 public nonisolated struct Saturn_V1_PredictRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -801,35 +838,156 @@ public nonisolated struct Saturn_V1_KeyHealth: @unchecked Sendable {
   fileprivate var _storage = _StorageClass.defaultInstance
 }
 
-public nonisolated struct Saturn_V1_HealthReply: Sendable {
+public nonisolated struct Saturn_V1_HealthReply: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  public var nodeID: String = String()
+  public var nodeID: String {
+    get {_storage._nodeID}
+    set {_uniqueStorage()._nodeID = newValue}
+  }
 
-  public var uptimeSeconds: Double = 0
+  public var uptimeSeconds: Double {
+    get {_storage._uptimeSeconds}
+    set {_uniqueStorage()._uptimeSeconds = newValue}
+  }
 
-  public var telemetryAccepted: UInt64 = 0
+  public var telemetryAccepted: UInt64 {
+    get {_storage._telemetryAccepted}
+    set {_uniqueStorage()._telemetryAccepted = newValue}
+  }
 
-  public var queriesAnswered: UInt64 = 0
+  public var queriesAnswered: UInt64 {
+    get {_storage._queriesAnswered}
+    set {_uniqueStorage()._queriesAnswered = newValue}
+  }
 
-  public var updatesPublished: UInt64 = 0
+  public var updatesPublished: UInt64 {
+    get {_storage._updatesPublished}
+    set {_uniqueStorage()._updatesPublished = newValue}
+  }
 
-  public var updatesAdopted: UInt64 = 0
+  public var updatesAdopted: UInt64 {
+    get {_storage._updatesAdopted}
+    set {_uniqueStorage()._updatesAdopted = newValue}
+  }
 
-  public var snapshotsRequested: UInt64 = 0
+  public var snapshotsRequested: UInt64 {
+    get {_storage._snapshotsRequested}
+    set {_uniqueStorage()._snapshotsRequested = newValue}
+  }
 
   /// "telemetry.<reason>", "broadcast.<reason>", "query.<code name>"
-  public var drops: Dictionary<String,UInt64> = [:]
+  public var drops: Dictionary<String,UInt64> {
+    get {_storage._drops}
+    set {_uniqueStorage()._drops = newValue}
+  }
 
-  public var keys: [Saturn_V1_KeyHealth] = []
+  public var keys: [Saturn_V1_KeyHealth] {
+    get {_storage._keys}
+    set {_uniqueStorage()._keys = newValue}
+  }
 
   /// "ok" or "degraded: <why>"
-  public var status: String = String()
+  public var status: String {
+    get {_storage._status}
+    set {_uniqueStorage()._status = newValue}
+  }
 
   /// one per configured FPM publisher, in configuration order
-  public var fpmSources: [Saturn_V1_FpmSourceHealth] = []
+  public var fpmSources: [Saturn_V1_FpmSourceHealth] {
+    get {_storage._fpmSources}
+    set {_uniqueStorage()._fpmSources = newValue}
+  }
+
+  /// the state directory (saturn agent --state-dir); empty without one
+  public var state: Saturn_V1_StateHealth {
+    get {_storage._state ?? Saturn_V1_StateHealth()}
+    set {_uniqueStorage()._state = newValue}
+  }
+  /// Returns true if `state` has been explicitly set.
+  public var hasState: Bool {_storage._state != nil}
+  /// Clears the value of `state`. Subsequent reads from it will return its default value.
+  public mutating func clearState() {_uniqueStorage()._state = nil}
+
+  /// heartbeats sent and heard, gaps and silences they revealed
+  public var peerLiveness: Saturn_V1_PeerLiveness {
+    get {_storage._peerLiveness ?? Saturn_V1_PeerLiveness()}
+    set {_uniqueStorage()._peerLiveness = newValue}
+  }
+  /// Returns true if `peerLiveness` has been explicitly set.
+  public var hasPeerLiveness: Bool {_storage._peerLiveness != nil}
+  /// Clears the value of `peerLiveness`. Subsequent reads from it will return its default value.
+  public mutating func clearPeerLiveness() {_uniqueStorage()._peerLiveness = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+/// The crash-safe state (saturn agent --state-dir DIR, file DIR/agent-state.bin; format in StateRecord).
+public nonisolated struct Saturn_V1_StateHealth: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// the state file; empty when persistence is off
+  public var path: String = String()
+
+  /// parameter sets reloaded at start
+  public var setsLoaded: UInt64 = 0
+
+  /// update records reloaded at start
+  public var updatesLoaded: UInt64 = 0
+
+  /// records at start whose checksum or decoding failed (skipped; the rest kept)
+  public var damagedRecords: UInt64 = 0
+
+  /// bytes at the end of the file at start that did not form a whole record
+  public var truncatedBytes: UInt64 = 0
+
+  /// empty, or what was wrong with the file at start (a copy is kept beside it)
+  public var loadProblem: String = String()
+
+  /// atomic replaces done by this run
+  public var writes: UInt64 = 0
+
+  /// ... that failed (logged; the previous file stays intact)
+  public var writeFailures: UInt64 = 0
+
+  /// size of the last file written (or loaded)
+  public var fileBytes: UInt64 = 0
+
+  /// wall time of the last write (encode, write, fsync, rename, fsync directory)
+  public var lastWriteMs: Double = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// What this node's peer socket learnt from heartbeats.
+public nonisolated struct Saturn_V1_PeerLiveness: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var heartbeatsPublished: UInt64 = 0
+
+  /// from other origins, valid
+  public var heartbeatsReceived: UInt64 = 0
+
+  /// heartbeats whose last_sequence was beyond the origin's last update received
+  public var heartbeatGaps: UInt64 = 0
+
+  /// times an origin went 3 of its intervals without a message
+  public var silences: UInt64 = 0
+
+  /// origins silent now
+  public var silentOrigins: [String] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -946,6 +1104,120 @@ public nonisolated struct Saturn_V1_FpmSourceHealth: @unchecked Sendable {
   public init() {}
 
   fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+/// STATE FILE (saturn agent --state-dir DIR: DIR/agent-state.bin, replaced atomically: temporary file, fsync,
+/// rename, fsync of the directory). Layout: the 8 bytes "SATSTAT1", then records, each a 4-byte little-endian
+/// length n, a 4-byte little-endian CRC-32 (IEEE, as zlib's crc32) of the n payload bytes, and a StateRecord of n
+/// bytes. The first record is the header. A reader keeps every record whose checksum and decoding hold, skips the
+/// others (counted), and stops at a length that runs past the end (truncated).
+public nonisolated struct Saturn_V1_StateRecord: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var body: Saturn_V1_StateRecord.OneOf_Body? = nil
+
+  public var header: Saturn_V1_StateHeader {
+    get {
+      if case .header(let v)? = body {return v}
+      return Saturn_V1_StateHeader()
+    }
+    set {body = .header(newValue)}
+  }
+
+  /// a set the node held (own fits and peers' sets), with its origin, epoch, version
+  public var set: Saturn_V1_ParameterSet {
+    get {
+      if case .set(let v)? = body {return v}
+      return Saturn_V1_ParameterSet()
+    }
+    set {body = .set(newValue)}
+  }
+
+  /// one update candidate (the last 100 per key)
+  public var update: Saturn_V1_UpdateRecord {
+    get {
+      if case .update(let v)? = body {return v}
+      return Saturn_V1_UpdateRecord()
+    }
+    set {body = .update(newValue)}
+  }
+
+  /// the highest version this node gave a key (its next own set continues above)
+  public var ownVersion: Saturn_V1_OwnVersion {
+    get {
+      if case .ownVersion(let v)? = body {return v}
+      return Saturn_V1_OwnVersion()
+    }
+    set {body = .ownVersion(newValue)}
+  }
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public nonisolated enum OneOf_Body: Equatable, Sendable {
+    case header(Saturn_V1_StateHeader)
+    /// a set the node held (own fits and peers' sets), with its origin, epoch, version
+    case set(Saturn_V1_ParameterSet)
+    /// one update candidate (the last 100 per key)
+    case update(Saturn_V1_UpdateRecord)
+    /// the highest version this node gave a key (its next own set continues above)
+    case ownVersion(Saturn_V1_OwnVersion)
+
+  }
+
+  public init() {}
+}
+
+public nonisolated struct Saturn_V1_StateHeader: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// 1
+  public var formatVersion: UInt32 = 0
+
+  /// the node that wrote the file
+  public var nodeID: String = String()
+
+  /// its epoch when it wrote it
+  public var nodeEpoch: UInt64 = 0
+
+  public var writtenUnixNs: Int64 = 0
+
+  /// records of each kind that follow (a reader compares to tell a truncated file)
+  public var sets: UInt64 = 0
+
+  public var updates: UInt64 = 0
+
+  public var ownVersions: UInt64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Saturn_V1_OwnVersion: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var key: Saturn_V1_ModelKey {
+    get {_key ?? Saturn_V1_ModelKey()}
+    set {_key = newValue}
+  }
+  /// Returns true if `key` has been explicitly set.
+  public var hasKey: Bool {self._key != nil}
+  /// Clears the value of `key`. Subsequent reads from it will return its default value.
+  public mutating func clearKey() {self._key = nil}
+
+  public var version: UInt64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _key: Saturn_V1_ModelKey? = nil
 }
 
 /// One candidate parameter set and what became of it.
@@ -2516,6 +2788,61 @@ nonisolated extension Saturn_V1_ParameterUpdate: SwiftProtobuf.Message, SwiftPro
   }
 }
 
+nonisolated extension Saturn_V1_ParameterHeartbeat: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ParameterHeartbeat"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}protocol_version\0\u{3}origin_node\0\u{3}origin_epoch\0\u{3}last_sequence\0\u{3}query_endpoint\0\u{3}interval_ms\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt32Field(value: &self.protocolVersion) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.originNode) }()
+      case 3: try { try decoder.decodeSingularUInt64Field(value: &self.originEpoch) }()
+      case 4: try { try decoder.decodeSingularUInt64Field(value: &self.lastSequence) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.queryEndpoint) }()
+      case 6: try { try decoder.decodeSingularUInt32Field(value: &self.intervalMs) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.protocolVersion != 0 {
+      try visitor.visitSingularUInt32Field(value: self.protocolVersion, fieldNumber: 1)
+    }
+    if !self.originNode.isEmpty {
+      try visitor.visitSingularStringField(value: self.originNode, fieldNumber: 2)
+    }
+    if self.originEpoch != 0 {
+      try visitor.visitSingularUInt64Field(value: self.originEpoch, fieldNumber: 3)
+    }
+    if self.lastSequence != 0 {
+      try visitor.visitSingularUInt64Field(value: self.lastSequence, fieldNumber: 4)
+    }
+    if !self.queryEndpoint.isEmpty {
+      try visitor.visitSingularStringField(value: self.queryEndpoint, fieldNumber: 5)
+    }
+    if self.intervalMs != 0 {
+      try visitor.visitSingularUInt32Field(value: self.intervalMs, fieldNumber: 6)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Saturn_V1_ParameterHeartbeat, rhs: Saturn_V1_ParameterHeartbeat) -> Bool {
+    if lhs.protocolVersion != rhs.protocolVersion {return false}
+    if lhs.originNode != rhs.originNode {return false}
+    if lhs.originEpoch != rhs.originEpoch {return false}
+    if lhs.lastSequence != rhs.lastSequence {return false}
+    if lhs.queryEndpoint != rhs.queryEndpoint {return false}
+    if lhs.intervalMs != rhs.intervalMs {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
 nonisolated extension Saturn_V1_PredictRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".PredictRequest"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}model\0\u{1}hardware\0\u{3}batch_size\0\u{1}tokens\0")
@@ -2892,7 +3219,161 @@ nonisolated extension Saturn_V1_KeyHealth: SwiftProtobuf.Message, SwiftProtobuf.
 
 nonisolated extension Saturn_V1_HealthReply: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".HealthReply"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}node_id\0\u{3}uptime_seconds\0\u{3}telemetry_accepted\0\u{3}queries_answered\0\u{3}updates_published\0\u{3}updates_adopted\0\u{3}snapshots_requested\0\u{1}drops\0\u{1}keys\0\u{1}status\0\u{3}fpm_sources\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}node_id\0\u{3}uptime_seconds\0\u{3}telemetry_accepted\0\u{3}queries_answered\0\u{3}updates_published\0\u{3}updates_adopted\0\u{3}snapshots_requested\0\u{1}drops\0\u{1}keys\0\u{1}status\0\u{3}fpm_sources\0\u{2}\u{9}state\0\u{3}peer_liveness\0")
+
+  fileprivate class _StorageClass {
+    var _nodeID: String = String()
+    var _uptimeSeconds: Double = 0
+    var _telemetryAccepted: UInt64 = 0
+    var _queriesAnswered: UInt64 = 0
+    var _updatesPublished: UInt64 = 0
+    var _updatesAdopted: UInt64 = 0
+    var _snapshotsRequested: UInt64 = 0
+    var _drops: Dictionary<String,UInt64> = [:]
+    var _keys: [Saturn_V1_KeyHealth] = []
+    var _status: String = String()
+    var _fpmSources: [Saturn_V1_FpmSourceHealth] = []
+    var _state: Saturn_V1_StateHealth? = nil
+    var _peerLiveness: Saturn_V1_PeerLiveness? = nil
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _nodeID = source._nodeID
+      _uptimeSeconds = source._uptimeSeconds
+      _telemetryAccepted = source._telemetryAccepted
+      _queriesAnswered = source._queriesAnswered
+      _updatesPublished = source._updatesPublished
+      _updatesAdopted = source._updatesAdopted
+      _snapshotsRequested = source._snapshotsRequested
+      _drops = source._drops
+      _keys = source._keys
+      _status = source._status
+      _fpmSources = source._fpmSources
+      _state = source._state
+      _peerLiveness = source._peerLiveness
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularStringField(value: &_storage._nodeID) }()
+        case 2: try { try decoder.decodeSingularDoubleField(value: &_storage._uptimeSeconds) }()
+        case 3: try { try decoder.decodeSingularUInt64Field(value: &_storage._telemetryAccepted) }()
+        case 4: try { try decoder.decodeSingularUInt64Field(value: &_storage._queriesAnswered) }()
+        case 5: try { try decoder.decodeSingularUInt64Field(value: &_storage._updatesPublished) }()
+        case 6: try { try decoder.decodeSingularUInt64Field(value: &_storage._updatesAdopted) }()
+        case 7: try { try decoder.decodeSingularUInt64Field(value: &_storage._snapshotsRequested) }()
+        case 8: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufUInt64>.self, value: &_storage._drops) }()
+        case 9: try { try decoder.decodeRepeatedMessageField(value: &_storage._keys) }()
+        case 10: try { try decoder.decodeSingularStringField(value: &_storage._status) }()
+        case 11: try { try decoder.decodeRepeatedMessageField(value: &_storage._fpmSources) }()
+        case 20: try { try decoder.decodeSingularMessageField(value: &_storage._state) }()
+        case 21: try { try decoder.decodeSingularMessageField(value: &_storage._peerLiveness) }()
+        default: break
+        }
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if !_storage._nodeID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._nodeID, fieldNumber: 1)
+      }
+      if _storage._uptimeSeconds.bitPattern != 0 {
+        try visitor.visitSingularDoubleField(value: _storage._uptimeSeconds, fieldNumber: 2)
+      }
+      if _storage._telemetryAccepted != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._telemetryAccepted, fieldNumber: 3)
+      }
+      if _storage._queriesAnswered != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._queriesAnswered, fieldNumber: 4)
+      }
+      if _storage._updatesPublished != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._updatesPublished, fieldNumber: 5)
+      }
+      if _storage._updatesAdopted != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._updatesAdopted, fieldNumber: 6)
+      }
+      if _storage._snapshotsRequested != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._snapshotsRequested, fieldNumber: 7)
+      }
+      if !_storage._drops.isEmpty {
+        try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufUInt64>.self, value: _storage._drops, fieldNumber: 8)
+      }
+      if !_storage._keys.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._keys, fieldNumber: 9)
+      }
+      if !_storage._status.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._status, fieldNumber: 10)
+      }
+      if !_storage._fpmSources.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._fpmSources, fieldNumber: 11)
+      }
+      try { if let v = _storage._state {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 20)
+      } }()
+      try { if let v = _storage._peerLiveness {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 21)
+      } }()
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Saturn_V1_HealthReply, rhs: Saturn_V1_HealthReply) -> Bool {
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._nodeID != rhs_storage._nodeID {return false}
+        if _storage._uptimeSeconds != rhs_storage._uptimeSeconds {return false}
+        if _storage._telemetryAccepted != rhs_storage._telemetryAccepted {return false}
+        if _storage._queriesAnswered != rhs_storage._queriesAnswered {return false}
+        if _storage._updatesPublished != rhs_storage._updatesPublished {return false}
+        if _storage._updatesAdopted != rhs_storage._updatesAdopted {return false}
+        if _storage._snapshotsRequested != rhs_storage._snapshotsRequested {return false}
+        if _storage._drops != rhs_storage._drops {return false}
+        if _storage._keys != rhs_storage._keys {return false}
+        if _storage._status != rhs_storage._status {return false}
+        if _storage._fpmSources != rhs_storage._fpmSources {return false}
+        if _storage._state != rhs_storage._state {return false}
+        if _storage._peerLiveness != rhs_storage._peerLiveness {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Saturn_V1_StateHealth: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".StateHealth"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}path\0\u{3}sets_loaded\0\u{3}updates_loaded\0\u{3}damaged_records\0\u{3}truncated_bytes\0\u{3}load_problem\0\u{1}writes\0\u{3}write_failures\0\u{3}file_bytes\0\u{3}last_write_ms\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2900,71 +3381,116 @@ nonisolated extension Saturn_V1_HealthReply: SwiftProtobuf.Message, SwiftProtobu
       // allocates stack space for every case branch when no optimizations are
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
-      case 1: try { try decoder.decodeSingularStringField(value: &self.nodeID) }()
-      case 2: try { try decoder.decodeSingularDoubleField(value: &self.uptimeSeconds) }()
-      case 3: try { try decoder.decodeSingularUInt64Field(value: &self.telemetryAccepted) }()
-      case 4: try { try decoder.decodeSingularUInt64Field(value: &self.queriesAnswered) }()
-      case 5: try { try decoder.decodeSingularUInt64Field(value: &self.updatesPublished) }()
-      case 6: try { try decoder.decodeSingularUInt64Field(value: &self.updatesAdopted) }()
-      case 7: try { try decoder.decodeSingularUInt64Field(value: &self.snapshotsRequested) }()
-      case 8: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufUInt64>.self, value: &self.drops) }()
-      case 9: try { try decoder.decodeRepeatedMessageField(value: &self.keys) }()
-      case 10: try { try decoder.decodeSingularStringField(value: &self.status) }()
-      case 11: try { try decoder.decodeRepeatedMessageField(value: &self.fpmSources) }()
+      case 1: try { try decoder.decodeSingularStringField(value: &self.path) }()
+      case 2: try { try decoder.decodeSingularUInt64Field(value: &self.setsLoaded) }()
+      case 3: try { try decoder.decodeSingularUInt64Field(value: &self.updatesLoaded) }()
+      case 4: try { try decoder.decodeSingularUInt64Field(value: &self.damagedRecords) }()
+      case 5: try { try decoder.decodeSingularUInt64Field(value: &self.truncatedBytes) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.loadProblem) }()
+      case 7: try { try decoder.decodeSingularUInt64Field(value: &self.writes) }()
+      case 8: try { try decoder.decodeSingularUInt64Field(value: &self.writeFailures) }()
+      case 9: try { try decoder.decodeSingularUInt64Field(value: &self.fileBytes) }()
+      case 10: try { try decoder.decodeSingularDoubleField(value: &self.lastWriteMs) }()
       default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    if !self.nodeID.isEmpty {
-      try visitor.visitSingularStringField(value: self.nodeID, fieldNumber: 1)
+    if !self.path.isEmpty {
+      try visitor.visitSingularStringField(value: self.path, fieldNumber: 1)
     }
-    if self.uptimeSeconds.bitPattern != 0 {
-      try visitor.visitSingularDoubleField(value: self.uptimeSeconds, fieldNumber: 2)
+    if self.setsLoaded != 0 {
+      try visitor.visitSingularUInt64Field(value: self.setsLoaded, fieldNumber: 2)
     }
-    if self.telemetryAccepted != 0 {
-      try visitor.visitSingularUInt64Field(value: self.telemetryAccepted, fieldNumber: 3)
+    if self.updatesLoaded != 0 {
+      try visitor.visitSingularUInt64Field(value: self.updatesLoaded, fieldNumber: 3)
     }
-    if self.queriesAnswered != 0 {
-      try visitor.visitSingularUInt64Field(value: self.queriesAnswered, fieldNumber: 4)
+    if self.damagedRecords != 0 {
+      try visitor.visitSingularUInt64Field(value: self.damagedRecords, fieldNumber: 4)
     }
-    if self.updatesPublished != 0 {
-      try visitor.visitSingularUInt64Field(value: self.updatesPublished, fieldNumber: 5)
+    if self.truncatedBytes != 0 {
+      try visitor.visitSingularUInt64Field(value: self.truncatedBytes, fieldNumber: 5)
     }
-    if self.updatesAdopted != 0 {
-      try visitor.visitSingularUInt64Field(value: self.updatesAdopted, fieldNumber: 6)
+    if !self.loadProblem.isEmpty {
+      try visitor.visitSingularStringField(value: self.loadProblem, fieldNumber: 6)
     }
-    if self.snapshotsRequested != 0 {
-      try visitor.visitSingularUInt64Field(value: self.snapshotsRequested, fieldNumber: 7)
+    if self.writes != 0 {
+      try visitor.visitSingularUInt64Field(value: self.writes, fieldNumber: 7)
     }
-    if !self.drops.isEmpty {
-      try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufUInt64>.self, value: self.drops, fieldNumber: 8)
+    if self.writeFailures != 0 {
+      try visitor.visitSingularUInt64Field(value: self.writeFailures, fieldNumber: 8)
     }
-    if !self.keys.isEmpty {
-      try visitor.visitRepeatedMessageField(value: self.keys, fieldNumber: 9)
+    if self.fileBytes != 0 {
+      try visitor.visitSingularUInt64Field(value: self.fileBytes, fieldNumber: 9)
     }
-    if !self.status.isEmpty {
-      try visitor.visitSingularStringField(value: self.status, fieldNumber: 10)
-    }
-    if !self.fpmSources.isEmpty {
-      try visitor.visitRepeatedMessageField(value: self.fpmSources, fieldNumber: 11)
+    if self.lastWriteMs.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.lastWriteMs, fieldNumber: 10)
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  public static func ==(lhs: Saturn_V1_HealthReply, rhs: Saturn_V1_HealthReply) -> Bool {
-    if lhs.nodeID != rhs.nodeID {return false}
-    if lhs.uptimeSeconds != rhs.uptimeSeconds {return false}
-    if lhs.telemetryAccepted != rhs.telemetryAccepted {return false}
-    if lhs.queriesAnswered != rhs.queriesAnswered {return false}
-    if lhs.updatesPublished != rhs.updatesPublished {return false}
-    if lhs.updatesAdopted != rhs.updatesAdopted {return false}
-    if lhs.snapshotsRequested != rhs.snapshotsRequested {return false}
-    if lhs.drops != rhs.drops {return false}
-    if lhs.keys != rhs.keys {return false}
-    if lhs.status != rhs.status {return false}
-    if lhs.fpmSources != rhs.fpmSources {return false}
+  public static func ==(lhs: Saturn_V1_StateHealth, rhs: Saturn_V1_StateHealth) -> Bool {
+    if lhs.path != rhs.path {return false}
+    if lhs.setsLoaded != rhs.setsLoaded {return false}
+    if lhs.updatesLoaded != rhs.updatesLoaded {return false}
+    if lhs.damagedRecords != rhs.damagedRecords {return false}
+    if lhs.truncatedBytes != rhs.truncatedBytes {return false}
+    if lhs.loadProblem != rhs.loadProblem {return false}
+    if lhs.writes != rhs.writes {return false}
+    if lhs.writeFailures != rhs.writeFailures {return false}
+    if lhs.fileBytes != rhs.fileBytes {return false}
+    if lhs.lastWriteMs != rhs.lastWriteMs {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Saturn_V1_PeerLiveness: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".PeerLiveness"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}heartbeats_published\0\u{3}heartbeats_received\0\u{3}heartbeat_gaps\0\u{1}silences\0\u{3}silent_origins\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.heartbeatsPublished) }()
+      case 2: try { try decoder.decodeSingularUInt64Field(value: &self.heartbeatsReceived) }()
+      case 3: try { try decoder.decodeSingularUInt64Field(value: &self.heartbeatGaps) }()
+      case 4: try { try decoder.decodeSingularUInt64Field(value: &self.silences) }()
+      case 5: try { try decoder.decodeRepeatedStringField(value: &self.silentOrigins) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.heartbeatsPublished != 0 {
+      try visitor.visitSingularUInt64Field(value: self.heartbeatsPublished, fieldNumber: 1)
+    }
+    if self.heartbeatsReceived != 0 {
+      try visitor.visitSingularUInt64Field(value: self.heartbeatsReceived, fieldNumber: 2)
+    }
+    if self.heartbeatGaps != 0 {
+      try visitor.visitSingularUInt64Field(value: self.heartbeatGaps, fieldNumber: 3)
+    }
+    if self.silences != 0 {
+      try visitor.visitSingularUInt64Field(value: self.silences, fieldNumber: 4)
+    }
+    if !self.silentOrigins.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.silentOrigins, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Saturn_V1_PeerLiveness, rhs: Saturn_V1_PeerLiveness) -> Bool {
+    if lhs.heartbeatsPublished != rhs.heartbeatsPublished {return false}
+    if lhs.heartbeatsReceived != rhs.heartbeatsReceived {return false}
+    if lhs.heartbeatGaps != rhs.heartbeatGaps {return false}
+    if lhs.silences != rhs.silences {return false}
+    if lhs.silentOrigins != rhs.silentOrigins {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -3140,6 +3666,206 @@ nonisolated extension Saturn_V1_FpmSourceHealth: SwiftProtobuf.Message, SwiftPro
       }
       if !storagesAreEqual {return false}
     }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Saturn_V1_StateRecord: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".StateRecord"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}header\0\u{1}set\0\u{1}update\0\u{3}own_version\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try {
+        var v: Saturn_V1_StateHeader?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .header(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .header(v)
+        }
+      }()
+      case 2: try {
+        var v: Saturn_V1_ParameterSet?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .set(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .set(v)
+        }
+      }()
+      case 3: try {
+        var v: Saturn_V1_UpdateRecord?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .update(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .update(v)
+        }
+      }()
+      case 4: try {
+        var v: Saturn_V1_OwnVersion?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .ownVersion(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .ownVersion(v)
+        }
+      }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    switch self.body {
+    case .header?: try {
+      guard case .header(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    }()
+    case .set?: try {
+      guard case .set(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    }()
+    case .update?: try {
+      guard case .update(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    }()
+    case .ownVersion?: try {
+      guard case .ownVersion(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+    }()
+    case nil: break
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Saturn_V1_StateRecord, rhs: Saturn_V1_StateRecord) -> Bool {
+    if lhs.body != rhs.body {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Saturn_V1_StateHeader: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".StateHeader"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}format_version\0\u{3}node_id\0\u{3}node_epoch\0\u{3}written_unix_ns\0\u{1}sets\0\u{1}updates\0\u{3}own_versions\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt32Field(value: &self.formatVersion) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.nodeID) }()
+      case 3: try { try decoder.decodeSingularUInt64Field(value: &self.nodeEpoch) }()
+      case 4: try { try decoder.decodeSingularInt64Field(value: &self.writtenUnixNs) }()
+      case 5: try { try decoder.decodeSingularUInt64Field(value: &self.sets) }()
+      case 6: try { try decoder.decodeSingularUInt64Field(value: &self.updates) }()
+      case 7: try { try decoder.decodeSingularUInt64Field(value: &self.ownVersions) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.formatVersion != 0 {
+      try visitor.visitSingularUInt32Field(value: self.formatVersion, fieldNumber: 1)
+    }
+    if !self.nodeID.isEmpty {
+      try visitor.visitSingularStringField(value: self.nodeID, fieldNumber: 2)
+    }
+    if self.nodeEpoch != 0 {
+      try visitor.visitSingularUInt64Field(value: self.nodeEpoch, fieldNumber: 3)
+    }
+    if self.writtenUnixNs != 0 {
+      try visitor.visitSingularInt64Field(value: self.writtenUnixNs, fieldNumber: 4)
+    }
+    if self.sets != 0 {
+      try visitor.visitSingularUInt64Field(value: self.sets, fieldNumber: 5)
+    }
+    if self.updates != 0 {
+      try visitor.visitSingularUInt64Field(value: self.updates, fieldNumber: 6)
+    }
+    if self.ownVersions != 0 {
+      try visitor.visitSingularUInt64Field(value: self.ownVersions, fieldNumber: 7)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Saturn_V1_StateHeader, rhs: Saturn_V1_StateHeader) -> Bool {
+    if lhs.formatVersion != rhs.formatVersion {return false}
+    if lhs.nodeID != rhs.nodeID {return false}
+    if lhs.nodeEpoch != rhs.nodeEpoch {return false}
+    if lhs.writtenUnixNs != rhs.writtenUnixNs {return false}
+    if lhs.sets != rhs.sets {return false}
+    if lhs.updates != rhs.updates {return false}
+    if lhs.ownVersions != rhs.ownVersions {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Saturn_V1_OwnVersion: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".OwnVersion"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}key\0\u{1}version\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._key) }()
+      case 2: try { try decoder.decodeSingularUInt64Field(value: &self.version) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._key {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    if self.version != 0 {
+      try visitor.visitSingularUInt64Field(value: self.version, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Saturn_V1_OwnVersion, rhs: Saturn_V1_OwnVersion) -> Bool {
+    if lhs._key != rhs._key {return false}
+    if lhs.version != rhs.version {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
