@@ -88,6 +88,9 @@ final class BusLoop {
         }
         (publisher, b) = try open(.pub, "broadcast (\(c.broadcastEndpoint))") { s throws(ZMQError) in
             let bound = try s.bind(c.broadcastEndpoint)
+            // A forwarder that is down gets nothing queued for it: no burst of stale updates replayed when it
+            // returns; heartbeats reveal what was missed and a snapshot fetches the latest sets instead.
+            try s.set(.immediate, 1)
             for f in c.forwarders { try s.connect(f) }
             return bound
         }

@@ -170,6 +170,8 @@ public enum SocketOption: Sendable {
     case sendTimeout
     case routerMandatory
     case reconnectInterval
+    /// `ZMQ_IMMEDIATE`: queue messages only on completed connections (none for a connected peer that is down).
+    case immediate
 
     var raw: Int32 {
         switch self {
@@ -180,6 +182,7 @@ public enum SocketOption: Sendable {
         case .sendTimeout: ZMQ_SNDTIMEO
         case .routerMandatory: ZMQ_ROUTER_MANDATORY
         case .reconnectInterval: ZMQ_RECONNECT_IVL
+        case .immediate: ZMQ_IMMEDIATE
         }
     }
 }
