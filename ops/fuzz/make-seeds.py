@@ -148,6 +148,40 @@ def fpm():
     write("fpm", "version-2", enc(ForwardPassMetrics(version=2, worker_id="engine-0")))
 
 
+def heartbeats():
+    h = pb.ParameterHeartbeat(protocol_version=1, origin_node="node-a", origin_epoch=1733350000000000000,
+                              last_sequence=12, query_endpoint="tcp://10.0.0.2:5556", interval_ms=1000)
+    write("heartbeat", "typical", h.SerializeToString())
+    write("heartbeat", "first", pb.ParameterHeartbeat(protocol_version=1, origin_node="n", interval_ms=250)
+          .SerializeToString())
+
+
+def state_file():
+    """A state file as the agent writes it (see StateRecord in the .proto): magic, then length, CRC-32, record."""
+    import struct
+    import zlib
+    key = pb.ModelKey(model="llama2-70b", hardware="h100-80gb-tp4")
+    s = pb.ParameterSet(key=key, version=7, origin_node="node-a", origin_epoch=1733350000000000000,
+                        sample_count=5000, source=pb.PARAMETER_SOURCE_LOCAL_FIT, source_detail="refit on 96 rows")
+    s.parameters.CopyFrom(parameter_set().parameters)
+    u = pb.UpdateRecord(key=key, time_unix_ns=1733350000000000000, path=pb.UPDATE_PATH_REFIT,
+                        trigger=pb.UPDATE_TRIGGER_COLD_START, accepted=True, reason="better on held-out",
+                        validation_loss_current=0.02, validation_loss_candidate=0.01, version=7, training_rows=96,
+                        validation_rows=100, duration_ms=1.2)
+    u.parameters.CopyFrom(s.parameters)
+    records = [pb.StateRecord(header=pb.StateHeader(format_version=1, node_id="node-a", node_epoch=1,
+                                                    sets=1, updates=1, own_versions=1)),
+               pb.StateRecord(set=s), pb.StateRecord(own_version=pb.OwnVersion(key=key, version=7)),
+               pb.StateRecord(update=u)]
+    out = b"SATSTAT1"
+    for r in records:
+        payload = r.SerializeToString()
+        out += struct.pack("<II", len(payload), zlib.crc32(payload)) + payload
+    write("state", "typical", out)
+    write("state", "truncated", out[:-9])
+    write("state", "empty", b"SATSTAT1")
+
+
 def config():
     write("config", "minimal", json.dumps({"nodeID": "node-a"}))
     write("config", "typical", json.dumps({
@@ -165,5 +199,7 @@ if __name__ == "__main__":
     csv()
     config()
     fpm()
+    heartbeats()
+    state_file()
     for h in sorted(os.listdir(ROOT)):
         print(h, len(os.listdir(os.path.join(ROOT, h))), "seeds")

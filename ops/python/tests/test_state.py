@@ -58,6 +58,7 @@ def test_kill_minus_nine_loop(agents, tmp_path):
     tables = [usable(t) for t in TABLES]
     seen = {k: 0 for k in KEYS}  # the highest version seen accepted (answered by predict) before each kill
     restarts_with_sets = 0
+    write_ms, writes = [], 0  # what the agents reported of their writes just before each kill
     for cycle in range(KILLS + 1):
         agent = agents("state-node", "--state-dir", state_dir, config=CONFIG)
         router = Router(agent.query, timeout_ms=3000)
@@ -102,6 +103,10 @@ def test_kill_minus_nine_loop(agents, tmp_path):
                 p = router.predict(*k, 16, 256)
                 if p.source == "local_fit":
                     seen[k] = max(seen[k], p.version)
+        h = router.health()["state"]
+        writes += h["writes"]
+        if h["writes"]:
+            write_ms.append(h["last_write_ms"])
         agent.process.kill()
         agent.process.wait()
         stop.set()
@@ -114,4 +119,6 @@ def test_kill_minus_nine_loop(agents, tmp_path):
     assert restarts_with_sets >= KILLS - 2, restarts_with_sets
     # Fits kept being accepted across the restarts: versions went well beyond a single run's first ones.
     assert all(v >= 10 for v in seen.values()), seen
-    print(f"{KILLS} kills; highest versions seen {seen}; state file {os.path.getsize(path)} bytes")
+    write_ms.sort()
+    print(f"{KILLS} kills; highest versions seen {seen}; {writes} state writes; last write before a kill: median "
+          f"{write_ms[len(write_ms) // 2]:.2f} ms, max {write_ms[-1]:.2f} ms; state file {os.path.getsize(path)} bytes")

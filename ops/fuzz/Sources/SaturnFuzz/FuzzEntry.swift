@@ -10,11 +10,13 @@ func harness(named name: String) -> ((UnsafeRawBufferPointer) -> Void)? {
     case "csv": CSVHarness.run
     case "config": ConfigurationHarness.run
     case "fpm": ForwardPassHarness.run
+    case "heartbeat": HeartbeatHarness.run
+    case "state": StateFileHarness.run
     default: nil
     }
 }
 
-let harnessNames = ["broadcast", "config", "csv", "envelope", "fpm", "request", "telemetry"]
+let harnessNames = ["broadcast", "config", "csv", "envelope", "fpm", "heartbeat", "request", "state", "telemetry"]
 
 nonisolated(unsafe) var selected: ((UnsafeRawBufferPointer) -> Void)?
 
