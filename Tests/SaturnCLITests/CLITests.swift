@@ -184,7 +184,8 @@ struct AgentCLITests {
                      ["agent", "--set", "fitEvry=2"], ["agent", "--fit-window", "2"],
                      ["agent", "--telemetry", "localhost:5555"], ["agent", "--config", "/nonexistent.json"],
                      ["agent", "--fpm", "tcp://127.0.0.1:20380"], ["agent", "--fpm", "localhost:1=m@h"],
-                     ["agent", "--fpm", "tcp://a:1=m@h", "--fpm", "tcp://a:1=m@h2"]] {
+                     ["agent", "--fpm", "tcp://a:1=m@h", "--fpm", "tcp://a:1=m@h2"],
+                     ["agent", "--set", "heartbeatSeconds=0"], ["agent", "--state-dir", "/dev/null"]] {
             let r = try runSaturn(args)
             #expect(r.status != 0, "\(args)")
             #expect(r.err.split(separator: "\n").first.map { $0.hasPrefix("Error:") } == true, "\(args): \(r.err)")
@@ -192,6 +193,15 @@ struct AgentCLITests {
         let bad = try temporaryFile("bad-config.json", #"{"fitEvery": "often"}"#)
         let r = try runSaturn(["agent", "--config", bad])
         #expect(r.status != 0 && r.err.contains("bad-config.json") && r.err.contains("fitEvery"), "\(r.err)")
+    }
+
+    @Test func stateDirectoryAndHeartbeatAreConfigurable() throws {
+        let r = try runSaturn(["agent", "--state-dir", "/tmp/saturn-state-x", "--set", "heartbeatSeconds=0.25",
+                               "--print-config"])
+        #expect(r.status == 0, "\(r.err)")
+        let doc = try #require(try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
+        #expect(doc["stateDirectory"] as? String == "/tmp/saturn-state-x")
+        #expect(doc["heartbeatSeconds"] as? Double == 0.25)
     }
 
     @Test func aPortInUseIsAOneLineErrorNotAHang() throws {
