@@ -122,3 +122,56 @@ def test_kill_minus_nine_loop(agents, tmp_path):
     write_ms.sort()
     print(f"{KILLS} kills; highest versions seen {seen}; {writes} state writes; last write before a kill: median "
           f"{write_ms[len(write_ms) // 2]:.2f} ms, max {write_ms[-1]:.2f} ms; state file {os.path.getsize(path)} bytes")
+
+
+def test_a_restarted_origin_with_state_is_not_stale_to_its_peer(agents, tmp_path):
+    """A peer of an agent killed with SIGKILL and restarted from its state directory: the kept set is the same set
+    to it (not adopted twice, not stale), and the restarted agent's next fit (new epoch, next version) is adopted."""
+    from conftest import free_port
+    key = KEYS[0]
+    rows = usable(TABLES[0])
+    ports = (free_port(), free_port(), free_port())
+    a = agents("state-a", "--state-dir", str(tmp_path / "a"), ports=ports, config={**CONFIG, "nodeID": "state-a"})
+    b = agents("state-b", "--peer", a.peer_spec, config={**CONFIG, "nodeID": "state-b"})
+    ra, rb = Router(a.query, timeout_ms=3000), Router(b.query, timeout_ms=3000)
+    wait_for(lambda: rb.health()["peer_liveness"]["heartbeats_received"] >= 1, 10, message="B hearing A")
+
+    def feed(count, seed):
+        w = Worker(a.telemetry, worker_id=f"w-{seed}", model=key[0], hardware=key[1])
+        assert w.wait_connected(settle=0)
+        wait_worker_ready(w, ra)
+        r = random.Random(seed)
+        for _ in range(count):
+            b_, s, t = rows[r.randrange(len(rows))]
+            w.publish_step(b_, s, t * (1 + 0.03 * r.gauss(0, 1)))
+        w.close()
+
+    feed(300, 1)
+    fitted = wait_for(lambda: (lambda p: p if p.source == "local_fit" else None)(ra.predict(*key, 16, 256)), 30,
+                      message="A's fit")
+    wait_for(lambda: rb.predict(*key, 16, 256).version == ra.predict(*key, 16, 256).version, 10,
+             message="B adopting A's latest set")
+    kept = ra.predict(*key, 16, 256)
+    adopted_before = rb.health()["updates_adopted"]
+    ra.close()
+    a.process.kill()
+    a.process.wait()
+    a.start()
+    ra = Router(a.query, timeout_ms=3000)
+    again = ra.predict(*key, 16, 256)
+    assert (again.version, again.source, again.parameters) == (kept.version, "local_fit", kept.parameters)
+    # B hears the restarted A (new epoch) and, asked or not, takes nothing old from it.
+    wait_for(lambda: rb.health()["peer_liveness"]["heartbeats_received"] >= 3, 10, message="B hearing the new A")
+    feed(300, 2)
+    newer = wait_for(lambda: (lambda p: p if p.version > kept.version else None)(ra.predict(*key, 16, 256)), 30,
+                     message="the restarted A's next fit")
+    got = wait_for(lambda: (lambda p: p if p.version >= newer.version else None)(rb.predict(*key, 16, 256)), 10,
+                   message="B adopting the restarted A's next set")
+    assert got.origin_node == "state-a" and got.source == "peer"
+    health_b = rb.health()
+    assert health_b["drops"].get("broadcast.stale", 0) == 0, health_b["drops"]
+    assert health_b["updates_adopted"] > adopted_before
+    print(f"A kept v{kept.version} across kill -9; its next set v{newer.version} reached B (fitted at v"
+          f"{fitted.version})")
+    ra.close()
+    rb.close()

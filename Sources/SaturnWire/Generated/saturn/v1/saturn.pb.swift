@@ -62,8 +62,9 @@
 ///   too_many_workers    a new worker id beyond the configured maximum of tracked workers (default 65,536)
 /// Broadcast drop reasons ("broadcast.<reason>"): malformed, unsupported_version, missing_field, invalid_parameters
 /// (non-finite or outside the physical bounds), own (our own message), duplicate, stale, oversized. Heartbeats
-/// count the decoding ones (malformed, unsupported_version, missing_field, oversized); this node's own heartbeat
-/// heard back through a forwarder is ignored, not counted.
+/// count the decoding ones (malformed, unsupported_version, missing_field, oversized) and stale (from an earlier
+/// run of an origin than one already heard); this node's own heartbeat heard back through a forwarder is ignored,
+/// not counted.
 /// Forward Pass Metrics drop reasons ("fpm.<reason>", from engines' FPM publishers, see FpmSourceHealth):
 ///   unknown_topic       not three frames [topic, 8-byte big-endian sequence, payload]
 ///   oversized           payload larger than the configured maximum
