@@ -20,7 +20,8 @@ public struct RequestTrace: Sendable, Equatable {
         }
     }
 
-    /// The requests, sorted by arrival, the first at time 0.
+    /// The requests, sorted by arrival, the first at time 0 (except in the shards of ``roundRobin(workers:)``,
+    /// which keep the whole trace's clock).
     public private(set) var requests: [Request]
 
     /// A trace from requests (sorted by arrival, shifted so that the first arrives at 0).
@@ -49,7 +50,22 @@ public struct RequestTrace: Sendable, Equatable {
     /// - Parameter limit: keep only the first `limit` requests (by arrival), when given.
     /// - Throws: ``SimulationError`` on an unreadable file, a missing column, a malformed number or a bad value.
     public static func load(_ path: String, limit: Int? = nil) throws(SimulationError) -> RequestTrace {
-        let csv = try CSVRows.read(path)
+        try trace(try CSVRows.read(path), source: path, limit: limit)
+    }
+
+    /// Parses a trace from the text of its CSV (see ``load(_:limit:)``), e.g. one embedded in the binary
+    /// (``DemoData``).
+    /// - Parameter source: the name errors use.
+    /// - Throws: ``SimulationError`` as ``load(_:limit:)`` does.
+    public static func parse(_ text: String, source: String, limit: Int? = nil) throws(SimulationError)
+        -> RequestTrace
+    {
+        try trace(try CSVRows(text: text, source: source), source: source, limit: limit)
+    }
+
+    private static func trace(_ csv: CSVRows, source path: String, limit: Int?) throws(SimulationError)
+        -> RequestTrace
+    {
         let a = try csv.requireColumn("arrival_s", source: path)
         let i = try csv.requireColumn("input_tokens", source: path)
         let o = try csv.requireColumn("output_tokens", source: path)
@@ -87,8 +103,24 @@ public struct RequestTrace: Sendable, Equatable {
         return copy
     }
 
+    /// The requests a round-robin router sends to each of `workers` replicas: request `i` (by arrival) goes to
+    /// replica `i % workers`. Arrival times are kept (not shifted to 0), so the replicas run side by side on one
+    /// clock.
+    /// - Throws: ``SimulationError`` (`invalidConfiguration`) unless `workers` is in `1...count`.
+    public func roundRobin(workers: Int) throws(SimulationError) -> [RequestTrace] {
+        guard workers >= 1, workers <= requests.count else {
+            throw SimulationError(
+                .invalidConfiguration, "cannot share \(requests.count) requests among \(workers) replicas")
+        }
+        var shards = [RequestTrace](repeating: self, count: workers)
+        for w in 0..<workers {
+            shards[w].requests = stride(from: w, to: requests.count, by: workers).map { requests[$0] }
+        }
+        return shards
+    }
+
     /// Seconds from the first to the last arrival (0 for one request).
-    public var span: Double { requests[requests.count - 1].arrival }
+    public var span: Double { requests[requests.count - 1].arrival - requests[0].arrival }
 
     /// Mean arrival rate in requests per second over the span (nil for a span of 0).
     public var requestRate: Double? { span > 0 ? Double(requests.count - 1) / span : nil }
