@@ -22,7 +22,7 @@ lines = [
     f"// {table}: verbatim (Mutinifni/splitwise-sim data/perf_model.csv, MIT).",
     f"// {trace}: header and first {requests} requests, verbatim (Azure/AzurePublicDataset,",
     "// CC-BY 4.0; Patel et al., \"Splitwise: Efficient generative LLM inference using phase splitting\", ISCA 2024).",
-    "// Provenance of both: data/PROVENANCE.md.",
+    "// Provenance of both: data/PROVENANCE.md. Line ends are LF here (the files have CRLF).",
     "",
     "/// The inputs `saturn demo` embeds, so that it runs without any file beside the binary: a measured step table",
     "/// (the ground truth, read with ``MeasuredStepTable/parse(_:source:)``) and the head of a request trace (the",

@@ -2,7 +2,7 @@
 // data/steps_splitwise_llama2-70b_h100-80gb_tp4.csv: verbatim (Mutinifni/splitwise-sim data/perf_model.csv, MIT).
 // data/trace_azure_conv_2023.csv: header and first 2000 requests, verbatim (Azure/AzurePublicDataset,
 // CC-BY 4.0; Patel et al., "Splitwise: Efficient generative LLM inference using phase splitting", ISCA 2024).
-// Provenance of both: data/PROVENANCE.md.
+// Provenance of both: data/PROVENANCE.md. Line ends are LF here (the files have CRLF).
 
 /// The inputs `saturn demo` embeds, so that it runs without any file beside the binary: a measured step table
 /// (the ground truth, read with ``MeasuredStepTable/parse(_:source:)``) and the head of a request trace (the
