@@ -281,7 +281,7 @@ struct DemoCommand: AsyncParsableCommand {
             var s = StepShape()
             s.decodeRequests = d
             s.decodeContextTokens = d * context
-            shapes.append(("\(d) decodes", s))
+            shapes.append((d == 1 ? "1 decode" : "\(d) decodes", s))
         }
         for (d, chunk) in [(32, 64), (32, 256), (0, 512), (0, 2048)] {
             var s = StepShape()
