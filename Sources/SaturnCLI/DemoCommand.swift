@@ -56,7 +56,8 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "Seed of the truth's noise.")
     var seed: UInt64 = 1
 
-    @Option(name: .customLong("grid-tokens"), help: "max_num_batched_tokens values of the static grid (comma-separated).")
+    @Option(
+        name: .customLong("grid-tokens"), help: "max_num_batched_tokens values of the static grid (comma-separated).")
     var gridTokens = SimulationScenario.gridTokens.map(String.init).joined(separator: ",")
 
     @Option(name: .customLong("grid-seqs"), help: "max_num_seqs values of the static grid (comma-separated).")
@@ -95,7 +96,8 @@ struct DemoCommand: AsyncParsableCommand {
             let parts = text.split(separator: ",", omittingEmptySubsequences: false)
                 .map { $0.trimmingCharacters(in: .whitespaces) }
             let values = parts.compactMap { Int($0) }
-            guard !parts.isEmpty, values.count == parts.count, values.allSatisfy({ (1...1_000_000).contains($0) }) else {
+            guard !parts.isEmpty, values.count == parts.count, values.allSatisfy({ (1...1_000_000).contains($0) })
+            else {
                 throw ValidationError("\(name) takes comma-separated integers in 1...1000000, got '\(text)'")
             }
             return values
@@ -126,7 +128,9 @@ struct DemoCommand: AsyncParsableCommand {
         logger.logLevel = .warning
         let agent = try Agent(configuration: AgentConfiguration.ephemeralLoopback(nodeID: "demo"), logger: logger)
         try await agent.withRunning { endpoints in
-            try demonstrate(cluster, table: table, capacity: capacity, endpoints: endpoints)
+            try await BlockingThread.run(name: "demo") {
+                try demonstrate(cluster, table: table, capacity: capacity, endpoints: endpoints)
+            }
         }
     }
 
@@ -150,7 +154,8 @@ struct DemoCommand: AsyncParsableCommand {
             ? "pace: simulated time runs at most \(Format.fixed(speedup, 0))x as fast as the wall clock (--speedup 0: "
                 + "as fast as the bus allows)"
             : "pace: as fast as the bus allows")
-        say("targets: steps within \(Format.fixed(slaMs, 0)) ms (every token gap), TTFT within \(Format.fixed(ttftMs, 0)) ms")
+        say("targets: steps within \(Format.fixed(slaMs, 0)) ms (every token gap), TTFT within "
+            + "\(Format.fixed(ttftMs, 0)) ms")
 
         let router = try Router(endpoint: endpoints.query, timeout: .seconds(2))
         defer { router.close() }
@@ -170,7 +175,16 @@ struct DemoCommand: AsyncParsableCommand {
         let variant = try saturnVariant()
         let configuration = SaturnPolicyConfiguration(slaMs: slaMs, ttftMs: ttftMs, ordering: variant.ordering,
                                                       lost: variant.lost)
-        func report(_ snapshots: [RunProgress.Snapshot]) throws {
+        // The model while the workers were busy: taken at the first progress line after the last arrival.
+        let lastArrival = (scenario.trace.requests.last?.arrival ?? 0) / load
+        var busy: (seconds: Double, version: UInt64, latenciesMs: [Double])?
+        func report(_ snapshots: [RunProgress.Snapshot], final: Bool = false) throws {
+            // Replicas run on one clock; one that has finished stays at its last step's time.
+            let simulated = snapshots.map(\.simulatedSeconds).max() ?? 0
+            if busy == nil, !final, simulated >= lastArrival {
+                let p = try Self.predictions(router, key)
+                busy = (simulated, p.version, p.latenciesMs)
+            }
             let health = try router.health()
             let entry = health.keys.first { $0.key == key }
             lastReport = entry ?? lastReport
@@ -183,7 +197,7 @@ struct DemoCommand: AsyncParsableCommand {
                              $0.recentP95RelativeError * 100)
             } ?? "  (no telemetry for the key yet)"
             say(String(format: "%5.1f s %9.1f s %7d %9d %8d %6d (%5.2f%%)  ", (ContinuousClock.now - started).inSeconds,
-                       snapshots.map(\.simulatedSeconds).min() ?? 0, steps, snapshots.reduce(0) { $0 + $1.admissions },
+                       simulated, steps, snapshots.reduce(0) { $0 + $1.admissions },
                        snapshots.reduce(0) { $0 + $1.waiting }, over,
                        steps > 0 ? Double(over) / Double(steps) * 100 : 0) + agentPart)
         }
@@ -200,10 +214,10 @@ struct DemoCommand: AsyncParsableCommand {
                     published: policy.oracle.published, adoptions: policy.adoptions, rejections: policy.rejections,
                     margin: policy.lastMargin, cap: policy.lastCap)
             },
-            every: .seconds(1), whileRunning: report)
+            every: .seconds(1), whileRunning: { try report($0) })
         let saturnSeconds = (ContinuousClock.now - started).inSeconds
         let runs = saturn.runs
-        try report(saturn.progress)
+        try report(saturn.progress, final: true)
         let saturnMetrics = cluster.metrics(of: runs, load: load, name: variant.rawValue)
         let summaries = saturn.summaries
         let published = summaries.reduce(0) { $0 + $1.published }
@@ -211,8 +225,9 @@ struct DemoCommand: AsyncParsableCommand {
         let localDecisions = summaries.reduce(0) { $0 + $1.localDecisions }
         let health = try router.health()
         say("")
-        say("\(variant.rawValue) run: \(Format.fixed(saturnSeconds, 1)) s wall for \(Format.fixed(runs.map(\.end).max() ?? 0, 1)) s "
-            + "simulated; \(published) steps published, \(health.telemetryAccepted) accepted by the agent, "
+        let simulatedSeconds = runs.map(\.end).max() ?? 0
+        say("\(variant.rawValue) run: \(Format.fixed(saturnSeconds, 1)) s wall for "
+            + "\(Format.fixed(simulatedSeconds, 1)) s simulated; \(published) steps published, \(health.telemetryAccepted) accepted by the agent, "
             + "\(health.updatesPublished) parameter updates broadcast")
         say("admission decisions: \(agentDecisions) answered by the agent's admission query, \(localDecisions) "
             + "decided in process on the set the policy kept; parameter sets adopted "
@@ -226,7 +241,7 @@ struct DemoCommand: AsyncParsableCommand {
                 + "\(Format.fixed(k.recentP95RelativeError * 100, 1))%")
         }
         if !health.drops.isEmpty { say("agent drops: \(health.drops)") }
-        try compare(router: router, key: key, truth: truth)
+        try compare(router: router, key: key, truth: truth, busy: busy)
         guard health.telemetryAccepted > 0, agentDecisions > 0 else {
             throw CLIError("the bus path did not work: \(health.telemetryAccepted) steps reached the agent, "
                 + "\(agentDecisions) admissions were answered by it")
@@ -245,43 +260,50 @@ struct DemoCommand: AsyncParsableCommand {
                 let m = try cluster.metrics(load: load, name: "static-best") { _ in
                     StaticBudgetPolicy(maxBatchedTokens: t, maxSequences: s)
                 }
-                if best.map({ (m.goodputTokensPerSecond, -m.sloMissFraction) > ($0.metrics.goodputTokensPerSecond,
-                                                                                 -$0.metrics.sloMissFraction) }) ?? true {
+                let better = best.map {
+                    (m.goodputTokensPerSecond, -m.sloMissFraction)
+                        > ($0.metrics.goodputTokensPerSecond, -$0.metrics.sloMissFraction)
+                }
+                if better ?? true {
                     best = (m, "\(t)x\(s)")
                 }
             }
         }
         let settings = gridValues.tokens.count * gridValues.sequences.count
-        say("static budgets: the default and \(settings) grid settings in \(Format.fixed((ContinuousClock.now - staticStarted).inSeconds, 1)) s")
+        let staticSeconds = (ContinuousClock.now - staticStarted).inSeconds
+        say("static budgets: the default and \(settings) grid settings in \(Format.fixed(staticSeconds, 1)) s")
         say("")
 
         var table = SimulationReport(title: "demo")
         table.entries.append(.init(load: load, metrics: saturnMetrics, setting: "agent \(key), over the bus"))
         if let best {
             table.entries.append(
-                .init(load: load, metrics: best.metrics, setting: "\(best.setting), best goodput of \(settings) settings"))
+                .init(load: load, metrics: best.metrics,
+                      setting: "\(best.setting), best goodput of \(settings) settings"))
         }
         table.entries.append(.init(load: load, metrics: defaultMetrics, setting: "2048x256 (vLLM's default)"))
         say(table.markdown())
         if let best, best.metrics.goodputTokensPerSecond > 0 {
-            say("\(variant.rawValue)'s goodput is \(Format.fixed(saturnMetrics.goodputTokensPerSecond / best.metrics.goodputTokensPerSecond, 2))x "
+            let goodput = saturnMetrics.goodputTokensPerSecond
+            say("\(variant.rawValue)'s goodput is \(Format.fixed(goodput / best.metrics.goodputTokensPerSecond, 2))x "
                 + "static-best (a grid search for this very scenario, which a deployment does not get to run)"
                 + (defaultMetrics.goodputTokensPerSecond > 0
-                    ? " and \(Format.fixed(saturnMetrics.goodputTokensPerSecond / defaultMetrics.goodputTokensPerSecond, 1))x static-default"
+                    ? " and \(Format.fixed(goodput / defaultMetrics.goodputTokensPerSecond, 1))x static-default"
                     : "; static-default has no goodput"))
         }
     }
 
-    /// Prints the agent's final predictions next to the noiseless truth at typical steps of the trace (decodes at
-    /// 1,200 tokens of context each, about the trace's mean prompt plus a few hundred generated tokens).
-    func compare(router: Router, key: ModelKey, truth: StepTruth) throws {
+    /// Typical steps of the trace to compare the agent's model with the truth at: decodes at 1,200 tokens of
+    /// context each (about the trace's mean prompt plus a few hundred generated tokens), chunks next to decodes,
+    /// and prompts alone.
+    static let typicalSteps: [(label: String, shape: StepShape)] = {
         let context = 1200
-        var shapes: [(String, StepShape)] = []
+        var steps: [(String, StepShape)] = []
         for d in [1, 8, 32, 64] {
             var s = StepShape()
             s.decodeRequests = d
             s.decodeContextTokens = d * context
-            shapes.append((d == 1 ? "1 decode" : "\(d) decodes", s))
+            steps.append((d == 1 ? "1 decode" : "\(d) decodes", s))
         }
         for (d, chunk) in [(32, 64), (32, 256), (0, 512), (0, 2048)] {
             var s = StepShape()
@@ -289,16 +311,44 @@ struct DemoCommand: AsyncParsableCommand {
             s.decodeContextTokens = d * context
             s.prefillRequests = 1
             s.prefillTokens = chunk
-            shapes.append((d > 0 ? "\(d) decodes + a \(chunk)-token chunk" : "one \(chunk)-token prompt", s))
+            steps.append((d > 0 ? "\(d) decodes + a \(chunk)-token chunk" : "one \(chunk)-token prompt", s))
         }
-        say("the agent's final model against the truth without noise (decodes at \(context) tokens of context):")
-        say("  step                               B      S   agent ms   truth ms     error")
-        for (label, shape) in shapes {
-            let p = try router.predict(key, batchSize: Double(shape.batchSize), tokens: Double(shape.tokens))
-            let t = truth.latencyMs(shape)
-            say("  " + Self.padded(label, 32)
-                + String(format: "%4d %6d %10.1f %10.1f %+8.1f%%", shape.batchSize, shape.tokens, p.latencyMs, t,
-                         (p.latencyMs / t - 1) * 100))
+        return steps
+    }()
+
+    /// The agent's predictions of ``typicalSteps`` and the version they come from.
+    static func predictions(_ router: Router, _ key: ModelKey) throws -> (version: UInt64, latenciesMs: [Double]) {
+        var version: UInt64 = 0
+        let latencies = try typicalSteps.map { step in
+            let p = try router.predict(key, batchSize: Double(step.shape.batchSize), tokens: Double(step.shape.tokens))
+            version = p.version
+            return p.latencyMs
+        }
+        return (version, latencies)
+    }
+
+    /// Prints the agent's predictions of ``typicalSteps`` at the last arrival (`busy`, when taken) and now, next to
+    /// the noiseless truth.
+    func compare(router: Router, key: ModelKey, truth: StepTruth,
+                 busy: (seconds: Double, version: UInt64, latenciesMs: [Double])?) throws {
+        let end = try Self.predictions(router, key)
+        say("the agent's model against the truth without noise at typical steps (decodes at 1200 tokens of "
+            + "context each):")
+        var header = "  " + Self.padded("step", 32) + "   B      S   truth ms"
+        if let busy {
+            let title = "  agent v\(busy.version) at \(Format.fixed(busy.seconds, 0)) s (last arrival)"
+            header += "  " + Self.padded(title, 33)
+        }
+        say(header + "    agent v\(end.version) at the end")
+        for (i, step) in Self.typicalSteps.enumerated() {
+            let t = truth.latencyMs(step.shape)
+            func cell(_ ms: Double) -> String { String(format: "%8.1f ms %+7.1f%%", ms, (ms / t - 1) * 100) }
+            var line = "  " + Self.padded(step.label, 32)
+                + String(format: "%4d %6d %10.1f", step.shape.batchSize, step.shape.tokens, t)
+            if let busy {
+                line += "  " + Self.padded(cell(busy.latenciesMs[i]), 33)
+            }
+            say(line + "  " + cell(end.latenciesMs[i]))
         }
     }
 

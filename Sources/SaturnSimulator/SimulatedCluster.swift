@@ -78,8 +78,8 @@ public struct SimulatedCluster: Sendable {
     /// thread (so that the sockets a policy holds belong to it) and wrapped in a ``MonitoredPolicy``; the caller's
     /// thread waits and calls `whileRunning` with every replica's ``RunProgress/Snapshot`` about every `interval`
     /// until all have finished; with a `speedup`, simulated time runs at most that many times as fast as the wall
-    /// clock (``MonitoredPolicy/Pacing``). When a replica fails or `whileRunning` throws, every other replica is stopped
-    /// (``RunProgress/stop()``) and the first error is thrown once all threads have ended.
+    /// clock (``MonitoredPolicy/Pacing``). When a replica fails or `whileRunning` throws, every other replica is
+    /// stopped (``RunProgress/stop()``) and the first error is thrown once all threads have ended.
     /// - Parameters:
     ///   - summary: called on the replica's thread after its run, e.g. to read and close the policy's client.
     /// - Throws: ``SimulationError`` for a bad load or speedup; the first error of a replica or of `whileRunning`.
@@ -116,7 +116,8 @@ public struct SimulatedCluster: Sendable {
         var due = ContinuousClock.now + interval
         while done < engines.count {
             let wait = max(Duration.zero, min(due - ContinuousClock.now, .milliseconds(100)))
-            let nanoseconds = Int(wait.components.seconds) * 1_000_000_000 + Int(wait.components.attoseconds / 1_000_000_000)
+            let nanoseconds = Int(wait.components.seconds) * 1_000_000_000
+                + Int(wait.components.attoseconds / 1_000_000_000)
             if finished.wait(timeout: .now() + .nanoseconds(nanoseconds)) == .success {
                 done += 1
                 continue

@@ -167,7 +167,9 @@ struct DemoTests {
         #expect(r.out.contains("key llama2-70b@h100-80gb-tp4-sim is new to the agent: it answers from shipped_prior"),
                 "\(r.out)")
         // Progress lines: "  1.0 s      25.0 s    1290        42 ..." (at least the final one).
-        let progress = lines.filter { $0.range(of: #"^ *[0-9.]+ s +[0-9.]+ s +[0-9]+ +[0-9]+ "#, options: .regularExpression) != nil }
+        let progress = lines.filter {
+            $0.range(of: #"^ *[0-9.]+ s +[0-9.]+ s +[0-9]+ +[0-9]+ "#, options: .regularExpression) != nil
+        }
         #expect(!progress.isEmpty, "\(r.out)")
         // Telemetry reached the agent: every published step accepted.
         let run = try #require(lines.first { $0.contains("steps published,") }, "\(r.out)")

@@ -22,8 +22,9 @@ struct FailingPolicy: SchedulingPolicy {
 
 struct SimulatedClusterTests {
     func scenario(count: Int = 240, seed: UInt64 = 5) throws -> SimulationScenario {
-        try SimulationScenario(trace: try syntheticTrace(count: count, rate: 6, seed: seed), truth: try splitwiseTruth(),
-                               kvCapacity: 457_885, slaMs: 80, ttftMs: 2000, seed: seed)
+        try SimulationScenario(
+            trace: try syntheticTrace(count: count, rate: 6, seed: seed), truth: try splitwiseTruth(),
+            kvCapacity: 457_885, slaMs: 80, ttftMs: 2000, seed: seed)
     }
 
     @Test func roundRobinSharesEveryRequestOnceAndKeepsTheClock() throws {
