@@ -217,18 +217,25 @@ struct DemoCommand: AsyncParsableCommand {
             every: .seconds(1), whileRunning: { try report($0) })
         let saturnSeconds = (ContinuousClock.now - started).inSeconds
         let runs = saturn.runs
-        try report(saturn.progress, final: true)
-        let saturnMetrics = cluster.metrics(of: runs, load: load, name: variant.rawValue)
         let summaries = saturn.summaries
         let published = summaries.reduce(0) { $0 + $1.published }
         let agentDecisions = summaries.reduce(0) { $0 + $1.agentDecisions }
         let localDecisions = summaries.reduce(0) { $0 + $1.localDecisions }
-        let health = try router.health()
+        // The last steps may still be on their way to the agent (telemetry and queries use different sockets).
+        var health = try router.health()
+        let deadline = ContinuousClock.now + .seconds(2)
+        while health.telemetryAccepted < published, ContinuousClock.now < deadline {
+            Thread.sleep(forTimeInterval: 0.02)
+            health = try router.health()
+        }
+        try report(saturn.progress, final: true)
+        let saturnMetrics = cluster.metrics(of: runs, load: load, name: variant.rawValue)
         say("")
         let simulatedSeconds = runs.map(\.end).max() ?? 0
         say("\(variant.rawValue) run: \(Format.fixed(saturnSeconds, 1)) s wall for "
-            + "\(Format.fixed(simulatedSeconds, 1)) s simulated; \(published) steps published, \(health.telemetryAccepted) accepted by the agent, "
-            + "\(health.updatesPublished) parameter updates broadcast")
+            + "\(Format.fixed(simulatedSeconds, 1)) s simulated; \(published) steps published, "
+            + "\(health.telemetryAccepted) accepted by the agent, \(health.updatesPublished) parameter updates "
+            + "broadcast")
         say("admission decisions: \(agentDecisions) answered by the agent's admission query, \(localDecisions) "
             + "decided in process on the set the policy kept; parameter sets adopted "
             + "\(summaries.reduce(0) { $0 + $1.adoptions }), rejected \(summaries.reduce(0) { $0 + $1.rejections }); "
