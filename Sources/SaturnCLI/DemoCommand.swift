@@ -47,8 +47,12 @@ struct DemoCommand: AsyncParsableCommand {
             valueName: "NAME"))
     var variant = SimulateCommand.SaturnVariant.saturn.rawValue
 
-    @Option(help: "Simulated seconds per second of wall time at most (0: as fast as possible).")
-    var speedup = 25.0
+    @Option(
+        help: ArgumentHelp(
+            "Simulated seconds per second of wall time at most (0: as fast as possible; default: 25, or more if the "
+                + "arrivals would then span more than 20 s of wall time).",
+            valueName: "FACTOR"))
+    var speedup: Double?
 
     @Option(help: "Relative standard deviation of the truth's multiplicative noise.")
     var noise = 0.02
@@ -63,6 +67,9 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(name: .customLong("grid-seqs"), help: "max_num_seqs values of the static grid (comma-separated).")
     var gridSequences = SimulationScenario.gridSequences.map(String.init).joined(separator: ",")
 
+    /// The least default of `--speedup`.
+    static let defaultSpeedup = 25.0
+
     func validate() throws {
         guard (1...DemoData.traceRequests).contains(requests) else {
             throw ValidationError("--requests must be in 1...\(DemoData.traceRequests) (the embedded trace)")
@@ -75,12 +82,14 @@ struct DemoCommand: AsyncParsableCommand {
             throw ValidationError("--ttft-ms must be a number in (0, 3600000]")
         }
         guard (1...16).contains(workers), workers <= requests else {
-            throw ValidationError("--workers must be in 1...16 and at most --requests")
+            throw ValidationError("--workers (\(workers)) must be in 1...16 and at most --requests (\(requests))")
         }
         guard noise.isFinite, noise >= 0, noise < 0.5 else { throw ValidationError("--noise must be in 0..<0.5") }
         _ = try grid()
         _ = try saturnVariant()
-        guard speedup.isFinite, speedup >= 0 else { throw ValidationError("--speedup must be a number >= 0") }
+        if let speedup, !(speedup.isFinite && speedup >= 0) {
+            throw ValidationError("--speedup must be a number >= 0")
+        }
     }
 
     func saturnVariant() throws -> SimulateCommand.SaturnVariant {
@@ -150,8 +159,11 @@ struct DemoCommand: AsyncParsableCommand {
             + "\(Format.fixed(load, 2))x their arrival rate, round robin over \(workers) worker(s); one worker "
             + "saturates at load \(Format.fixed(saturation, 2)), so this is about "
             + "\(Format.fixed(load / (saturation * Double(workers)), 2))x the deployment's saturation")
-        say(speedup > 0
-            ? "pace: simulated time runs at most \(Format.fixed(speedup, 0))x as fast as the wall clock (--speedup 0: "
+        // Paced so that the agent refits at a rate closer to a real deployment's; the default keeps the arrivals
+        // within about 20 s of wall time.
+        let pace = speedup ?? max(Self.defaultSpeedup, scenario.trace.span / load / 20)
+        say(pace > 0
+            ? "pace: simulated time runs at most \(Format.fixed(pace, 0))x as fast as the wall clock (--speedup 0: "
                 + "as fast as the bus allows)"
             : "pace: as fast as the bus allows")
         say("targets: steps within \(Format.fixed(slaMs, 0)) ms (every token gap), TTFT within "
@@ -202,7 +214,7 @@ struct DemoCommand: AsyncParsableCommand {
                        steps > 0 ? Double(over) / Double(steps) * 100 : 0) + agentPart)
         }
         let saturn = try cluster.runConcurrently(
-            load: load, speedup: speedup > 0 ? speedup : nil,
+            load: load, speedup: pace > 0 ? pace : nil,
             policy: { w in
                 let oracle = try AgentOracle(telemetry: telemetry, query: query, key: key, workerID: "demo-w\(w)")
                 return SaturnAdmissionPolicy(name: variant.rawValue, oracle: oracle, configuration: configuration)
