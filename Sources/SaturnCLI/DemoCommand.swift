@@ -17,8 +17,8 @@ struct DemoCommand: AsyncParsableCommand {
             Starts an agent on loopback (ports chosen by the system) and --workers simulated engines behind a \
             round-robin router. Each engine is the simulator's continuous-batching engine, timed by a ground truth \
             built from a measured step table (llama2-70b on 4 H100, Splitwise), not by the saturation model; it \
-            publishes every step to the agent over ZeroMQ, and every step asks the agent for its parameters and \
-            for the admission decision (Saturn admission). The key is new to the agent, so it starts from a prior \
+            publishes every step to the agent over ZeroMQ and, every step, asks the agent for its parameters and, \
+            when it plans with them, for the admission decision (Saturn admission). The key is new to the agent, so it starts from a prior \
             and learns online. Live progress every second; at the end, the summary table of the Saturn run \
             against vLLM's default budget (static-default, 2048 x 256) and the best static budget of a grid \
             (static-best), each run on the same requests, truth, noise and load. The step table and the first \
