@@ -9,6 +9,7 @@ let package = Package(
         .executable(name: "saturn", targets: ["SaturnCLI"]),
         .library(name: "SaturnNumerics", targets: ["SaturnNumerics"]),
         .library(name: "SaturnModel", targets: ["SaturnModel"]),
+        .library(name: "SaturnWire", targets: ["SaturnWire"]),
         .library(name: "SaturnAgent", targets: ["SaturnAgent"]),
         .library(name: "SaturnClient", targets: ["SaturnClient"]),
         .library(name: "SaturnSimulator", targets: ["SaturnSimulator"]),
@@ -88,7 +89,7 @@ let package = Package(
         .testTarget(
             name: "SaturnWireTests",
             dependencies: [
-                "SaturnWire", "SaturnModel", "SaturnNumerics",
+                "SaturnWire", "SaturnModel", "SaturnNumerics", "SaturnTestKit",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),

@@ -8,6 +8,15 @@ load (what a user who will not run the agent in the loop would do); the simulato
 Prints a Markdown table (or JSON with --json): goodput of the recommendation, of the grid's best and of vLLM's
 default (2048 x 256), and the ratio plan / best.
 
+What the plan is fitted on (`--source`):
+- `table`: the measured step table the truth is built from (prefill-only and decode-only rows).
+- `observed`: the telemetry a passive agent would have recorded beside the engine running vLLM's defaults
+  (2048 x 256) on the same requests at the same load (`saturn simulate --steps-csv`), with `--margin observed` (the
+  0.99 quantile of the model's under-prediction on those steps predicted at half the SLA or more). This is the
+  workflow the README recommends: watch the deployment as it is, then plan.
+`--margin` overrides the margin passed to `saturn plan` (default: `observed` for `observed`, the plan's own default
+for `table`).
+
     python3 ops/evaluate_plan.py --saturn .build/release/saturn \
         --truth data/steps_splitwise_llama2-70b_h100-80gb_tp4.csv --loads 0.1,0.25,0.5,1,2,4
 """
@@ -36,6 +45,8 @@ def main():
     ap.add_argument("--loads", default="0.1,0.25,0.5,1,2,4")
     ap.add_argument("--requests", type=int, default=2000)
     ap.add_argument("--ttft-ms", type=float, default=2000)
+    ap.add_argument("--source", choices=["table", "observed"], default="observed")
+    ap.add_argument("--margin", default=None, help="--margin passed to saturn plan (default: auto for observed)")
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args()
     rows = []
@@ -62,8 +73,16 @@ def main():
                     best = next(p for p in at if p["name"] == "static-best")
                     default = next(p for p in at if p["name"] == "static-default")
                     rate = base_rate * float(load)
-                    plan = run_json([a.saturn, "plan", "--table", a.truth, "--trace", head, "--sla-ms", sla,
-                                     "--ttft-ms", str(a.ttft_ms), "--rate", repr(rate), "--json"])
+                    fitted_on = a.truth
+                    margin = a.margin
+                    if a.source == "observed":
+                        fitted_on = os.path.join(tmp, "observed.csv")
+                        run_json(common + ["--load", load, "--grid-tokens", "2048", "--grid-seqs", "256",
+                                           "--steps-csv", fitted_on])
+                        margin = margin or "observed"
+                    plan = run_json([a.saturn, "plan", "--table", fitted_on, "--trace", head, "--sla-ms", sla,
+                                     "--ttft-ms", str(a.ttft_ms), "--rate", repr(rate), "--json"]
+                                    + (["--margin", margin] if margin else []))
                     budget = plan.get("static_budget")
                     if budget is None:
                         rows.append(dict(trace=os.path.basename(trace), sla_ms=float(sla), load=float(load),
@@ -77,14 +96,17 @@ def main():
                     g, b = mine["goodput_tokens_per_s"], best["goodput_tokens_per_s"]
                     rows.append(dict(trace=os.path.basename(trace), sla_ms=float(sla), load=float(load),
                                      rate_per_s=rate, plan=f"{m}x{n}", plan_goodput=g,
+                                     plan_margin=budget.get("safety_margin"),
                                      plan_slo_miss_fraction=mine["slo_miss_fraction"], best=best["setting"],
                                      best_goodput=b, default_goodput=default["goodput_tokens_per_s"],
                                      ratio=(g / b) if b and b > 0 else None))
                     print(f"{rows[-1]}", file=sys.stderr)
     if a.json:
-        print(json.dumps({"truth": a.truth, "requests": a.requests, "ttft_ms": a.ttft_ms, "rows": rows}))
+        print(json.dumps({"truth": a.truth, "source": a.source, "margin": a.margin, "requests": a.requests,
+                          "ttft_ms": a.ttft_ms, "rows": rows}))
         return
-    print(f"truth {a.truth}, first {a.requests} requests, TTFT {a.ttft_ms:g} ms")
+    print(f"truth {a.truth}, first {a.requests} requests, TTFT {a.ttft_ms:g} ms, plan fitted on {a.source}"
+          + (f", margin {a.margin}" if a.margin else ""))
     print("| trace | SLA ms | load | rate/s | saturn plan | goodput | steps over SLA | grid best | goodput | plan / best | static-default goodput |")
     print("|---|---:|---:|---:|---|---:|---:|---|---:|---:|---:|")
     for r in rows:

@@ -92,7 +92,8 @@ public final class Agent: Service, Sendable {
             "agent started",
             metadata: ["node": "\(configuration.nodeID)", "telemetry": "\(endpoints.telemetry)",
                        "query": "\(endpoints.query)", "broadcast": "\(endpoints.broadcast)",
-                       "peers": "\(configuration.peers.map(\.broadcast))"])
+                       "peers": "\(configuration.peers.map(\.broadcast))",
+                       "fpm": "\(configuration.forwardPassSources.map(\.description))"])
         // Until shutdown is asked for, or the socket loop fails on its own.
         await withTaskCancellationHandler {
             await withGracefulShutdownHandler {

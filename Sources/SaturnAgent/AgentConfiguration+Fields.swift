@@ -71,6 +71,7 @@ extension AgentConfiguration {
         .plain("peers", \.peers),
         .plain("snapshotSources", \.snapshotSources),
         .plain("forwarders", \.forwarders),
+        .plain("fpm", \.forwardPassSources),
         .plain("windowSize", \.windowSize),
         .plain("fitWindow", \.fitWindow),
         .plain("fitEvery", \.fitEvery),

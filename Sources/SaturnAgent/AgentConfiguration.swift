@@ -1,5 +1,6 @@
 import Foundation
 import SaturnModel
+import SaturnWire
 
 /// Everything an agent needs to run. Every field has a default that works on one machine with no flags.
 ///
@@ -43,6 +44,9 @@ public struct AgentConfiguration: Sendable, Equatable {
     public var snapshotSources: [String] = []
     /// Forwarder XSUB endpoints the broadcast PUB also connects to (`saturn forwarder`).
     public var forwarders: [String] = []
+    /// Engines' Forward Pass Metrics publishers to connect to, each with the key its steps belong to (JSON
+    /// `"fpm"`: an array of `ENDPOINT=MODEL@HARDWARE` strings; `saturn agent --fpm`).
+    public var forwardPassSources: [ForwardPassSource] = []
     /// Which adaptation paths run (DESIGN section 4).
     public enum AdaptationPaths: String, Sendable, Codable, CaseIterable {
         /// Momentum-gradient updates, and full refits on cold start, drift, a high error rate or a failing updater.
@@ -148,9 +152,16 @@ public struct AgentConfiguration: Sendable, Equatable {
         if snapshotRetryInterval <= .zero { p.append("snapshotRetrySeconds must be positive") }
         if snapshotAttempts < 1 { p.append("snapshotAttempts must be >= 1") }
         for e in [telemetryEndpoint, queryEndpoint, broadcastEndpoint] + peers.map(\.broadcast)
-            + peers.compactMap(\.query) + snapshotSources + forwarders where !e.contains("://")
-        {
+            + peers.compactMap(\.query) + snapshotSources + forwarders + forwardPassSources.map(\.endpoint)
+        where !e.contains("://") {
             p.append("endpoint '\(e)' must look like tcp://host:port, ipc://path or inproc://name")
+        }
+        var fpmEndpoints = Set<String>()
+        for s in forwardPassSources {
+            if !fpmEndpoints.insert(s.endpoint).inserted { p.append("fpm endpoint '\(s.endpoint)' is given twice") }
+            if !WireLimits.isValidName(s.key.model) || !WireLimits.isValidName(s.key.hardware) {
+                p.append("fpm source '\(s)': model and hardware must be 1...\(WireLimits.maximumStringBytes) bytes")
+            }
         }
         return p
     }

@@ -31,6 +31,8 @@ final class AgentState: Sendable {
         self.configuration = configuration
         self.catalog = catalog
         epoch = UInt64(Date().timeIntervalSince1970 * 1e9)
+        let sources = configuration.forwardPassSources.map(ForwardPassSourceStatistics.init)
+        counters.withLock { $0.forwardPassSources = sources }
     }
 
     /// Counts one dropped message.

@@ -17,17 +17,23 @@ public struct AgentStatistics: Sendable, Equatable {
     public var telemetryDrops: [DropReason: UInt64] = [:]
     /// Broadcast messages dropped, by reason.
     public var broadcastDrops: [DropReason: UInt64] = [:]
+    /// Forward Pass Metrics messages dropped, by reason (over every source).
+    public var forwardPassDrops: [DropReason: UInt64] = [:]
     /// Queries answered with an error, by code.
     public var queryErrors: [QueryError.Code: UInt64] = [:]
+    /// Each configured Forward Pass Metrics publisher's counts and liveness, in configuration order (copied from
+    /// the socket thread once per received batch).
+    public var forwardPassSources: [ForwardPassSourceStatistics] = []
 
     public init() {}
 
     /// Every non-zero drop and error counter by its name: `telemetry.<reason>`, `broadcast.<reason>`,
-    /// `query.<code>` (the health reply's `drops`).
+    /// `fpm.<reason>`, `query.<code>` (the health reply's `drops`).
     public var drops: [String: UInt64] {
         var d: [String: UInt64] = [:]
         for (r, n) in telemetryDrops where n > 0 { d[r.counterName(on: .telemetry)] = n }
         for (r, n) in broadcastDrops where n > 0 { d[r.counterName(on: .broadcast)] = n }
+        for (r, n) in forwardPassDrops where n > 0 { d[r.counterName(on: .fpm)] = n }
         for (c, n) in queryErrors where n > 0 { d[QueryError(c, "").counterName] = n }
         return d
     }
@@ -37,6 +43,7 @@ public struct AgentStatistics: Sendable, Equatable {
         switch channel {
         case .telemetry: telemetryDrops[reason, default: 0] += n
         case .broadcast: broadcastDrops[reason, default: 0] += n
+        case .fpm: forwardPassDrops[reason, default: 0] += n
         }
     }
 }

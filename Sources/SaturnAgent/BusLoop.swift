@@ -12,7 +12,8 @@ public struct BoundEndpoints: Sendable, Equatable {
 }
 
 /// The socket thread: owns every socket of the agent and runs the `zmq_poll` loop. Each ready socket is handed
-/// to its socket-free handler — ``TelemetryIngest``, ``QueryService``, ``PeerSync`` — and the thread executes
+/// to its socket-free handler — ``TelemetryIngest`` (the telemetry SUB and one SUB per Forward Pass Metrics
+/// publisher), ``QueryService``, ``PeerSync`` — and the thread executes
 /// what they return (reply frames, snapshot requests). It also publishes the sets the fit worker posts. Nothing
 /// here fits or blocks on computation.
 final class BusLoop {
@@ -27,6 +28,8 @@ final class BusLoop {
     private let publisher: Socket
     private let peers: Socket
     private let wake: Socket
+    /// One SUB per Forward Pass Metrics publisher, connected to it (the engine binds), in configuration order.
+    private let forwardPass: [Socket]
     /// DEALERs of pending snapshot requests, by endpoint.
     private var dealers: [String: Socket] = [:]
     let endpoints: BoundEndpoints
@@ -38,6 +41,8 @@ final class BusLoop {
     /// Reused receive buffer of the telemetry socket (a step message has two frames; frames stay in libzmq's
     /// messages, read in place).
     private let frames = Frames(capacity: 2)
+    /// Reused receive buffer of the Forward Pass Metrics sockets (three frames: topic, sequence, payload).
+    private let forwardPassFrames = Frames(capacity: 3)
     private var stopping = false
     /// True when ``dealers`` changed since the poll set was built.
     private var pollSetChanged = true
@@ -95,6 +100,18 @@ final class BusLoop {
             try s.bind(mailbox.endpoint)
             return nil
         }
+        var forwardPass: [Socket] = []
+        for source in c.forwardPassSources {
+            let (s, _) = try open(.sub, "FPM (\(source.endpoint))") { s throws(ZMQError) in
+                try s.set(.receiveHighWaterMark, c.receiveHighWaterMark)
+                try s.setMaximumMessageSize(maxSize)
+                try s.subscribe()
+                try s.connect(source.endpoint)
+                return nil
+            }
+            forwardPass.append(s)
+        }
+        self.forwardPass = forwardPass
         endpoints = BoundEndpoints(telemetry: t!, query: q!, broadcast: b!)
         advertisedQuery = c.advertisedQueryEndpoint ?? q!
         ingest = TelemetryIngest(state: state)
@@ -114,6 +131,9 @@ final class BusLoop {
                 // Rebuilt only when a snapshot DEALER was opened or closed, not per wake-up.
                 if pollSetChanged {
                     handlers = [(wake, drainMailbox), (telemetry, drainTelemetry), (router, drainQueries), (peers, drainPeers)]
+                    for (i, socket) in forwardPass.enumerated() {
+                        handlers.append((socket, { () throws(ZMQError) in try self.drainForwardPass(i) }))
+                    }
                     for (endpoint, dealer) in dealers.sorted(by: { $0.key < $1.key }) {
                         handlers.append((dealer, { () throws(ZMQError) in try self.drainSnapshotReply(endpoint) }))
                     }
@@ -140,7 +160,7 @@ final class BusLoop {
     private func closeAll() {
         for s in dealers.values { s.close() }
         dealers.removeAll()
-        for s in [telemetry, router, publisher, peers, wake] { s.close() }
+        for s in [telemetry, router, publisher, peers, wake] + forwardPass { s.close() }
     }
 
     // MARK: - Handlers
@@ -178,6 +198,32 @@ final class BusLoop {
             }
         } catch {
             _ = ingest.finish()  // what the batch accepted is still recorded
+            throw error
+        }
+        return ingest.finish()
+    }
+
+    /// Drains at most a batch from Forward Pass Metrics publisher `index`.
+    private func drainForwardPass(_ index: Int) throws(ZMQError) {
+        if try Self.drainForwardPass(forwardPass[index], index, forwardPassFrames, into: &ingest) {
+            wakeAdaptationWorker()
+        }
+    }
+
+    /// One batch of publisher `index` (static for the same reason as ``drain(_:_:into:)``).
+    private static func drainForwardPass(
+        _ socket: Socket, _ index: Int, _ frames: Frames, into ingest: inout TelemetryIngest
+    ) throws(ZMQError) -> Bool {
+        ingest.begin(now: .now)
+        var handled = 0
+        do {
+            while handled < telemetryBatch, try socket.receive(into: frames, wait: false) {
+                handled += 1
+                ingest.ingestForwardPass(
+                    publisher: index, frameCount: frames.count, frames[0], frames[1], frames[2])
+            }
+        } catch {
+            _ = ingest.finish()
             throw error
         }
         return ingest.finish()

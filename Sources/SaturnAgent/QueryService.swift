@@ -5,12 +5,21 @@ import SwiftProtobuf
 
 /// Answers the query socket's messages from the current snapshots, without sockets: routing envelope in,
 /// exactly one reply out (an answer or an error with a code), every outcome counted. Owned by the socket
-/// thread; tests drive it directly.
-struct QueryService {
+/// thread; tests and the fuzz harness (`ops/fuzz`) drive it directly.
+public struct QueryService {
     let state: AgentState
 
+    init(state: AgentState) {
+        self.state = state
+    }
+
+    /// A service over a fresh agent state (every key answers from its prior; no sockets, no telemetry).
+    public init(configuration: AgentConfiguration) {
+        self.init(state: AgentState(configuration: configuration))
+    }
+
     /// The reply frames for one received message; nil when the message has no frame to route a reply to.
-    func handle(_ frames: [[UInt8]]) -> [[UInt8]]? {
+    public func handle(_ frames: [[UInt8]]) -> [[UInt8]]? {
         guard let envelope = Envelope(frames: frames) else {
             let e = QueryError(.malformedEnvelope, "expected [identity, \"\", Request] or [identity, Request]")
             count(e.code)
@@ -178,6 +187,27 @@ struct QueryService {
             r.keys.append(k)
         }
         r.status = degraded.isEmpty ? "ok" : "degraded: " + degraded.joined(separator: ", ")
+        let now = ContinuousClock.now
+        func since(_ t: ContinuousClock.Instant?) -> Double { t.map { (now - $0).inSeconds } ?? -1 }
+        r.forwardPassSources = c.forwardPassSources.map { f in
+            var s = HealthReport.ForwardPassSource(endpoint: f.source.endpoint, key: f.source.key)
+            s.messages = f.messages
+            s.steps = f.steps
+            s.heartbeats = f.heartbeats
+            s.drops = Dictionary(
+                uniqueKeysWithValues: f.drops.filter { $0.value > 0 }.map { ($0.key.rawValue, $0.value) })
+            s.sequenceGaps = f.sequenceGaps
+            s.missedMessages = f.missedMessages
+            s.sequenceRestarts = f.sequenceRestarts
+            s.unknownKeys = f.unknownKeys
+            s.lastSequence = f.lastSequence ?? 0
+            s.secondsSinceMessage = since(f.lastMessageAt)
+            s.secondsSinceStep = since(f.lastStepAt)
+            s.secondsSinceHeartbeat = since(f.lastHeartbeatAt)
+            s.workerID = f.workerID
+            s.dpRank = f.dpRank
+            return s
+        }
         return r
     }
 }

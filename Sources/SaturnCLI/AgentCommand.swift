@@ -58,6 +58,14 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(name: .customLong("forwarder"), help: "Forwarder XSUB endpoint to publish to as well (repeatable).")
     var forwarders: [String] = []
 
+    @Option(
+        name: .customLong("fpm"),
+        help: ArgumentHelp(
+            "An engine's Forward Pass Metrics publisher to connect to, and the key of its steps (repeatable), e.g. "
+                + "tcp://10.0.0.5:20380=llama-3-8b@h100-tp1. Same as the configuration's \"fpm\" array.",
+            valueName: "ENDPOINT=MODEL@HARDWARE"))
+    var forwardPassSources: [String] = []
+
     @OptionGroup var logging: LoggingOptions
 
     /// The configuration: defaults, then the file, then `--set`, then the flags (each through
@@ -100,6 +108,15 @@ struct AgentCommand: AsyncParsableCommand {
         }
         if !snapshotSources.isEmpty { c.snapshotSources = snapshotSources }
         if !forwarders.isEmpty { c.forwarders = forwarders }
+        if !forwardPassSources.isEmpty {
+            c.forwardPassSources = try forwardPassSources.map { spec in
+                do {
+                    return try ForwardPassSource(spec: spec)
+                } catch {
+                    throw ValidationError("--fpm: \(error)")
+                }
+            }
+        }
         let problems = c.problems
         guard problems.isEmpty else { throw ValidationError(problems.joined(separator: "; ")) }
         return c

@@ -126,10 +126,10 @@ struct DemoCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let table = try MeasuredStepTable.parse(DemoData.truthTableCSV, source: DemoData.truthTableName)
+        let table = try MeasuredStepTable.parse(text: DemoData.truthTableCSV, source: DemoData.truthTableName)
         let capacity = try KVCacheCapacity.of(table)
         let truth = try StepTruth(table: table, noise: noise, kvReadFloorMsPerToken: capacity.kvReadMsPerToken)
-        let trace = try RequestTrace.parse(DemoData.traceCSV, source: DemoData.traceName, limit: requests)
+        let trace = try RequestTrace.parse(text: DemoData.traceCSV, source: DemoData.traceName, limit: requests)
         let scenario = try SimulationScenario(trace: trace, truth: truth, kvCapacity: capacity.tokens, slaMs: slaMs,
                                               ttftMs: ttftMs, seed: seed)
         let cluster = try SimulatedCluster(scenario: scenario, workers: workers)

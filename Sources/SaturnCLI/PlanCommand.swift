@@ -13,8 +13,10 @@ struct PlanCommand: ParsableCommand {
             The model comes from --parameters (the JSON of `saturn fit --json`, or an object of the 8 parameters) or \
             --table (a step CSV, fitted on the fly). The workload comes from --trace (arrival_s, input_tokens, \
             output_tokens) or from --mean-prompt, --prompt-sd, --prompt-quantile-tokens and --mean-output. The \
-            safety margin is a fraction or `auto` (from the fit's p95 relative error); by default 0 for the \
-            SLA inverse, capacity and replicas, and 0.1 for the static budget.
+            safety margin is a fraction, `auto` (from the fit's p95 relative error) or `observed` (with --table: \
+            the 0.99 quantile u of the under-prediction T/T̂ - 1 on the table's steps predicted at half the SLA or \
+            more, m = u / (1 + u); meant for a table of the deployment's own telemetry, whose slow steps decide the \
+            budget); by default 0 for the SLA inverse, capacity and replicas, and 0.1 for the static budget.
             """)
 
     @Option(help: "Parameter file: `saturn fit --json` output, or a JSON object of the 8 parameters.")
@@ -61,7 +63,8 @@ struct PlanCommand: ParsableCommand {
     @Option(help: "Requests/s to plan for (default: the trace's mean rate).")
     var rate: Double?
 
-    @Option(help: "Safety margin: a fraction in [0, 1), or `auto` (from the fit's p95 relative error).")
+    @Option(
+        help: "Safety margin: a fraction in [0, 1), `auto` (from the fit's p95 relative error) or `observed` (from the --table steps' under-prediction near the SLA).")
     var margin: String?
 
     @Option(
@@ -105,8 +108,12 @@ struct PlanCommand: ParsableCommand {
     func parsedMargin() throws -> SafetyMarginSpec? {
         guard let margin else { return nil }
         if margin == "auto" { return .automatic(multiplier: 1) }
+        if margin == "observed" {
+            guard table != nil else { throw ValidationError("--margin observed needs --table (the steps it reads)") }
+            return nil
+        }
         guard let m = Double(margin), m.isFinite, m >= 0, m < 1 else {
-            throw ValidationError("--margin must be a fraction in [0, 1) or `auto`, got '\(margin)'")
+            throw ValidationError("--margin must be a fraction in [0, 1), `auto` or `observed`, got '\(margin)'")
         }
         return .fixed(m)
     }
@@ -128,7 +135,19 @@ struct PlanCommand: ParsableCommand {
 
     /// The whole answer and its rendering (testable without a process).
     func output(model: PlanModel) throws -> String {
-        let spec = try parsedMargin()
+        var spec = try parsedMargin()
+        var evidence: PlanDocument.MarginEvidence?
+        if margin == "observed" {
+            guard let steps = model.steps,
+                let observed = UnderPredictionMargin.margin(parameters: model.parameters, steps: steps, slaMs: slaMs)
+            else {
+                throw CLIError(
+                    "--margin observed needs at least 50 steps of the table predicted at half the SLA (\(Format.number(slaMs / 2)) ms) or more")
+            }
+            spec = .fixed(observed.margin)
+            evidence = .init(rule: "0.99 quantile of T/T_hat - 1 over steps with T_hat >= SLA / 2",
+                             under_prediction: observed.underPrediction, steps: observed.steps)
+        }
         if case .automatic = spec, model.p95RelativeError == nil {
             throw CLIError("--margin auto needs the fit's p95 relative error (a fit JSON with metrics, or --table)")
         }
@@ -163,7 +182,7 @@ struct PlanCommand: ParsableCommand {
         let document = PlanDocument(
             model: model, slaMs: slaMs, margin: margin, limit: limit, rows: rows, capacity: capacity, workload: workload,
             rate: planRate, trace: traceInfo, ttftMs: ttftMs, plan: plan,
-            budgetMargin: spec?.resolved(p95RelativeError: p95) ?? 0.1)
+            budgetMargin: spec?.resolved(p95RelativeError: p95) ?? 0.1, marginEvidence: evidence)
         return json ? try Format.encode(document) : document.text()
     }
 }
@@ -213,6 +232,12 @@ struct PlanDocument: Encodable {
         var ttft_ms: Double?
         var safety_margin: Double
     }
+    /// How `--margin observed` derived the margin.
+    struct MarginEvidence: Encodable {
+        var rule: String
+        var under_prediction: Double
+        var steps: Int
+    }
     struct Budget: Encodable {
         var max_num_batched_tokens: Int
         var max_num_seqs: Int
@@ -229,6 +254,7 @@ struct PlanDocument: Encodable {
     var sla_ms: Double
     var ttft_ms: Double?
     var safety_margin: Double
+    var margin_evidence: MarginEvidence?
     var step_limit_ms: Double
     var sla_inverse: [Row]
     var capacity: Point?
@@ -240,8 +266,10 @@ struct PlanDocument: Encodable {
 
     init(
         model: PlanModel, slaMs: Double, margin: Double, limit: Double, rows: [SLAInverse.Row], capacity: Capacity.Result,
-        workload: Workload?, rate: Double?, trace: TraceInfo?, ttftMs: Double?, plan: PlanAnswer?, budgetMargin: Double
+        workload: Workload?, rate: Double?, trace: TraceInfo?, ttftMs: Double?, plan: PlanAnswer?, budgetMargin: Double,
+        marginEvidence: MarginEvidence? = nil
     ) {
+        margin_evidence = marginEvidence
         self.model = model.origin
         var named: [String: Double] = [:]
         for n in LatencyParameters.Name.allCases { named[n.rawValue] = model.parameters[n] }
@@ -287,6 +315,9 @@ struct PlanDocument: Encodable {
         lines.append("model: \(model)" + (fit_p95_rel_error.map { " (fit p95 relative error \(Format.percent($0)))" } ?? ""))
         lines.append(LatencyParameters.Name.allCases.map { "\($0.rawValue)=\(Format.number(parameters[$0.rawValue]!))" }.joined(separator: " "))
         lines.append("")
+        if let e = margin_evidence {
+            lines.append("margin observed: the model under-predicts the \(e.steps) steps it puts at half the SLA or more by up to \(Format.percent(e.under_prediction)) (0.99 quantile), so m = \(Format.percent(safety_margin))")
+        }
         lines.append("SLA inverse: T(B,S) <= \(Format.number(step_limit_ms)) ms (SLA \(Format.number(sla_ms)) ms, margin \(Format.percent(safety_margin)))")
         lines.append("| B | lowest S | largest S | min T ms |")
         lines.append("|---|---|---|---|")

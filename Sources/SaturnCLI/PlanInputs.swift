@@ -11,6 +11,8 @@ struct PlanModel {
     var p95RelativeError: Double?
     /// Where they came from, for the output.
     var origin: String
+    /// The steps they were fitted on (after the row filter), when fitted on the fly: what `--margin observed` reads.
+    var steps: StepTable? = nil
 
     /// Reads a parameter file: the JSON of `saturn fit --json` (its `parameters` object, and `metrics.p95_rel_error`
     /// when present) or a bare object of the eight parameters (`P_max`, `k_B`, `k_S`, `w_0`, `w_1`, `tau_0`,
@@ -45,7 +47,9 @@ struct PlanModel {
         }
         let kept = options.filter.apply(to: steps).kept
         let metrics = QualityMetrics(report.parameters, on: kept)
-        return PlanModel(parameters: report.parameters, p95RelativeError: metrics.p95RelativeError, origin: "fit of \(path)")
+        return PlanModel(
+            parameters: report.parameters, p95RelativeError: metrics.p95RelativeError, origin: "fit of \(path)",
+            steps: kept)
     }
 }
 

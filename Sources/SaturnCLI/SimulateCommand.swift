@@ -77,6 +77,14 @@ struct SimulateCommand: AsyncParsableCommand {
     @Option(name: .customLong("agent-query"), help: "Query endpoint of a running agent (with --agent-telemetry).")
     var agentQuery: String?
 
+    @Option(
+        name: .customLong("steps-csv"),
+        help: ArgumentHelp(
+            "Write every step of the static-default run (2048 x 256) to this CSV (B, S, T_ms, split, KV tokens): "
+                + "the telemetry a passive agent beside today's vLLM defaults would see, for `saturn fit` or "
+                + "`saturn plan --table`. Needs one --truth and one --load."))
+    var stepsCSV: String?
+
     @Option(name: .customLong("svg-dir"), help: "Write goodput and SLA-miss plots (SVG) per scenario into this directory.")
     var svgDirectory: String?
 
@@ -87,6 +95,10 @@ struct SimulateCommand: AsyncParsableCommand {
         guard requests >= 1, requests <= 1_000_000 else { throw ValidationError("--requests must be in 1...1000000") }
         guard noise.isFinite, noise >= 0, noise < 0.5 else { throw ValidationError("--noise must be in 0..<0.5") }
         if let kvTokens, kvTokens < 1 { throw ValidationError("--kv-tokens must be >= 1") }
+        let loadCount = try loads().count
+        if stepsCSV != nil, truth.count != 1 || loadCount != 1 {
+            throw ValidationError("--steps-csv needs exactly one --truth and one --load")
+        }
         _ = try loads()
         _ = try variants()
         _ = try grid()
@@ -269,10 +281,14 @@ struct SimulateCommand: AsyncParsableCommand {
                 let bestSetting = String(bestMetrics.name.dropFirst("static-".count))
                 bestMetrics.name = "static-best"
                 entries.append(.init(load: l, metrics: bestMetrics, setting: bestSetting))
-                var defaultPolicy = StaticBudgetPolicy(
+                var defaultPolicy = StepRecorder(StaticBudgetPolicy(
                     maxBatchedTokens: SimulationScenario.defaultBudget.tokens,
-                    maxSequences: SimulationScenario.defaultBudget.sequences, name: "static-default")
+                    maxSequences: SimulationScenario.defaultBudget.sequences, name: "static-default"))
                 entries.append(.init(load: l, metrics: try scenario.metrics(&defaultPolicy, load: l), setting: "2048x256"))
+                if let stepsCSV {
+                    try StepRecord.csv(defaultPolicy.steps).write(toFile: stepsCSV, atomically: true, encoding: .utf8)
+                    progress("  wrote \(defaultPolicy.steps.count) steps of static-default to \(stepsCSV)")
+                }
                 for v in variants {
                     let startedSaturn = ContinuousClock.now
                     let configuration = SaturnPolicyConfiguration(

@@ -5,8 +5,8 @@
 // Provenance of both: data/PROVENANCE.md. Line ends are LF here (the files have CRLF).
 
 /// The inputs `saturn demo` embeds, so that it runs without any file beside the binary: a measured step table
-/// (the ground truth, read with ``MeasuredStepTable/parse(_:source:)``) and the head of a request trace (the
-/// load, read with ``RequestTrace/parse(_:source:limit:)``), both verbatim copies of files in the repository's
+/// (the ground truth, read with ``MeasuredStepTable/parse(text:source:)``) and the head of a request trace (the
+/// load, read with ``RequestTrace/parse(text:source:limit:)``), both verbatim copies of files in the repository's
 /// `data/` directory.
 public enum DemoData {
     /// The step table's file name in `data/`.

@@ -23,18 +23,15 @@ public struct MeasuredStepTable: Sendable, Equatable {
     /// - Throws: ``SimulationError`` on an unreadable file, a missing column, a malformed number, an unknown
     ///   `step_type`, a latency <= 0, or counts below their domain.
     public static func load(_ path: String) throws(SimulationError) -> MeasuredStepTable {
-        try table(try CSVRows.read(path), source: path)
+        try parse(CSVRows.read(path), source: path)
     }
 
-    /// Parses a step table from the text of its CSV (see ``MeasuredStepTable/load(_:)``), e.g. one embedded in
-    /// the binary (``DemoData``).
-    /// - Parameter source: the name errors and ``source`` use.
-    /// - Throws: ``SimulationError`` as ``load(_:)`` does.
-    public static func parse(_ text: String, source: String) throws(SimulationError) -> MeasuredStepTable {
-        try table(try CSVRows(text: text, source: source), source: source)
+    /// Parses CSV text as ``load(_:)`` reads a file; `source` names it in errors.
+    public static func parse(text: String, source: String) throws(SimulationError) -> MeasuredStepTable {
+        try parse(CSVRows(text: text, source: source), source: source)
     }
 
-    private static func table(_ csv: CSVRows, source path: String) throws(SimulationError) -> MeasuredStepTable {
+    private static func parse(_ csv: CSVRows, source path: String) throws(SimulationError) -> MeasuredStepTable {
         let cb = try csv.requireColumn("B", source: path)
         let cs = try csv.requireColumn("S", source: path)
         let ct = try csv.requireColumn("T_ms", source: path)

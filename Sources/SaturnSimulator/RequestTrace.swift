@@ -50,22 +50,15 @@ public struct RequestTrace: Sendable, Equatable {
     /// - Parameter limit: keep only the first `limit` requests (by arrival), when given.
     /// - Throws: ``SimulationError`` on an unreadable file, a missing column, a malformed number or a bad value.
     public static func load(_ path: String, limit: Int? = nil) throws(SimulationError) -> RequestTrace {
-        try trace(try CSVRows.read(path), source: path, limit: limit)
+        try parse(CSVRows.read(path), source: path, limit: limit)
     }
 
-    /// Parses a trace from the text of its CSV (see ``load(_:limit:)``), e.g. one embedded in the binary
-    /// (``DemoData``).
-    /// - Parameter source: the name errors use.
-    /// - Throws: ``SimulationError`` as ``load(_:limit:)`` does.
-    public static func parse(_ text: String, source: String, limit: Int? = nil) throws(SimulationError)
-        -> RequestTrace
-    {
-        try trace(try CSVRows(text: text, source: source), source: source, limit: limit)
+    /// Parses CSV text as ``load(_:limit:)`` reads a file; `source` names it in errors.
+    public static func parse(text: String, source: String, limit: Int? = nil) throws(SimulationError) -> RequestTrace {
+        try parse(CSVRows(text: text, source: source), source: source, limit: limit)
     }
 
-    private static func trace(_ csv: CSVRows, source path: String, limit: Int?) throws(SimulationError)
-        -> RequestTrace
-    {
+    private static func parse(_ csv: CSVRows, source path: String, limit: Int?) throws(SimulationError) -> RequestTrace {
         let a = try csv.requireColumn("arrival_s", source: path)
         let i = try csv.requireColumn("input_tokens", source: path)
         let o = try csv.requireColumn("output_tokens", source: path)

@@ -1,5 +1,5 @@
 /// Why an incoming message was dropped instead of used. One type for every channel: the health reply and the
-/// metrics count it as `<channel>.<reason>` (e.g. `telemetry.non_finite`, `broadcast.stale`).
+/// metrics count it as `<channel>.<reason>` (e.g. `telemetry.non_finite`, `broadcast.stale`, `fpm.malformed`).
 public enum DropReason: String, Error, CaseIterable, Sendable, Hashable {
     /// Not a well-formed message of the expected type (or not valid UTF-8 where a string is required).
     case malformed
@@ -36,6 +36,8 @@ public enum DropReason: String, Error, CaseIterable, Sendable, Hashable {
     public enum Channel: String, CaseIterable, Sendable, Hashable {
         case telemetry
         case broadcast
+        /// Forward Pass Metrics publishers (``ForwardPassMetrics``).
+        case fpm
     }
 
     /// The counter name on `channel`, e.g. `telemetry.non_finite`.

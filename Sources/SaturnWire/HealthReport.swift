@@ -37,6 +37,41 @@ public struct HealthReport: Sendable, Equatable {
         public init(key: ModelKey) { self.key = key }
     }
 
+    /// One Forward Pass Metrics publisher's counts and liveness.
+    public struct ForwardPassSource: Sendable, Equatable {
+        public var endpoint: String
+        /// The key its steps are recorded under.
+        public var key: ModelKey
+        /// Messages received, of every kind.
+        public var messages: UInt64 = 0
+        public var steps: UInt64 = 0
+        /// Idle heartbeats (liveness, never steps).
+        public var heartbeats: UInt64 = 0
+        /// Drops by reason (`malformed`, `unsupported_version`, ...).
+        public var drops: [String: UInt64] = [:]
+        /// Forward jumps of the sequence number (the message after a gap is still used).
+        public var sequenceGaps: UInt64 = 0
+        /// Sequence numbers skipped over all gaps.
+        public var missedMessages: UInt64 = 0
+        /// Times the sequence went back or repeated (a restarted publisher).
+        public var sequenceRestarts: UInt64 = 0
+        /// Payload keys skipped because this build does not know them.
+        public var unknownKeys: UInt64 = 0
+        public var lastSequence: UInt64 = 0
+        /// Seconds since the last message, step and heartbeat; -1 when there has been none.
+        public var secondsSinceMessage: Double = -1
+        public var secondsSinceStep: Double = -1
+        public var secondsSinceHeartbeat: Double = -1
+        /// `worker_id` and `dp_rank` of the last decoded message.
+        public var workerID = ""
+        public var dpRank: Int64 = 0
+
+        public init(endpoint: String, key: ModelKey) {
+            self.endpoint = endpoint
+            self.key = key
+        }
+    }
+
     public var nodeID = ""
     public var uptimeSeconds = 0.0
     public var telemetryAccepted: UInt64 = 0
@@ -50,6 +85,8 @@ public struct HealthReport: Sendable, Equatable {
     public var keys: [Key] = []
     /// `ok`, or `degraded: <why>`.
     public var status = "ok"
+    /// The configured Forward Pass Metrics publishers, in configuration order.
+    public var forwardPassSources: [ForwardPassSource] = []
 
     public init() {}
 }
@@ -86,6 +123,24 @@ extension HealthReport {
             key.status = k.status
             return key
         }
+        forwardPassSources = proto.fpmSources.map { f in
+            var s = ForwardPassSource(endpoint: f.endpoint, key: ModelKey(f.key))
+            s.messages = f.messages
+            s.steps = f.steps
+            s.heartbeats = f.heartbeats
+            s.drops = f.drops
+            s.sequenceGaps = f.sequenceGaps
+            s.missedMessages = f.missedMessages
+            s.sequenceRestarts = f.sequenceRestarts
+            s.unknownKeys = f.unknownKeys
+            s.lastSequence = f.lastSequence
+            s.secondsSinceMessage = f.secondsSinceMessage
+            s.secondsSinceStep = f.secondsSinceStep
+            s.secondsSinceHeartbeat = f.secondsSinceHeartbeat
+            s.workerID = f.workerID
+            s.dpRank = f.dpRank
+            return s
+        }
     }
 
     /// To the wire.
@@ -120,6 +175,26 @@ extension HealthReport {
             h.updateFailureRate = k.updateFailureRate
             h.status = k.status
             return h
+        }
+        r.fpmSources = forwardPassSources.map { s in
+            var f = Saturn_V1_FpmSourceHealth()
+            f.endpoint = s.endpoint
+            f.key = s.key.proto
+            f.messages = s.messages
+            f.steps = s.steps
+            f.heartbeats = s.heartbeats
+            f.drops = s.drops
+            f.sequenceGaps = s.sequenceGaps
+            f.missedMessages = s.missedMessages
+            f.sequenceRestarts = s.sequenceRestarts
+            f.unknownKeys = s.unknownKeys
+            f.lastSequence = s.lastSequence
+            f.secondsSinceMessage = s.secondsSinceMessage
+            f.secondsSinceStep = s.secondsSinceStep
+            f.secondsSinceHeartbeat = s.secondsSinceHeartbeat
+            f.workerID = s.workerID
+            f.dpRank = s.dpRank
+            return f
         }
         return r
     }

@@ -2,9 +2,40 @@ import SaturnModel
 
 /// The one seam through which telemetry enters the agent: bytes in, a validated step or a ``DropReason`` out.
 ///
-/// Today it reads `saturn.v1.StepTelemetry` (``StepTelemetryParser``); another format (e.g. Forward Pass
-/// Metrics) is added here, so that everything behind it (rate limits, key tables, windows) stays the same.
+/// It reads `saturn.v1.StepTelemetry` (``StepTelemetryParser``) and Forward Pass Metrics v1 payloads
+/// (``ForwardPassMetrics``, ``ForwardPassStep``); another format is added here, so that everything behind it
+/// (rate limits, key tables, windows) stays the same.
 public enum TelemetryDecoder {
+    /// Decodes, validates and maps one Forward Pass Metrics payload (the third frame of an FPM message).
+    ///
+    /// Drop reasons: `unsupportedVersion` when `version` is present and not 1 (checked before anything else is
+    /// read); `malformed` when the payload is not a MessagePack map of the v1 fields with their types or
+    /// `worker_id` is not UTF-8; `absurd` for a `worker_id` longer than ``WireLimits/maximumStringBytes``; the
+    /// value checks of ``ForwardPassStep/mapping(_:)``. No allocation.
+    /// - Returns: the decoded message (its ``ForwardPassMetrics/unknownKeys`` tell what was skipped) and the step
+    ///   or heartbeat it maps to.
+    public static func decodeForwardPass(_ payload: UnsafeRawBufferPointer)
+        -> Result<(metrics: ForwardPassMetrics, step: ForwardPassStep), DropReason>
+    {
+        let m: ForwardPassMetrics
+        do {
+            m = try ForwardPassMetrics(messagePack: payload)
+        } catch {
+            switch error {
+            case .unsupportedVersion: return .failure(.unsupportedVersion)
+            case .malformed: return .failure(.malformed)
+            }
+        }
+        guard StepTelemetryParser.isValidUTF8(UnsafeRawBufferPointer(rebasing: payload[m.workerID])) else {
+            return .failure(.malformed)
+        }
+        guard m.workerID.count <= WireLimits.maximumStringBytes else { return .failure(.absurd) }
+        switch ForwardPassStep.mapping(m) {
+        case .success(let step): return .success((m, step))
+        case .failure(let reason): return .failure(reason)
+        }
+    }
+
     /// Parses and validates one payload without allocating: names stay byte ranges of `payload` (the parser has
     /// checked that every copy of every string field is valid UTF-8, as SwiftProtobuf does).
     @inline(__always)

@@ -59,6 +59,34 @@ struct AgentConfigurationTests {
         #expect(object["snapshotRetrySeconds"] as? Double == 1.5 && object["loss"] as? String == "sse")
     }
 
+    @Test func forwardPassSourcesAreReadFromTheFileAndValidated() throws {
+        let json = #"{"fpm": ["tcp://10.0.0.5:20380=meta-llama/Llama-3-8B@h100=tp1", "ipc:///tmp/fpm-1=m@user@gpu"]}"#
+        let c = try AgentConfiguration(json: Data(json.utf8))
+        #expect(c.forwardPassSources == [
+            ForwardPassSource(endpoint: "tcp://10.0.0.5:20380", key: ModelKey(model: "meta-llama/Llama-3-8B", hardware: "h100=tp1")),
+            ForwardPassSource(endpoint: "ipc:///tmp/fpm-1", key: ModelKey(model: "m@user", hardware: "gpu")),
+        ])
+        #expect(c.problems.isEmpty)
+        #expect(try AgentConfiguration(json: try c.json()) == c)
+        for (json, expected) in [
+            (#"{"fpm": ["tcp://a:1"]}"#, "no '='"),
+            (#"{"fpm": ["tcp://a:1=model"]}"#, "no '@'"),
+            (#"{"fpm": ["a:1=m@h"]}"#, "tcp://host:port"),
+            (#"{"fpm": ["tcp://a:1=@h"]}"#, "1...256 bytes"),
+            (#"{"fpm": ["tcp://a:1=m@"]}"#, "1...256 bytes"),
+            (#"{"fpm": "tcp://a:1=m@h"}"#, "fpm"),
+            (#"{"fpm": [7]}"#, "fpm"),
+        ] {
+            let error = #expect(throws: AgentConfiguration.FieldError.self) {
+                try AgentConfiguration(json: Data(json.utf8))
+            }
+            #expect(error?.description.contains(expected) == true, "\(json): \(String(describing: error))")
+        }
+        var twice = AgentConfiguration()
+        twice.forwardPassSources = try ["tcp://a:1=m@h", "tcp://a:1=n@h"].map { try ForwardPassSource(spec: $0) }
+        #expect(twice.problems == ["fpm endpoint 'tcp://a:1' is given twice"])
+    }
+
     @Test func problemsAreListedOneByOne() {
         var bad = AgentConfiguration()
         bad.fitWindow = 3

@@ -204,7 +204,9 @@ struct AgentCLITests {
     @Test func badFlagsAndConfigFilesFailWithOneLine() throws {
         for args in [["agent", "--peer", ",tcp://x:1"], ["agent", "--set", "loss=l1"], ["agent", "--set", "fitWindow=2"],
                      ["agent", "--set", "fitEvry=2"], ["agent", "--fit-window", "2"],
-                     ["agent", "--telemetry", "localhost:5555"], ["agent", "--config", "/nonexistent.json"]] {
+                     ["agent", "--telemetry", "localhost:5555"], ["agent", "--config", "/nonexistent.json"],
+                     ["agent", "--fpm", "tcp://127.0.0.1:20380"], ["agent", "--fpm", "localhost:1=m@h"],
+                     ["agent", "--fpm", "tcp://a:1=m@h", "--fpm", "tcp://a:1=m@h2"]] {
             let r = try runSaturn(args)
             #expect(r.status != 0, "\(args)")
             #expect(r.err.split(separator: "\n").first.map { $0.hasPrefix("Error:") } == true, "\(args): \(r.err)")

@@ -96,6 +96,30 @@ struct PlanCommandTests {
         #expect(!out.contains("margin 0.00%") && !out.contains("SLA - 10.00%"))
     }
 
+    /// `--margin observed` on a table of observed steps: the margin is ``UnderPredictionMargin``'s on the fit, and
+    /// its evidence is printed.
+    @Test func observedMarginComesFromTheSlowSteps() throws {
+        let (status, out, err) = try runSaturn([
+            "plan", "--table", Self.table, "--sla-ms", "120", "--margin", "observed", "--max-batch", "2", "--json",
+        ])
+        #expect(status == 0, "\(err)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any])
+        let evidence = try #require(object["margin_evidence"] as? [String: Any])
+        let fitted = try PlanModel.fit(table: Self.table, options: TableOptions.parse([]))
+        let fittedSteps = try #require(fitted.steps)
+        let expected = try #require(
+            UnderPredictionMargin.margin(parameters: fitted.parameters, steps: fittedSteps, slaMs: 120))
+        #expect(object["safety_margin"] as? Double == expected.margin)
+        #expect(evidence["steps"] as? Int == expected.steps)
+        #expect(expected.margin > 0)
+        #expect(throws: (any Error).self) {
+            try SaturnCommand.parseAsRoot(["plan", "--parameters", "p.json", "--sla-ms", "80", "--margin", "observed"])
+        }
+        // An SLA no step comes near: a one-line error, not a silent default.
+        let loose = try runSaturn(["plan", "--table", Self.table, "--sla-ms", "100000", "--margin", "observed"])
+        #expect(loose.status != 0 && loose.err.contains("half the SLA"))
+    }
+
     @Test func badFilesAreOneLineErrors() throws {
         let missing = try runSaturn(["plan", "--parameters", "/nonexistent.json", "--sla-ms", "80"])
         #expect(missing.status != 0 && missing.err.contains("cannot read"))

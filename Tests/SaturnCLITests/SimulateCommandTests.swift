@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SaturnModel
 import SaturnTestKit
 import Testing
 
@@ -57,6 +58,30 @@ struct SimulateCommandTests {
         #expect((scenarios.first?["kv_capacity_tokens"] as? Int ?? 0) > 100_000)
         #expect((scenarios.first?["saturation_load"] as? Double ?? 0) > 0)
         #expect(result.err.contains("saturation load"))
+    }
+
+    /// `--steps-csv`: every step of the static-default run, readable as a step table by `saturn fit` and `plan`.
+    @Test func writesTheDefaultRunsSteps() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("steps-\(UUID().uuidString).csv")
+        defer { try? FileManager.default.removeItem(at: file) }
+        let result = try runSaturn([
+            "simulate", "--trace", Repository.dataFile("trace_azure_conv_2023.csv").path, "--truth",
+            Repository.dataFile("steps_splitwise_llama2-70b_h100-80gb_tp4.csv").path, "--sla-ms", "120", "--load",
+            "1", "--requests", "60", "--json", "--grid-tokens", "256", "--grid-seqs", "16", "--saturn", "none",
+            "--steps-csv", file.path,
+        ])
+        #expect(result.status == 0, "\(result.err)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.out.utf8)) as? [String: Any])
+        let policies = try #require(object["policies"] as? [[String: Any]])
+        let steps = try #require(policies.first { $0["name"] as? String == "static-default" }?["steps"] as? Int)
+        let table = try StepCSV.parse(String(contentsOf: file, encoding: .utf8))
+        #expect(table.count == steps && steps > 60)
+        #expect(table.batchSizes.allSatisfy { $0 >= 1 } && table.latencies.allSatisfy { $0 > 0 })
+        #expect(throws: (any Error).self) {
+            try SaturnCommand.parseAsRoot([
+                "simulate", "--trace", "t.csv", "--truth", "a.csv", "--sla-ms", "80", "--load", "1,2", "--steps-csv", "x.csv",
+            ])
+        }
     }
 
     @Test func badTraceIsAOneLineError() throws {

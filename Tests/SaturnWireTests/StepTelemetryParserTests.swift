@@ -4,11 +4,8 @@ import SaturnWire
 import SwiftProtobuf
 import Testing
 
-/// Runs the hand-written parser and SwiftProtobuf on the same bytes and tallies agreement.
-///
-/// Both must accept or both reject; when both accept, every field must be equal (doubles by bit pattern,
-/// strings as decoded text, presence of the optional fields). ``TelemetryDecoder`` is checked on the way: it
-/// reports `.malformed` exactly when the parse fails, and a step it returns carries the reference's values.
+/// Runs ``TelemetryDifferential`` (the hand-written parser against SwiftProtobuf) on many inputs and tallies
+/// agreement.
 struct Differential {
     private(set) var accepted = 0
     private(set) var rejected = 0
@@ -18,75 +15,15 @@ struct Differential {
     var total: Int { accepted + rejected + disagreements }
 
     mutating func check(_ bytes: [UInt8], _ label: @autoclosure () -> String = "") {
-        let (bothAccept, problems) = Self.problems(bytes)
-        guard problems.isEmpty, let bothAccept else {
+        let outcome = TelemetryDifferential.compare(bytes)
+        guard outcome.problems.isEmpty, let bothAccepted = outcome.bothAccepted else {
             disagreements += 1
             if examples.count < 12 {
-                examples.append("\(label()) [\(WireBytes.hex(bytes))]: \(problems.joined(separator: "; "))")
+                examples.append("\(label()) [\(WireBytes.hex(bytes))]: \(outcome.problems.joined(separator: "; "))")
             }
             return
         }
-        if bothAccept { accepted += 1 } else { rejected += 1 }
-    }
-
-    /// `accepted` is nil when the two disagree on accepting the bytes.
-    private static func problems(_ bytes: [UInt8]) -> (accepted: Bool?, list: [String]) {
-        let mine = bytes.withUnsafeBytes { StepTelemetryParser.parse($0) }
-        let theirs: Saturn_V1_StepTelemetry?
-        var error = ""
-        do {
-            theirs = try Saturn_V1_StepTelemetry(serializedBytes: bytes)
-        } catch let e {
-            theirs = nil
-            error = "\(e)"
-        }
-        var list: [String] = []
-        let decoded = TelemetryDecoder.decode(bytes)
-        switch (mine, theirs) {
-        case (nil, nil):
-            if decoded != .failure(.malformed) { list.append("TelemetryDecoder gave \(decoded), not malformed") }
-            return (false, list)
-        case (.some, nil):
-            return (nil, ["parser accepts, SwiftProtobuf rejects (\(error))"])
-        case (nil, .some):
-            return (nil, ["parser rejects, SwiftProtobuf accepts"])
-        case (let m?, let r?):
-            bytes.withUnsafeBytes { p in
-                func text(_ range: Range<Int>) -> String? { TelemetryDecoder.string(p, range) }
-                if m.protocolVersion != r.protocolVersion { list.append("protocol_version") }
-                if text(m.workerID) != r.workerID { list.append("worker_id") }
-                if text(m.model) != r.model { list.append("model") }
-                if text(m.hardware) != r.hardware { list.append("hardware") }
-                if m.batchSize != r.batchSize { list.append("batch_size") }
-                if m.tokens != r.tokens { list.append("tokens") }
-                if m.latencyMs.bitPattern != r.latencyMs.bitPattern { list.append("latency_ms") }
-                if m.timestampNs != r.timestampNs { list.append("timestamp_ns") }
-                if m.sequence != r.sequence { list.append("sequence") }
-                if m.prefillTokens != (r.hasPrefillTokens ? r.prefillTokens : nil) { list.append("prefill_tokens") }
-                if m.decodeTokens != (r.hasDecodeTokens ? r.decodeTokens : nil) { list.append("decode_tokens") }
-                if m.prefillRequests != (r.hasPrefillRequests ? r.prefillRequests : nil) {
-                    list.append("prefill_requests")
-                }
-                if m.decodeRequests != (r.hasDecodeRequests ? r.decodeRequests : nil) { list.append("decode_requests") }
-                if m.kvContextTokens != (r.hasKvContextTokens ? r.kvContextTokens : nil) {
-                    list.append("kv_context_tokens")
-                }
-            }
-            switch decoded {
-            case .failure(.malformed):
-                list.append("TelemetryDecoder says malformed though the bytes parse")
-            case .failure:
-                break  // validation, checked by TelemetryDecoderTests
-            case .success(let s):
-                let same =
-                    s.workerID == r.workerID && s.key == ModelKey(model: r.model, hardware: r.hardware)
-                    && s.batchSize == Double(r.batchSize) && s.tokens == Double(r.tokens)
-                    && s.latencyMs.bitPattern == r.latencyMs.bitPattern && s.timestampNs == r.timestampNs
-                    && s.sequence == r.sequence && s.kvContextTokens == (r.hasKvContextTokens ? r.kvContextTokens : nil)
-                if !same { list.append("TelemetryDecoder step \(s) differs from the reference") }
-            }
-            return (true, list)
-        }
+        if bothAccepted { accepted += 1 } else { rejected += 1 }
     }
 
     func expectAgreement(sourceLocation: SourceLocation = #_sourceLocation) {

@@ -219,8 +219,51 @@ class FitQuality(_message.Message):
     rows: int
     def __init__(self, mean_relative_error: _Optional[float] = ..., p95_relative_error: _Optional[float] = ..., r2: _Optional[float] = ..., rows: _Optional[int] = ...) -> None: ...
 
+class FpmSourceHealth(_message.Message):
+    __slots__ = ["dp_rank", "drops", "endpoint", "heartbeats", "key", "last_sequence", "messages", "missed_messages", "seconds_since_heartbeat", "seconds_since_message", "seconds_since_step", "sequence_gaps", "sequence_restarts", "steps", "unknown_keys", "worker_id"]
+    class DropsEntry(_message.Message):
+        __slots__ = ["key", "value"]
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: int
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[int] = ...) -> None: ...
+    DP_RANK_FIELD_NUMBER: _ClassVar[int]
+    DROPS_FIELD_NUMBER: _ClassVar[int]
+    ENDPOINT_FIELD_NUMBER: _ClassVar[int]
+    HEARTBEATS_FIELD_NUMBER: _ClassVar[int]
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    LAST_SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    MESSAGES_FIELD_NUMBER: _ClassVar[int]
+    MISSED_MESSAGES_FIELD_NUMBER: _ClassVar[int]
+    SECONDS_SINCE_HEARTBEAT_FIELD_NUMBER: _ClassVar[int]
+    SECONDS_SINCE_MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    SECONDS_SINCE_STEP_FIELD_NUMBER: _ClassVar[int]
+    SEQUENCE_GAPS_FIELD_NUMBER: _ClassVar[int]
+    SEQUENCE_RESTARTS_FIELD_NUMBER: _ClassVar[int]
+    STEPS_FIELD_NUMBER: _ClassVar[int]
+    UNKNOWN_KEYS_FIELD_NUMBER: _ClassVar[int]
+    WORKER_ID_FIELD_NUMBER: _ClassVar[int]
+    dp_rank: int
+    drops: _containers.ScalarMap[str, int]
+    endpoint: str
+    heartbeats: int
+    key: ModelKey
+    last_sequence: int
+    messages: int
+    missed_messages: int
+    seconds_since_heartbeat: float
+    seconds_since_message: float
+    seconds_since_step: float
+    sequence_gaps: int
+    sequence_restarts: int
+    steps: int
+    unknown_keys: int
+    worker_id: str
+    def __init__(self, endpoint: _Optional[str] = ..., key: _Optional[_Union[ModelKey, _Mapping]] = ..., messages: _Optional[int] = ..., steps: _Optional[int] = ..., heartbeats: _Optional[int] = ..., drops: _Optional[_Mapping[str, int]] = ..., sequence_gaps: _Optional[int] = ..., missed_messages: _Optional[int] = ..., sequence_restarts: _Optional[int] = ..., unknown_keys: _Optional[int] = ..., last_sequence: _Optional[int] = ..., seconds_since_message: _Optional[float] = ..., seconds_since_step: _Optional[float] = ..., seconds_since_heartbeat: _Optional[float] = ..., worker_id: _Optional[str] = ..., dp_rank: _Optional[int] = ...) -> None: ...
+
 class HealthReply(_message.Message):
-    __slots__ = ["drops", "keys", "node_id", "queries_answered", "snapshots_requested", "status", "telemetry_accepted", "updates_adopted", "updates_published", "uptime_seconds"]
+    __slots__ = ["drops", "fpm_sources", "keys", "node_id", "queries_answered", "snapshots_requested", "status", "telemetry_accepted", "updates_adopted", "updates_published", "uptime_seconds"]
     class DropsEntry(_message.Message):
         __slots__ = ["key", "value"]
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -229,6 +272,7 @@ class HealthReply(_message.Message):
         value: int
         def __init__(self, key: _Optional[str] = ..., value: _Optional[int] = ...) -> None: ...
     DROPS_FIELD_NUMBER: _ClassVar[int]
+    FPM_SOURCES_FIELD_NUMBER: _ClassVar[int]
     KEYS_FIELD_NUMBER: _ClassVar[int]
     NODE_ID_FIELD_NUMBER: _ClassVar[int]
     QUERIES_ANSWERED_FIELD_NUMBER: _ClassVar[int]
@@ -239,6 +283,7 @@ class HealthReply(_message.Message):
     UPDATES_PUBLISHED_FIELD_NUMBER: _ClassVar[int]
     UPTIME_SECONDS_FIELD_NUMBER: _ClassVar[int]
     drops: _containers.ScalarMap[str, int]
+    fpm_sources: _containers.RepeatedCompositeFieldContainer[FpmSourceHealth]
     keys: _containers.RepeatedCompositeFieldContainer[KeyHealth]
     node_id: str
     queries_answered: int
@@ -248,7 +293,7 @@ class HealthReply(_message.Message):
     updates_adopted: int
     updates_published: int
     uptime_seconds: float
-    def __init__(self, node_id: _Optional[str] = ..., uptime_seconds: _Optional[float] = ..., telemetry_accepted: _Optional[int] = ..., queries_answered: _Optional[int] = ..., updates_published: _Optional[int] = ..., updates_adopted: _Optional[int] = ..., snapshots_requested: _Optional[int] = ..., drops: _Optional[_Mapping[str, int]] = ..., keys: _Optional[_Iterable[_Union[KeyHealth, _Mapping]]] = ..., status: _Optional[str] = ...) -> None: ...
+    def __init__(self, node_id: _Optional[str] = ..., uptime_seconds: _Optional[float] = ..., telemetry_accepted: _Optional[int] = ..., queries_answered: _Optional[int] = ..., updates_published: _Optional[int] = ..., updates_adopted: _Optional[int] = ..., snapshots_requested: _Optional[int] = ..., drops: _Optional[_Mapping[str, int]] = ..., keys: _Optional[_Iterable[_Union[KeyHealth, _Mapping]]] = ..., status: _Optional[str] = ..., fpm_sources: _Optional[_Iterable[_Union[FpmSourceHealth, _Mapping]]] = ...) -> None: ...
 
 class HealthRequest(_message.Message):
     __slots__ = []

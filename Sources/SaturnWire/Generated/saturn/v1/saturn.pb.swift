@@ -18,6 +18,9 @@
 ///   telemetry   tcp://127.0.0.1:5555   agent SUB  <- workers PUB     frames: [topic, StepTelemetry]
 ///   queries     tcp://127.0.0.1:5556   agent ROUTER <- REQ / DEALER  frames: [envelope..., Request] -> [envelope..., Reply]
 ///   broadcast   tcp://127.0.0.1:5557   agent PUB  -> peers SUB       frames: [topic, ParameterUpdate]
+///   fpm         (engine binds; any)    agent SUB  -> engine PUB      frames: ["", 8-byte BE sequence, msgpack]
+///               Forward Pass Metrics v1 from engines (saturn agent --fpm ENDPOINT=MODEL@HARDWARE): the agent
+///               connects; not protobuf; drops counted as "fpm.<reason>", per publisher in FpmSourceHealth.
 ///
 /// Pub/sub topics are the first frame: "step" for telemetry, "params" for parameter updates. The agent subscribes
 /// to exactly these topics; a single-frame message is accepted as a bare payload (topic omitted).
@@ -54,6 +57,16 @@
 ///   too_many_workers    a new worker id beyond the configured maximum of tracked workers (default 65,536)
 /// Broadcast drop reasons ("broadcast.<reason>"): malformed, unsupported_version, missing_field, invalid_parameters
 /// (non-finite or outside the physical bounds), own (our own message), duplicate, stale, oversized.
+/// Forward Pass Metrics drop reasons ("fpm.<reason>", from engines' FPM publishers, see FpmSourceHealth):
+///   unknown_topic       not three frames [topic, 8-byte big-endian sequence, payload]
+///   oversized           payload larger than the configured maximum
+///   rate_limited        the publisher exceeded its message budget (the per-worker token bucket)
+///   malformed           payload is not a msgpack map of the FPM v1 fields with their types, or bad UTF-8
+///   unsupported_version `version` present and not 1
+///   missing_field       no `wall_time` or no `scheduled_requests`
+///   non_finite          wall_time is NaN or infinite
+///   non_positive        a negative count, or a message that is no heartbeat and has B = 0, S = 0 or wall_time <= 0
+///   absurd              B > 1e6, S > 1e9, KV tokens > 1e12, wall_time > 1e4 s, or worker_id longer than 256 bytes
 
 import SwiftProtobuf
 
@@ -815,9 +828,124 @@ public nonisolated struct Saturn_V1_HealthReply: Sendable {
   /// "ok" or "degraded: <why>"
   public var status: String = String()
 
+  /// one per configured FPM publisher, in configuration order
+  public var fpmSources: [Saturn_V1_FpmSourceHealth] = []
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
+}
+
+/// One Forward Pass Metrics publisher the agent subscribes to (`saturn agent --fpm ENDPOINT=MODEL@HARDWARE`): the
+/// engine binds a PUB, the agent connects a SUB; every message is [topic, 8-byte big-endian sequence, msgpack map].
+public nonisolated struct Saturn_V1_FpmSourceHealth: @unchecked Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var endpoint: String {
+    get {_storage._endpoint}
+    set {_uniqueStorage()._endpoint = newValue}
+  }
+
+  /// the key its steps are recorded under (FPM carries no model or hardware)
+  public var key: Saturn_V1_ModelKey {
+    get {_storage._key ?? Saturn_V1_ModelKey()}
+    set {_uniqueStorage()._key = newValue}
+  }
+  /// Returns true if `key` has been explicitly set.
+  public var hasKey: Bool {_storage._key != nil}
+  /// Clears the value of `key`. Subsequent reads from it will return its default value.
+  public mutating func clearKey() {_uniqueStorage()._key = nil}
+
+  /// received, of every kind
+  public var messages: UInt64 {
+    get {_storage._messages}
+    set {_uniqueStorage()._messages = newValue}
+  }
+
+  /// decoded as steps and passed on (counted in telemetry_accepted once recorded)
+  public var steps: UInt64 {
+    get {_storage._steps}
+    set {_uniqueStorage()._steps = newValue}
+  }
+
+  /// idle heartbeats: liveness, never steps
+  public var heartbeats: UInt64 {
+    get {_storage._heartbeats}
+    set {_uniqueStorage()._heartbeats = newValue}
+  }
+
+  /// by reason, as "fpm.<reason>" in HealthReply.drops without the prefix
+  public var drops: Dictionary<String,UInt64> {
+    get {_storage._drops}
+    set {_uniqueStorage()._drops = newValue}
+  }
+
+  /// times the sequence jumped forward (messages lost); that message is still used
+  public var sequenceGaps: UInt64 {
+    get {_storage._sequenceGaps}
+    set {_uniqueStorage()._sequenceGaps = newValue}
+  }
+
+  /// sequence numbers skipped, over all gaps
+  public var missedMessages: UInt64 {
+    get {_storage._missedMessages}
+    set {_uniqueStorage()._missedMessages = newValue}
+  }
+
+  /// times the sequence went back or repeated (a restarted publisher)
+  public var sequenceRestarts: UInt64 {
+    get {_storage._sequenceRestarts}
+    set {_uniqueStorage()._sequenceRestarts = newValue}
+  }
+
+  /// payload map keys skipped because this build does not know them
+  public var unknownKeys: UInt64 {
+    get {_storage._unknownKeys}
+    set {_uniqueStorage()._unknownKeys = newValue}
+  }
+
+  /// of the last message with a valid frame layout
+  public var lastSequence: UInt64 {
+    get {_storage._lastSequence}
+    set {_uniqueStorage()._lastSequence = newValue}
+  }
+
+  /// -1 when nothing has been received
+  public var secondsSinceMessage: Double {
+    get {_storage._secondsSinceMessage}
+    set {_uniqueStorage()._secondsSinceMessage = newValue}
+  }
+
+  /// -1 when no step has been received
+  public var secondsSinceStep: Double {
+    get {_storage._secondsSinceStep}
+    set {_uniqueStorage()._secondsSinceStep = newValue}
+  }
+
+  /// -1 when no heartbeat has been received
+  public var secondsSinceHeartbeat: Double {
+    get {_storage._secondsSinceHeartbeat}
+    set {_uniqueStorage()._secondsSinceHeartbeat = newValue}
+  }
+
+  /// worker_id and dp_rank of the last decoded message
+  public var workerID: String {
+    get {_storage._workerID}
+    set {_uniqueStorage()._workerID = newValue}
+  }
+
+  public var dpRank: Int64 {
+    get {_storage._dpRank}
+    set {_uniqueStorage()._dpRank = newValue}
+  }
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
 /// One candidate parameter set and what became of it.
@@ -2764,7 +2892,7 @@ nonisolated extension Saturn_V1_KeyHealth: SwiftProtobuf.Message, SwiftProtobuf.
 
 nonisolated extension Saturn_V1_HealthReply: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".HealthReply"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}node_id\0\u{3}uptime_seconds\0\u{3}telemetry_accepted\0\u{3}queries_answered\0\u{3}updates_published\0\u{3}updates_adopted\0\u{3}snapshots_requested\0\u{1}drops\0\u{1}keys\0\u{1}status\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}node_id\0\u{3}uptime_seconds\0\u{3}telemetry_accepted\0\u{3}queries_answered\0\u{3}updates_published\0\u{3}updates_adopted\0\u{3}snapshots_requested\0\u{1}drops\0\u{1}keys\0\u{1}status\0\u{3}fpm_sources\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2782,6 +2910,7 @@ nonisolated extension Saturn_V1_HealthReply: SwiftProtobuf.Message, SwiftProtobu
       case 8: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufUInt64>.self, value: &self.drops) }()
       case 9: try { try decoder.decodeRepeatedMessageField(value: &self.keys) }()
       case 10: try { try decoder.decodeSingularStringField(value: &self.status) }()
+      case 11: try { try decoder.decodeRepeatedMessageField(value: &self.fpmSources) }()
       default: break
       }
     }
@@ -2818,6 +2947,9 @@ nonisolated extension Saturn_V1_HealthReply: SwiftProtobuf.Message, SwiftProtobu
     if !self.status.isEmpty {
       try visitor.visitSingularStringField(value: self.status, fieldNumber: 10)
     }
+    if !self.fpmSources.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.fpmSources, fieldNumber: 11)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2832,6 +2964,182 @@ nonisolated extension Saturn_V1_HealthReply: SwiftProtobuf.Message, SwiftProtobu
     if lhs.drops != rhs.drops {return false}
     if lhs.keys != rhs.keys {return false}
     if lhs.status != rhs.status {return false}
+    if lhs.fpmSources != rhs.fpmSources {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Saturn_V1_FpmSourceHealth: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".FpmSourceHealth"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}endpoint\0\u{1}key\0\u{1}messages\0\u{1}steps\0\u{1}heartbeats\0\u{1}drops\0\u{3}sequence_gaps\0\u{3}missed_messages\0\u{3}sequence_restarts\0\u{3}unknown_keys\0\u{3}last_sequence\0\u{3}seconds_since_message\0\u{3}seconds_since_step\0\u{3}seconds_since_heartbeat\0\u{3}worker_id\0\u{3}dp_rank\0")
+
+  fileprivate class _StorageClass {
+    var _endpoint: String = String()
+    var _key: Saturn_V1_ModelKey? = nil
+    var _messages: UInt64 = 0
+    var _steps: UInt64 = 0
+    var _heartbeats: UInt64 = 0
+    var _drops: Dictionary<String,UInt64> = [:]
+    var _sequenceGaps: UInt64 = 0
+    var _missedMessages: UInt64 = 0
+    var _sequenceRestarts: UInt64 = 0
+    var _unknownKeys: UInt64 = 0
+    var _lastSequence: UInt64 = 0
+    var _secondsSinceMessage: Double = 0
+    var _secondsSinceStep: Double = 0
+    var _secondsSinceHeartbeat: Double = 0
+    var _workerID: String = String()
+    var _dpRank: Int64 = 0
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _endpoint = source._endpoint
+      _key = source._key
+      _messages = source._messages
+      _steps = source._steps
+      _heartbeats = source._heartbeats
+      _drops = source._drops
+      _sequenceGaps = source._sequenceGaps
+      _missedMessages = source._missedMessages
+      _sequenceRestarts = source._sequenceRestarts
+      _unknownKeys = source._unknownKeys
+      _lastSequence = source._lastSequence
+      _secondsSinceMessage = source._secondsSinceMessage
+      _secondsSinceStep = source._secondsSinceStep
+      _secondsSinceHeartbeat = source._secondsSinceHeartbeat
+      _workerID = source._workerID
+      _dpRank = source._dpRank
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularStringField(value: &_storage._endpoint) }()
+        case 2: try { try decoder.decodeSingularMessageField(value: &_storage._key) }()
+        case 3: try { try decoder.decodeSingularUInt64Field(value: &_storage._messages) }()
+        case 4: try { try decoder.decodeSingularUInt64Field(value: &_storage._steps) }()
+        case 5: try { try decoder.decodeSingularUInt64Field(value: &_storage._heartbeats) }()
+        case 6: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufUInt64>.self, value: &_storage._drops) }()
+        case 7: try { try decoder.decodeSingularUInt64Field(value: &_storage._sequenceGaps) }()
+        case 8: try { try decoder.decodeSingularUInt64Field(value: &_storage._missedMessages) }()
+        case 9: try { try decoder.decodeSingularUInt64Field(value: &_storage._sequenceRestarts) }()
+        case 10: try { try decoder.decodeSingularUInt64Field(value: &_storage._unknownKeys) }()
+        case 11: try { try decoder.decodeSingularUInt64Field(value: &_storage._lastSequence) }()
+        case 12: try { try decoder.decodeSingularDoubleField(value: &_storage._secondsSinceMessage) }()
+        case 13: try { try decoder.decodeSingularDoubleField(value: &_storage._secondsSinceStep) }()
+        case 14: try { try decoder.decodeSingularDoubleField(value: &_storage._secondsSinceHeartbeat) }()
+        case 15: try { try decoder.decodeSingularStringField(value: &_storage._workerID) }()
+        case 16: try { try decoder.decodeSingularInt64Field(value: &_storage._dpRank) }()
+        default: break
+        }
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if !_storage._endpoint.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._endpoint, fieldNumber: 1)
+      }
+      try { if let v = _storage._key {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+      } }()
+      if _storage._messages != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._messages, fieldNumber: 3)
+      }
+      if _storage._steps != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._steps, fieldNumber: 4)
+      }
+      if _storage._heartbeats != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._heartbeats, fieldNumber: 5)
+      }
+      if !_storage._drops.isEmpty {
+        try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufUInt64>.self, value: _storage._drops, fieldNumber: 6)
+      }
+      if _storage._sequenceGaps != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._sequenceGaps, fieldNumber: 7)
+      }
+      if _storage._missedMessages != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._missedMessages, fieldNumber: 8)
+      }
+      if _storage._sequenceRestarts != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._sequenceRestarts, fieldNumber: 9)
+      }
+      if _storage._unknownKeys != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._unknownKeys, fieldNumber: 10)
+      }
+      if _storage._lastSequence != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._lastSequence, fieldNumber: 11)
+      }
+      if _storage._secondsSinceMessage.bitPattern != 0 {
+        try visitor.visitSingularDoubleField(value: _storage._secondsSinceMessage, fieldNumber: 12)
+      }
+      if _storage._secondsSinceStep.bitPattern != 0 {
+        try visitor.visitSingularDoubleField(value: _storage._secondsSinceStep, fieldNumber: 13)
+      }
+      if _storage._secondsSinceHeartbeat.bitPattern != 0 {
+        try visitor.visitSingularDoubleField(value: _storage._secondsSinceHeartbeat, fieldNumber: 14)
+      }
+      if !_storage._workerID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._workerID, fieldNumber: 15)
+      }
+      if _storage._dpRank != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._dpRank, fieldNumber: 16)
+      }
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Saturn_V1_FpmSourceHealth, rhs: Saturn_V1_FpmSourceHealth) -> Bool {
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._endpoint != rhs_storage._endpoint {return false}
+        if _storage._key != rhs_storage._key {return false}
+        if _storage._messages != rhs_storage._messages {return false}
+        if _storage._steps != rhs_storage._steps {return false}
+        if _storage._heartbeats != rhs_storage._heartbeats {return false}
+        if _storage._drops != rhs_storage._drops {return false}
+        if _storage._sequenceGaps != rhs_storage._sequenceGaps {return false}
+        if _storage._missedMessages != rhs_storage._missedMessages {return false}
+        if _storage._sequenceRestarts != rhs_storage._sequenceRestarts {return false}
+        if _storage._unknownKeys != rhs_storage._unknownKeys {return false}
+        if _storage._lastSequence != rhs_storage._lastSequence {return false}
+        if _storage._secondsSinceMessage != rhs_storage._secondsSinceMessage {return false}
+        if _storage._secondsSinceStep != rhs_storage._secondsSinceStep {return false}
+        if _storage._secondsSinceHeartbeat != rhs_storage._secondsSinceHeartbeat {return false}
+        if _storage._workerID != rhs_storage._workerID {return false}
+        if _storage._dpRank != rhs_storage._dpRank {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
