@@ -50,7 +50,9 @@ request or no token are skipped and counted, never sent.
 
 Threading: ``record()`` only reads the fields and appends a tuple to a bounded deque (no encoding, no socket);
 a background thread owns the PUB socket (:class:`saturn_client.Worker`, so the encoding is the client's),
-builds the messages and sends without blocking. A full queue drops the new step and counts it.
+builds the messages and sends without blocking. A full queue drops the new step and counts it. While steps flow
+the sender publishes every ``flush_seconds`` (10 ms) in a batch; when idle it sleeps until the next step wakes it,
+so ``record()`` pays for a wake-up only on the first step after a pause.
 :meth:`SaturnStatLogger.close` (also registered with ``atexit``) drains for at most ``drain_seconds``, closes
 the socket with a bounded linger and terminates the plugin's own ZeroMQ context: it returns promptly even when
 the agent is gone.
@@ -179,6 +181,8 @@ class SaturnStatLogger(StatLoggerBase):
     #: Seconds :meth:`close` lets the sender drain the queue, and the ZeroMQ linger after it.
     drain_seconds = 0.5
     linger_ms = 200
+    #: While steps are flowing the sender publishes in batches this far apart (so record() need not wake it).
+    flush_seconds = 0.01
 
     def __init__(self, vllm_config: Any, engine_index: int = 0, *, environ: Optional[Dict[str, str]] = None):
         self.vllm_config = vllm_config
@@ -196,6 +200,8 @@ class SaturnStatLogger(StatLoggerBase):
         self.sent = 0
         self.sender_skipped_invalid = 0
         self._worker_drops = 0
+        #: CPU time the sender thread used, set when it stops (benchmarks: the sender's cost per step).
+        self.sender_cpu_seconds: Optional[float] = None
         self.connected = threading.Event()
         self._closed = threading.Event()
         self._reported_drops = 0
@@ -323,6 +329,7 @@ class SaturnStatLogger(StatLoggerBase):
 
     def _run_sender(self):
         s = self.settings
+        cpu_start = time.thread_time()
         context = zmq.Context()
         worker = None
         try:
@@ -335,19 +342,31 @@ class SaturnStatLogger(StatLoggerBase):
                     break
             drain_deadline = None
             while True:
+                published = 0
                 while self._queue:
                     if drain_deadline is not None and time.monotonic() > drain_deadline:
                         break
                     self._publish(worker, self._queue.popleft())
+                    published += 1
+                    if published % 32 == 0:
+                        time.sleep(0)  # a long backlog: let the engine's thread have the GIL between slices
                 if self._stopping:
                     if drain_deadline is None:
                         drain_deadline = time.monotonic() + self.drain_seconds
                         continue
                     break
-                self._sender_waiting = True
-                if not self._queue:
-                    self._wake.wait(0.5)
-                self._sender_waiting = False
+                if published:
+                    # Steps are flowing: collect the next ones for flush_seconds without being woken per step
+                    # (a wake-up per step is what record() would pay for; only close() sets the event here).
+                    self._wake.wait(self.flush_seconds)
+                else:
+                    # Idle: sleep until record() queues a step. record() appends, then reads the flag; this thread
+                    # sets the flag, then reads the queue: one of the two always sees the other (the timeout is a
+                    # backstop, not the mechanism).
+                    self._sender_waiting = True
+                    if not self._queue:
+                        self._wake.wait(1.0)
+                    self._sender_waiting = False
                 self._wake.clear()
         except Exception:
             logger.exception("Saturn stat logger: sender thread failed; steps are no longer published")
@@ -356,6 +375,7 @@ class SaturnStatLogger(StatLoggerBase):
                 self._worker_drops = worker.send_drops
                 worker.close()
             context.term()  # bounded by the socket's linger
+            self.sender_cpu_seconds = time.thread_time() - cpu_start
             self._closed.set()
 
     def _publish(self, worker: Worker, item) -> None:
