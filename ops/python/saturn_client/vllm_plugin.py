@@ -51,8 +51,9 @@ request or no token are skipped and counted, never sent.
 Threading: ``record()`` only reads the fields and appends a tuple to a bounded deque (no encoding, no socket);
 a background thread owns the PUB socket (:class:`saturn_client.Worker`, so the encoding is the client's),
 builds the messages and sends without blocking. A full queue drops the new step and counts it. While steps flow
-the sender publishes every ``flush_seconds`` (10 ms) in a batch; when idle it sleeps until the next step wakes it,
-so ``record()`` pays for a wake-up only on the first step after a pause.
+the sender publishes what has been queued every ``flush_seconds`` (20 ms); after ``idle_seconds`` (2 s) without a
+step it sleeps until the next step wakes it, so ``record()`` pays for a wake-up only on the first step after a
+pause, never per step.
 :meth:`SaturnStatLogger.close` (also registered with ``atexit``) drains for at most ``drain_seconds``, closes
 the socket with a bounded linger and terminates the plugin's own ZeroMQ context: it returns promptly even when
 the agent is gone.
@@ -181,8 +182,10 @@ class SaturnStatLogger(StatLoggerBase):
     #: Seconds :meth:`close` lets the sender drain the queue, and the ZeroMQ linger after it.
     drain_seconds = 0.5
     linger_ms = 200
-    #: While steps are flowing the sender publishes in batches this far apart (so record() need not wake it).
-    flush_seconds = 0.01
+    #: While steps are flowing the sender publishes in batches this far apart (so record() need not wake it) ...
+    flush_seconds = 0.02
+    #: ... until no step has come for this long: then it sleeps until record() wakes it.
+    idle_seconds = 2.0
 
     def __init__(self, vllm_config: Any, engine_index: int = 0, *, environ: Optional[Dict[str, str]] = None):
         self.vllm_config = vllm_config
@@ -228,6 +231,32 @@ class SaturnStatLogger(StatLoggerBase):
         if not self.enabled:
             return
         self.recorded += 1
+        # Fast path: every field present and plausible. Anything else (an attribute missing, a wrong type, a value
+        # out of range, a dummy or idle iteration) goes through the checked path, which counts it.
+        try:
+            d = scheduler_stats.iteration_details
+            ctx_requests, ctx_tokens = d.num_ctx_requests, d.num_ctx_tokens
+            gen_requests, gen_tokens = d.num_generation_requests, d.num_generation_tokens
+            elapsed_ms, usage, capacity = d.elapsed_ms, scheduler_stats.kv_cache_usage, self._kv_capacity_tokens
+            fast = (ctx_requests + gen_requests > 0 and ctx_tokens + gen_tokens > 0 and 0.0 < elapsed_ms < math.inf
+                    and 0.0 <= usage <= 1.0 and capacity is not None and not d.is_dummy)
+        except (AttributeError, TypeError):
+            fast = False
+        if not fast:
+            self._record_checked(scheduler_stats)
+            return
+        self._sequence += 1
+        if len(self._queue) >= self._capacity:
+            self.dropped_queue_full += 1
+            return
+        self._queue.append((self._sequence, time.time_ns(), ctx_requests, ctx_tokens, gen_requests, gen_tokens,
+                            elapsed_ms, usage * capacity))
+        if self._sender_waiting:
+            self._wake.set()
+
+    def _record_checked(self, scheduler_stats) -> None:
+        """record() for stats that are not complete and plausible: reads every field defensively and counts what
+        is missing or skipped; a step with everything but its KV context is still queued (without it)."""
         if scheduler_stats is None:
             self.missing["scheduler_stats"] += 1
             return
@@ -341,6 +370,7 @@ class SaturnStatLogger(StatLoggerBase):
                     self.connected.set()
                     break
             drain_deadline = None
+            last_step = time.monotonic()
             while True:
                 published = 0
                 while self._queue:
@@ -355,7 +385,10 @@ class SaturnStatLogger(StatLoggerBase):
                         drain_deadline = time.monotonic() + self.drain_seconds
                         continue
                     break
+                now = time.monotonic()
                 if published:
+                    last_step = now
+                if now - last_step < self.idle_seconds:
                     # Steps are flowing: collect the next ones for flush_seconds without being woken per step
                     # (a wake-up per step is what record() would pay for; only close() sets the event here).
                     self._wake.wait(self.flush_seconds)

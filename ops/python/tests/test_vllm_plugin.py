@@ -129,6 +129,14 @@ def test_step_fields_map_to_the_telemetry_message():
         (sequence, _, ctx_requests, ctx_tokens, gen_requests, gen_tokens, elapsed_ms, kv) = plugin._queue[0]
         assert (sequence, ctx_requests, ctx_tokens, gen_requests, gen_tokens, elapsed_ms) == (1, 2, 700, 30, 30, 41.5)
         assert kv == 0.5 * 2000 * 16
+        # The first call found the KV-cache size through the checked path; the same stats now take the fast path
+        # and queue the same step.
+        assert plugin._kv_capacity_tokens == 2000 * 16
+        plugin.record(stats(1, ctx_requests=2, ctx_tokens=700, gen_requests=30, gen_tokens=30, elapsed_ms=41.5,
+                            usage=0.5), None)
+        first, second = plugin._queue[0], plugin._queue[1]
+        assert second[0] == 2 and first[2:] == second[2:], (first, second)
+        assert plugin.stats()["missing"] == {} and plugin.stats()["skipped"] == {}
     finally:
         assert plugin.close()
 
