@@ -51,7 +51,7 @@ request or no token are skipped and counted, never sent.
 Threading: ``record()`` only reads the fields and appends a tuple to a bounded deque (no encoding, no socket);
 a background thread owns the PUB socket (:class:`saturn_client.Worker`, so the encoding is the client's),
 builds the messages and sends without blocking. A full queue drops the new step and counts it. While steps flow
-the sender publishes what has been queued every ``flush_seconds`` (20 ms); after ``idle_seconds`` (2 s) without a
+the sender publishes what has been queued every ``flush_seconds`` (50 ms); after ``idle_seconds`` (2 s) without a
 step it sleeps until the next step wakes it, so ``record()`` pays for a wake-up only on the first step after a
 pause, never per step.
 :meth:`SaturnStatLogger.close` (also registered with ``atexit``) drains for at most ``drain_seconds``, closes
@@ -183,7 +183,7 @@ class SaturnStatLogger(StatLoggerBase):
     drain_seconds = 0.5
     linger_ms = 200
     #: While steps are flowing the sender publishes in batches this far apart (so record() need not wake it) ...
-    flush_seconds = 0.02
+    flush_seconds = 0.05
     #: ... until no step has come for this long: then it sleeps until record() wakes it.
     idle_seconds = 2.0
 
