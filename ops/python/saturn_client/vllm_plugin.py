@@ -175,8 +175,9 @@ class SaturnStatLogger(StatLoggerBase):
     Off (every method a no-op) unless ``SATURN_TELEMETRY_ENDPOINT`` is set. :meth:`stats` returns the counters:
     ``recorded`` (``record()`` calls), ``queued``, ``dropped_queue_full``, ``skipped`` (by reason: ``dummy``,
     ``idle``, ``invalid``), ``missing`` (by field name: ``scheduler_stats``, ``iteration_details``, a detail
-    field, ``kv_cache_usage``, ``num_gpu_blocks``), ``sent``, ``dropped_send_queue_full`` (ZeroMQ's high-water
-    mark), ``connected``.
+    field, ``kv_cache_usage`` (absent or not a fraction), ``num_gpu_blocks``; the last two still send the step,
+    without its KV context), ``sent``, ``dropped_send_queue_full`` (ZeroMQ's high-water mark), ``pending``,
+    ``connected``.
     """
 
     #: Seconds :meth:`close` lets the sender drain the queue, and the ZeroMQ linger after it.
@@ -192,7 +193,7 @@ class SaturnStatLogger(StatLoggerBase):
         self.engine_index = engine_index
         self.settings = PluginSettings.from_environment(vllm_config, engine_index, environ)
         self.enabled = self.settings is not None
-        # Written by the engine's thread only.
+        # Written only by the thread vLLM calls record() on.
         self.recorded = 0
         self.dropped_queue_full = 0
         self.skipped: Dict[str, int] = collections.Counter()
@@ -206,7 +207,6 @@ class SaturnStatLogger(StatLoggerBase):
         #: CPU time the sender thread used, set when it stops (benchmarks: the sender's cost per step).
         self.sender_cpu_seconds: Optional[float] = None
         self.connected = threading.Event()
-        self._closed = threading.Event()
         self._reported_drops = 0
         if not self.enabled:
             logger.info("Saturn stat logger off: %s is not set", ENDPOINT_VARIABLE)
@@ -409,7 +409,6 @@ class SaturnStatLogger(StatLoggerBase):
                 worker.close()
             context.term()  # bounded by the socket's linger
             self.sender_cpu_seconds = time.thread_time() - cpu_start
-            self._closed.set()
 
     def _publish(self, worker: Worker, item) -> None:
         sequence, timestamp_ns, ctx_requests, ctx_tokens, gen_requests, gen_tokens, elapsed_ms, kv_tokens = item
