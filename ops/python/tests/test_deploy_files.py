@@ -53,7 +53,12 @@ def test_the_systemd_unit_verifies_and_is_hardened():
                        "MemoryDenyWriteExecute": "yes"}.items():
         assert settings.get(key) == [value], f"{key}={settings.get(key)}"
     assert set(settings["RestrictAddressFamilies"][0].split()) <= {"AF_INET", "AF_INET6", "AF_UNIX", "AF_NETLINK"}
-    # The command line is one the CLI accepts, with the example configuration it installs as /etc/saturn/agent.jsonc.
+
+
+def test_the_systemd_command_line_runs_with_the_example_configuration():
+    """ExecStart is a command line the CLI accepts, with the example it installs as /etc/saturn/agent.jsonc."""
+    lines = unit_lines(os.path.join(DEPLOY, "saturn-agent.service"))
+    exec_start = next(line for line in lines if line.startswith("ExecStart="))[len("ExecStart="):].split()
     args = [a.replace("%H", "gpu-host") for a in exec_start[2:]]
     config_index = args.index("--config")
     args[config_index + 1] = os.path.join(DEPLOY, "saturn-agent.jsonc")
@@ -61,15 +66,39 @@ def test_the_systemd_unit_verifies_and_is_hardened():
     assert resolved["nodeID"] == "gpu-host"
 
 
-def test_the_kubernetes_manifests_parse_and_agree_with_the_configuration():
+def kubernetes_manifests():
+    """The ConfigMap, the DaemonSet, its pod template and its one container."""
     with open(os.path.join(DEPLOY, "kubernetes.yaml")) as f:
         docs = [d for d in yaml.safe_load_all(f) if d]
     by_kind = {d["kind"]: d for d in docs}
     assert set(by_kind) == {"ConfigMap", "DaemonSet"}, by_kind.keys()
     config_map, daemon_set = by_kind["ConfigMap"], by_kind["DaemonSet"]
     pod = daemon_set["spec"]["template"]
-    assert daemon_set["spec"]["selector"]["matchLabels"].items() <= pod["metadata"]["labels"].items()
     (container,) = pod["spec"]["containers"]
+    return config_map, daemon_set, pod, container
+
+
+def test_the_kubernetes_manifests_parse_and_are_consistent():
+    config_map, daemon_set, pod, container = kubernetes_manifests()
+    assert daemon_set["spec"]["selector"]["matchLabels"].items() <= pod["metadata"]["labels"].items()
+    annotations = pod["metadata"]["annotations"]
+    assert annotations["prometheus.io/scrape"] == "true"
+    ports = {p["name"]: p for p in container["ports"]}
+    assert annotations["prometheus.io/port"] == str(ports["metrics"]["containerPort"])
+    probes = [container["readinessProbe"], container["livenessProbe"]]
+    assert all((p.get("tcpSocket") or p.get("httpGet"))["port"] in ports for p in probes)
+    security = container["securityContext"]
+    assert security["allowPrivilegeEscalation"] is False and security["readOnlyRootFilesystem"] is True
+    assert security["capabilities"]["drop"] == ["ALL"]
+    assert pod["spec"]["securityContext"]["runAsNonRoot"] is True
+    # Every $(VAR) in the arguments is defined in the container's environment.
+    defined = {e["name"] for e in container["env"]}
+    used = {v for a in container["args"] for v in re.findall(r"\$\((\w+)\)", a)}
+    assert used <= defined, used - defined
+
+
+def test_the_kubernetes_configuration_loads_and_matches_the_pod():
+    config_map, daemon_set, pod, container = kubernetes_manifests()
 
     # The ConfigMap volume is mounted where --config points, and holds that file.
     args = container["args"]
@@ -90,17 +119,11 @@ def test_the_kubernetes_manifests_parse_and_agree_with_the_configuration():
         resolved = print_config(path, *(flags[1:config_index] + flags[config_index + 2:]))
     assert resolved["nodeID"] == "node-a" and resolved["advertisedQueryEndpoint"] == "tcp://10.0.0.7:5556"
 
-    # Scraping: the annotated port is the container's metrics port and the one the configuration serves.
+    # Scraping: the annotated port is the one the configuration serves.
     annotations = pod["metadata"]["annotations"]
-    assert annotations["prometheus.io/scrape"] == "true"
     ports = {p["name"]: p for p in container["ports"]}
-    assert annotations["prometheus.io/port"] == str(ports["metrics"]["containerPort"])
     assert resolved["metrics"].rsplit(":", 1)[1] == annotations["prometheus.io/port"]
     # The bus ports the configuration binds are the ones the pod publishes on the node.
     for name, field in (("telemetry", "telemetryEndpoint"), ("query", "queryEndpoint"),
                         ("broadcast", "broadcastEndpoint")):
         assert resolved[field].rsplit(":", 1)[1] == str(ports[name]["containerPort"]) == str(ports[name]["hostPort"])
-
-    security = container["securityContext"]
-    assert security["allowPrivilegeEscalation"] is False and security["readOnlyRootFilesystem"] is True
-    assert pod["spec"]["securityContext"]["runAsNonRoot"] is True
