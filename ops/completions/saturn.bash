@@ -211,7 +211,7 @@ _saturn_demo() {
 _saturn_agent() {
     repeating_flags=()
     non_repeating_flags=(--print-config -h --help)
-    repeating_options=(--set --peer --snapshot-from --forwarder)
+    repeating_options=(--set --peer --snapshot-from --forwarder --fpm)
     non_repeating_options=(--config --node-id --telemetry --query --broadcast --advertise --log-level)
     __saturn_offer_flags_options 0
 
@@ -245,6 +245,9 @@ _saturn_agent() {
         return
         ;;
     '--forwarder')
+        return
+        ;;
+    '--fpm')
         return
         ;;
     '--log-level')
@@ -534,7 +537,7 @@ _saturn_simulate() {
     repeating_flags=()
     non_repeating_flags=(--json --all-static -h --help)
     repeating_options=(--truth)
-    non_repeating_options=(--trace --sla-ms --ttft-ms --load --requests --noise --seed --kv-tokens --grid-tokens --grid-seqs --saturn --agent-telemetry --agent-adaptation --agent-query --svg-dir)
+    non_repeating_options=(--trace --sla-ms --ttft-ms --load --requests --noise --seed --kv-tokens --grid-tokens --grid-seqs --saturn --agent-telemetry --agent-adaptation --agent-query --steps-csv --svg-dir)
     __saturn_offer_flags_options 0
 
     # Offer option value completions
@@ -582,6 +585,9 @@ _saturn_simulate() {
         return
         ;;
     '--agent-query')
+        return
+        ;;
+    '--steps-csv')
         return
         ;;
     '--svg-dir')
