@@ -108,11 +108,13 @@ extension AgentConfiguration {
         try apply(json: json)
     }
 
-    /// Applies a JSON object of fields on top of this configuration.
+    /// Applies a JSON object of fields on top of this configuration. `//` line comments are allowed
+    /// (``JSONLineComments``), so a configuration file can explain itself.
     /// - Throws: ``FieldError`` naming the field for an unknown name or a bad value.
     public mutating func apply(json: Data) throws {
         do {
-            self = try JSONDecoder().decode(Overlay.self, from: json, configuration: self).configuration
+            self = try JSONDecoder().decode(Overlay.self, from: JSONLineComments.blanked(in: json), configuration: self)
+                .configuration
         } catch let e as FieldError {
             throw e
         } catch let DecodingError.dataCorrupted(context) where context.codingPath.isEmpty {

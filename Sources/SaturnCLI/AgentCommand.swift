@@ -19,7 +19,7 @@ struct AgentCommand: AsyncParsableCommand {
             with its value. SIGINT and SIGTERM stop the agent gracefully.
             """)
 
-    @Option(help: "JSON configuration file.")
+    @Option(help: "JSON configuration file (// line comments allowed; example: ops/deploy/saturn-agent.jsonc).")
     var config: String?
 
     @Option(
