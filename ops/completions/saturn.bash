@@ -188,21 +188,42 @@ _saturn_demo() {
     repeating_flags=()
     non_repeating_flags=(-h --help)
     repeating_options=()
-    non_repeating_options=(--seconds --workers --steps-per-second --seed)
+    non_repeating_options=(--requests --load --sla-ms --ttft-ms --workers --variant --speedup --noise --seed --grid-tokens --grid-seqs)
     __saturn_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
-    '--seconds')
+    '--requests')
+        return
+        ;;
+    '--load')
+        return
+        ;;
+    '--sla-ms')
+        return
+        ;;
+    '--ttft-ms')
         return
         ;;
     '--workers')
         return
         ;;
-    '--steps-per-second')
+    '--variant')
+        return
+        ;;
+    '--speedup')
+        return
+        ;;
+    '--noise')
         return
         ;;
     '--seed')
+        return
+        ;;
+    '--grid-tokens')
+        return
+        ;;
+    '--grid-seqs')
         return
         ;;
     esac
