@@ -280,6 +280,13 @@ final class AdaptationWorker: Sendable {
             Double(adaptation.recentFailures.filter { $0 }.count) / Double(adaptation.recentFailures.count)
         let finalAdaptation = adaptation
         keys.withLock { $0[key] = finalAdaptation }
+        state.counters.withLock { c in
+            if outcome.accepted {
+                c.updatesAccepted[path, default: 0] += 1
+            } else {
+                c.updatesRejected[path, default: 0] += 1
+            }
+        }
         state.keys.withLock { all in
             if outcome.accepted {
                 all[key]?.fitsAccepted += 1
@@ -290,13 +297,15 @@ final class AdaptationWorker: Sendable {
         }
         state.monitors.withLock { $0[key] = monitor }
 
+        let elapsed = ContinuousClock.now - started
+        state.metrics.recordUpdate(path, duration: elapsed)
         let record = UpdateRecord(
             key: key, timeUnixNs: Int64(Date().timeIntervalSince1970 * 1e9), path: path, trigger: trigger,
             accepted: outcome.accepted, reason: outcome.reason,
             validationLossCurrent: outcome.validationLossCurrent, validationLossCandidate: outcome.validationLossCandidate,
             trainingLossBefore: outcome.trainingLossBefore, trainingLossAfter: outcome.trainingLossAfter,
             parameters: outcome.candidate, version: version, trainingRows: outcome.trainingRows,
-            validationRows: heldOut, durationMs: (ContinuousClock.now - started).inSeconds * 1000,
+            validationRows: heldOut, durationMs: elapsed.inSeconds * 1000,
             cpuMs: (ThreadCPUTime.now() - startedCPU).inSeconds * 1000, windowRows: window.count)
         state.keep(record)
         logger.info(

@@ -71,6 +71,7 @@ extension AgentConfiguration {
         .plain("peers", \.peers),
         .plain("snapshotSources", \.snapshotSources),
         .plain("forwarders", \.forwarders),
+        .plain("metrics", \.metrics),
         .plain("windowSize", \.windowSize),
         .plain("fitWindow", \.fitWindow),
         .plain("fitEvery", \.fitEvery),
