@@ -132,10 +132,9 @@ let package = Package(
         .testTarget(
             name: "SaturnCLITests",
             dependencies: [
-                "SaturnCLI", "SaturnModel", "SaturnTestKit", "ZMQ",
+                "SaturnCLI", "SaturnAgent", "SaturnModel", "SaturnTestKit", "ZMQ",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
