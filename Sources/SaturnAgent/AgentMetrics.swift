@@ -70,9 +70,7 @@ public final class AgentMetrics: Sendable {
     /// Counters and what they were last brought up to; per-key gauges. Taken by the exporter only.
     private let synced = Mutex(Synced())
 
-    private struct Synced: @unchecked Sendable {
-        // @unchecked: `Counter` and `Gauge` are swift-metrics handles (classes over Sendable handlers); they are
-        // only touched under `AgentMetrics.synced`.
+    private struct Synced: Sendable {
         var counters: [String: (counter: Counter, value: UInt64)] = [:]
         var keyGauges: [ModelKey: [String: Gauge]] = [:]
     }
