@@ -76,16 +76,7 @@ final class AdaptationWorker: Sendable {
     /// `SCHED_IDLE` 0.96-1.18x). The price: on a node whose cores are saturated by other work, updates slow down
     /// or wait until a core is free.
     static func lowerThreadPriority() {
-        #if os(Linux)
-            // SCHED_IDLE for this thread alone (pid 0 = the calling thread, sched_setscheduler(2)).
-            var parameters = sched_param()
-            parameters.sched_priority = 0
-            // SCHED_IDLE is 5 in <linux/sched.h> (glibc defines it only under _GNU_SOURCE, which Swift does not import).
-            if sched_setscheduler(0, 5, &parameters) != 0 {
-                // On Linux the nice value is per thread, and `who` 0 is the calling thread (setpriority(2), NOTES).
-                _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
-            }
-        #endif
+        ThreadPriority.lowerCurrentThread()
     }
 
     /// Asks the worker to look for due updates now.

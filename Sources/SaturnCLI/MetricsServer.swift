@@ -6,9 +6,13 @@ import ServiceLifecycle
 import Synchronization
 
 /// The HTTP endpoint of `saturn agent --metrics`, as a `Service`: ``run()`` binds `address`, serves
-/// `GET /metrics` (``MetricsHTTPHandler``) on NIO's shared event loops until graceful shutdown or cancellation,
-/// then closes the listening socket and returns (each connection closes after its one response, so nothing is left
-/// to drain).
+/// `GET /metrics` (``MetricsHTTPHandler``) until graceful shutdown or cancellation, then closes the listening socket,
+/// stops its event loop and returns (each connection closes after its one response, so nothing is left to drain).
+///
+/// It runs on an event loop of its own, one thread at the lowest scheduling priority
+/// (``SaturnAgent/ThreadPriority/lowerCurrentThread()``, as the adaptation thread): a scrape renders the whole page
+/// (hundreds of microseconds) and, on a node with two busy cores, would otherwise hold a core a waking socket thread
+/// needs. The price: on a node whose cores are saturated, scrapes wait for a free core.
 ///
 /// ```swift
 /// let server = MetricsServer(address: HostPort(host: "127.0.0.1", port: 9464)) { export.page(for: agent) }
@@ -23,19 +27,15 @@ final class MetricsServer: Service, Sendable {
 
     let address: HostPort
     private let render: @Sendable () -> [UInt8]
-    private let group: any EventLoopGroup
     private let bound = Mutex<(result: Result<String, Failure>?, waiters: [CheckedContinuation<String, any Error>])>(
         (nil, []))
 
     /// - Parameters:
     ///   - address: where to listen (`127.0.0.1`, `0.0.0.0`, `::1`, a host name); port 0 lets the system choose
     ///     (read it from ``boundAddress()``).
-    ///   - group: the event loops that serve it (default: NIO's shared ones).
-    ///   - render: the page, called on an event loop thread for every scrape.
-    init(address: HostPort, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-         render: @escaping @Sendable () -> [UInt8]) {
+    ///   - render: the page, called on the server's event loop thread for every scrape.
+    init(address: HostPort, render: @escaping @Sendable () -> [UInt8]) {
         self.address = address
-        self.group = group
         self.render = render
     }
 
@@ -65,6 +65,19 @@ final class MetricsServer: Service, Sendable {
     /// Serves until graceful shutdown or cancellation.
     /// - Throws: ``Failure`` when the address cannot be bound (in use, not an address of this host).
     func run() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        do {
+            try await group.next().submit { ThreadPriority.lowerCurrentThread() }.get()
+            try await serve(on: group)
+        } catch {
+            complete(.failure(Failure(description: "cannot serve metrics on \(address): \(error)")))  // if not yet
+            try? await group.shutdownGracefully()
+            throw error
+        }
+        try await group.shutdownGracefully()
+    }
+
+    private func serve(on group: MultiThreadedEventLoopGroup) async throws {
         let render = self.render
         let channel: any Channel
         do {
