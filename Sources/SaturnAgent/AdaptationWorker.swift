@@ -76,16 +76,7 @@ final class AdaptationWorker: Sendable {
     /// `SCHED_IDLE` 0.96-1.18x). The price: on a node whose cores are saturated by other work, updates slow down
     /// or wait until a core is free.
     static func lowerThreadPriority() {
-        #if os(Linux)
-            // SCHED_IDLE for this thread alone (pid 0 = the calling thread, sched_setscheduler(2)).
-            var parameters = sched_param()
-            parameters.sched_priority = 0
-            // SCHED_IDLE is 5 in <linux/sched.h> (glibc defines it only under _GNU_SOURCE, which Swift does not import).
-            if sched_setscheduler(0, 5, &parameters) != 0 {
-                // On Linux the nice value is per thread, and `who` 0 is the calling thread (setpriority(2), NOTES).
-                _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
-            }
-        #endif
+        ThreadPriority.lowerCurrentThread()
     }
 
     /// Asks the worker to look for due updates now.
@@ -280,6 +271,13 @@ final class AdaptationWorker: Sendable {
             Double(adaptation.recentFailures.filter { $0 }.count) / Double(adaptation.recentFailures.count)
         let finalAdaptation = adaptation
         keys.withLock { $0[key] = finalAdaptation }
+        state.counters.withLock { c in
+            if outcome.accepted {
+                c.updatesAccepted[path, default: 0] += 1
+            } else {
+                c.updatesRejected[path, default: 0] += 1
+            }
+        }
         state.keys.withLock { all in
             if outcome.accepted {
                 all[key]?.fitsAccepted += 1
@@ -290,13 +288,15 @@ final class AdaptationWorker: Sendable {
         }
         state.monitors.withLock { $0[key] = monitor }
 
+        let elapsed = ContinuousClock.now - started
+        state.metrics.recordUpdate(path, duration: elapsed)
         let record = UpdateRecord(
             key: key, timeUnixNs: Int64(Date().timeIntervalSince1970 * 1e9), path: path, trigger: trigger,
             accepted: outcome.accepted, reason: outcome.reason,
             validationLossCurrent: outcome.validationLossCurrent, validationLossCandidate: outcome.validationLossCandidate,
             trainingLossBefore: outcome.trainingLossBefore, trainingLossAfter: outcome.trainingLossAfter,
             parameters: outcome.candidate, version: version, trainingRows: outcome.trainingRows,
-            validationRows: heldOut, durationMs: (ContinuousClock.now - started).inSeconds * 1000,
+            validationRows: heldOut, durationMs: elapsed.inSeconds * 1000,
             cpuMs: (ThreadCPUTime.now() - startedCPU).inSeconds * 1000, windowRows: window.count)
         state.keep(record)
         logger.info(

@@ -41,6 +41,23 @@ extension AgentConfiguration {
                 write: { c, config in try c.encode(config[keyPath: path].inSeconds, forKey: key) })
         }
 
+        /// A listening address (``HostPort``): a string, or a bare port number (`"metrics": 9464`, `--set metrics=9464`).
+        static func address(_ name: String, _ path: any WritableKeyPath<AgentConfiguration, String?> & Sendable)
+            -> Field
+        {
+            let key = FieldKey(name)
+            return Field(
+                name: name,
+                read: { c, config in
+                    if let port = try? c.decodeIfPresent(Int.self, forKey: key) {
+                        config[keyPath: path] = String(port)
+                    } else if let s = try c.decodeIfPresent(String.self, forKey: key) {
+                        config[keyPath: path] = s
+                    }
+                },
+                write: { c, config in try c.encode(config[keyPath: path], forKey: key) })
+        }
+
         /// The fit objective, by its name.
         static func objective(_ name: String, _ path: any WritableKeyPath<AgentConfiguration, FitConfiguration.Objective> & Sendable)
             -> Field
@@ -72,6 +89,7 @@ extension AgentConfiguration {
         .plain("snapshotSources", \.snapshotSources),
         .plain("forwarders", \.forwarders),
         .plain("fpm", \.forwardPassSources),
+        .address("metrics", \.metrics),
         .plain("windowSize", \.windowSize),
         .plain("fitWindow", \.fitWindow),
         .plain("fitEvery", \.fitEvery),

@@ -1,4 +1,5 @@
 import Foundation
+import Metrics
 import SaturnModel
 import SaturnWire
 import Synchronization
@@ -26,10 +27,16 @@ final class AgentState: Sendable {
     static let recordsPerKey = 100
     /// This node's last broadcast sequence number (advanced by the socket thread only).
     let sequence = Mutex<UInt64>(0)
+    /// Histograms recorded as events end, and the counters and gauges exporters bring up to date.
+    let metrics: AgentMetrics
 
-    init(configuration: AgentConfiguration, catalog: PriorCatalog = PriorCatalog()) {
+    init(
+        configuration: AgentConfiguration, catalog: PriorCatalog = PriorCatalog(),
+        metrics: AgentMetrics = AgentMetrics(factory: NOOPMetricsHandler.instance)
+    ) {
         self.configuration = configuration
         self.catalog = catalog
+        self.metrics = metrics
         epoch = UInt64(Date().timeIntervalSince1970 * 1e9)
         let sources = configuration.forwardPassSources.map(ForwardPassSourceStatistics.init)
         counters.withLock { $0.forwardPassSources = sources }

@@ -233,7 +233,7 @@ _saturn_agent() {
     repeating_flags=()
     non_repeating_flags=(--print-config -h --help)
     repeating_options=(--set --peer --snapshot-from --forwarder --fpm)
-    non_repeating_options=(--config --node-id --telemetry --query --broadcast --advertise --log-level)
+    non_repeating_options=(--config --node-id --telemetry --query --broadcast --advertise --metrics --log-level)
     __saturn_offer_flags_options 0
 
     # Offer option value completions
@@ -269,6 +269,9 @@ _saturn_agent() {
         return
         ;;
     '--fpm')
+        return
+        ;;
+    '--metrics')
         return
         ;;
     '--log-level')
@@ -384,7 +387,7 @@ _saturn_bench-bus() {
     repeating_flags=()
     non_repeating_flags=(--busy-core --agent-only -h --help)
     repeating_options=(--workers --measure)
-    non_repeating_options=(--messages --round-trips --repeats --clients --seconds)
+    non_repeating_options=(--messages --round-trips --repeats --clients --seconds --scrape-rate)
     __saturn_offer_flags_options 0
 
     # Offer option value completions
@@ -407,8 +410,11 @@ _saturn_bench-bus() {
     '--seconds')
         return
         ;;
+    '--scrape-rate')
+        return
+        ;;
     '--measure')
-        __saturn_add_completions -W 'ingest'$'\n''round-trip'$'\n''queries'$'\n''updates'$'\n''decisions'
+        __saturn_add_completions -W 'ingest'$'\n''round-trip'$'\n''queries'$'\n''updates'$'\n''decisions'$'\n''scrape'
         return
         ;;
     esac
