@@ -76,16 +76,7 @@ final class AdaptationWorker: Sendable {
     /// `SCHED_IDLE` 0.96-1.18x). The price: on a node whose cores are saturated by other work, updates slow down
     /// or wait until a core is free.
     static func lowerThreadPriority() {
-        #if os(Linux)
-            // SCHED_IDLE for this thread alone (pid 0 = the calling thread, sched_setscheduler(2)).
-            var parameters = sched_param()
-            parameters.sched_priority = 0
-            // SCHED_IDLE is 5 in <linux/sched.h> (glibc defines it only under _GNU_SOURCE, which Swift does not import).
-            if sched_setscheduler(0, 5, &parameters) != 0 {
-                // On Linux the nice value is per thread, and `who` 0 is the calling thread (setpriority(2), NOTES).
-                _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
-            }
-        #endif
+        ThreadPriority.lowerCurrentThread()
     }
 
     /// Asks the worker to look for due updates now.
@@ -297,6 +288,13 @@ final class AdaptationWorker: Sendable {
             Double(adaptation.recentFailures.filter { $0 }.count) / Double(adaptation.recentFailures.count)
         let finalAdaptation = adaptation
         keys.withLock { $0[key] = finalAdaptation }
+        state.counters.withLock { c in
+            if outcome.accepted {
+                c.updatesAccepted[path, default: 0] += 1
+            } else {
+                c.updatesRejected[path, default: 0] += 1
+            }
+        }
         state.keys.withLock { all in
             if outcome.accepted {
                 all[key]?.fitsAccepted += 1
@@ -307,6 +305,8 @@ final class AdaptationWorker: Sendable {
         }
         state.monitors.withLock { $0[key] = monitor }
 
+        let elapsed = ContinuousClock.now - started
+        state.metrics.recordUpdate(path, duration: elapsed)
         // The accepted record was persisted with its set; keeping it again marks nothing new to write.
         let record = outcome.accepted ? acceptedRecord ?? makeRecord() : makeRecord()
         state.keep(record, persisted: outcome.accepted)

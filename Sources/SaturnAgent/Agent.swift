@@ -1,6 +1,8 @@
 import Foundation
 import Logging
+import Metrics
 import SaturnModel
+import SaturnWire
 import ServiceLifecycle
 import Synchronization
 import ZMQ
@@ -25,21 +27,36 @@ public final class Agent: Service, Sendable {
     private let bound = Completion<Result<BoundEndpoints, AgentError>>()
     private let started = Atomic<Bool>(false)
 
+    /// - Parameters:
+    ///   - configuration: what to bind and how to adapt.
+    ///   - logger: where the agent logs.
+    ///   - metricsFactory: where the agent's metrics (``AgentMetrics``) go: give each agent a factory of its own
+    ///     (e.g. a Prometheus factory over a registry per agent) when several run in one process. Default: the
+    ///     process-wide `MetricsSystem.factory` (a no-op unless the executable bootstrapped one).
     /// - Throws: ``AgentError`` (`invalidConfiguration`) listing the configuration's problems, or when the state
     ///   directory cannot be used.
-    public init(configuration: AgentConfiguration, logger: Logger) throws(AgentError) {
+    public init(
+        configuration: AgentConfiguration, logger: Logger, metricsFactory: (any MetricsFactory)? = nil
+    ) throws(AgentError) {
         let problems = configuration.problems
         guard problems.isEmpty else {
             throw AgentError(.invalidConfiguration, problems.joined(separator: "; "))
         }
         self.configuration = configuration
         self.logger = logger
-        state = AgentState(configuration: configuration)
+        state = AgentState(
+            configuration: configuration, metrics: AgentMetrics(factory: metricsFactory ?? MetricsSystem.factory))
         try state.restore(logger: logger)  // with a state directory: queries answer from the kept sets at once
     }
 
     /// A consistent copy of the agent's counters (what the health reply shows; the seam for a metrics exporter).
     public var statistics: AgentStatistics { state.counters.withLock { $0 } }
+
+    /// Brings the agent's counters and per-key gauges (``AgentMetrics``) up to date with its state: an exporter
+    /// calls it before each scrape. Histograms need no call (they are recorded as queries and updates end).
+    public func updateMetrics() {
+        state.metrics.update(from: statistics, keys: QueryService(state: state).health().keys)
+    }
 
     /// The bound endpoints, once ``run()`` has bound them.
     /// - Throws: the ``AgentError`` that made binding fail.

@@ -41,6 +41,23 @@ extension AgentConfiguration {
                 write: { c, config in try c.encode(config[keyPath: path].inSeconds, forKey: key) })
         }
 
+        /// A listening address (``HostPort``): a string, or a bare port number (`"metrics": 9464`, `--set metrics=9464`).
+        static func address(_ name: String, _ path: any WritableKeyPath<AgentConfiguration, String?> & Sendable)
+            -> Field
+        {
+            let key = FieldKey(name)
+            return Field(
+                name: name,
+                read: { c, config in
+                    if let port = try? c.decodeIfPresent(Int.self, forKey: key) {
+                        config[keyPath: path] = String(port)
+                    } else if let s = try c.decodeIfPresent(String.self, forKey: key) {
+                        config[keyPath: path] = s
+                    }
+                },
+                write: { c, config in try c.encode(config[keyPath: path], forKey: key) })
+        }
+
         /// The fit objective, by its name.
         static func objective(_ name: String, _ path: any WritableKeyPath<AgentConfiguration, FitConfiguration.Objective> & Sendable)
             -> Field
@@ -72,6 +89,7 @@ extension AgentConfiguration {
         .plain("snapshotSources", \.snapshotSources),
         .plain("forwarders", \.forwarders),
         .plain("fpm", \.forwardPassSources),
+        .address("metrics", \.metrics),
         .plain("windowSize", \.windowSize),
         .plain("fitWindow", \.fitWindow),
         .plain("fitEvery", \.fitEvery),
@@ -110,11 +128,13 @@ extension AgentConfiguration {
         try apply(json: json)
     }
 
-    /// Applies a JSON object of fields on top of this configuration.
+    /// Applies a JSON object of fields on top of this configuration. `//` line comments are allowed
+    /// (``JSONLineComments``), so a configuration file can explain itself.
     /// - Throws: ``FieldError`` naming the field for an unknown name or a bad value.
     public mutating func apply(json: Data) throws {
         do {
-            self = try JSONDecoder().decode(Overlay.self, from: json, configuration: self).configuration
+            self = try JSONDecoder().decode(Overlay.self, from: JSONLineComments.blanked(in: json), configuration: self)
+                .configuration
         } catch let e as FieldError {
             throw e
         } catch let DecodingError.dataCorrupted(context) where context.codingPath.isEmpty {

@@ -47,6 +47,9 @@ public struct AgentConfiguration: Sendable, Equatable {
     /// Engines' Forward Pass Metrics publishers to connect to, each with the key its steps belong to (JSON
     /// `"fpm"`: an array of `ENDPOINT=MODEL@HARDWARE` strings; `saturn agent --fpm`).
     public var forwardPassSources: [ForwardPassSource] = []
+    /// Where `saturn agent` serves `GET /metrics` (Prometheus text format): `HOST:PORT`, `[IPV6]:PORT` or a bare
+    /// `PORT` (127.0.0.1), see ``HostPort``. Default: nil, no metrics endpoint.
+    public var metrics: String? = nil
     /// Which adaptation paths run (DESIGN section 4).
     public enum AdaptationPaths: String, Sendable, Codable, CaseIterable {
         /// Momentum-gradient updates, and full refits on cold start, drift, a high error rate or a failing updater.
@@ -155,6 +158,9 @@ public struct AgentConfiguration: Sendable, Equatable {
         if receiveHighWaterMark < 0 { p.append("receiveHighWaterMark must be >= 0") }
         if snapshotRetryInterval <= .zero { p.append("snapshotRetrySeconds must be positive") }
         if snapshotAttempts < 1 { p.append("snapshotAttempts must be >= 1") }
+        if let m = metrics, HostPort(spec: m) == nil {
+            p.append("metrics must be PORT, HOST:PORT or [IPV6]:PORT with a port in 0...65535, got '\(m)'")
+        }
         if stateDirectory?.isEmpty == true { p.append("stateDirectory must not be empty") }
         if heartbeatInterval < .milliseconds(10) || heartbeatInterval > .seconds(3600) {
             p.append("heartbeatSeconds must be in 0.01...3600")

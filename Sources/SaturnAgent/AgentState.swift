@@ -1,4 +1,5 @@
 import Foundation
+import Metrics
 import SaturnModel
 import SaturnWire
 import Synchronization
@@ -26,6 +27,8 @@ final class AgentState: Sendable {
     static let recordsPerKey = 100
     /// This node's last broadcast sequence number (advanced by the socket thread only).
     let sequence = Mutex<UInt64>(0)
+    /// Histograms recorded as events end, and the counters and gauges exporters bring up to date.
+    let metrics: AgentMetrics
     /// The highest version this node gave each key (its next own set continues above; persisted).
     let ownVersions = Mutex<[ModelKey: UInt64]>([:])
     /// The state directory (`stateDirectory`), opened by ``restore(logger:)``; nil when nothing is kept.
@@ -33,9 +36,13 @@ final class AgentState: Sendable {
     /// True when something persisted changed since the last write (a peer's set adopted, a record kept).
     let stateChanged = Atomic<Bool>(false)
 
-    init(configuration: AgentConfiguration, catalog: PriorCatalog = PriorCatalog()) {
+    init(
+        configuration: AgentConfiguration, catalog: PriorCatalog = PriorCatalog(),
+        metrics: AgentMetrics = AgentMetrics(factory: NOOPMetricsHandler.instance)
+    ) {
         self.configuration = configuration
         self.catalog = catalog
+        self.metrics = metrics
         epoch = UInt64(Date().timeIntervalSince1970 * 1e9)
         let sources = configuration.forwardPassSources.map(ForwardPassSourceStatistics.init)
         counters.withLock { $0.forwardPassSources = sources }

@@ -1,3 +1,4 @@
+import SaturnModel
 import SaturnWire
 
 /// A consistent copy of a running agent's counters: what the health reply shows, and the seam for a metrics
@@ -24,6 +25,12 @@ public struct AgentStatistics: Sendable, Equatable {
     /// Each configured Forward Pass Metrics publisher's counts and liveness, in configuration order (copied from
     /// the socket thread once per received batch).
     public var forwardPassSources: [ForwardPassSourceStatistics] = []
+    /// Every query replied to (answer or error), by the kind of its request.
+    public var queries: [QueryKind: UInt64] = [:]
+    /// Update candidates this node installed, by path (`refit` is a full fit).
+    public var updatesAccepted: [UpdatePath: UInt64] = [:]
+    /// Update candidates this node rejected (or that failed), by path.
+    public var updatesRejected: [UpdatePath: UInt64] = [:]
     /// The state directory's loads and writes.
     public var state = StateHealth()
     /// Heartbeats sent and heard, and the gaps and silences they revealed.

@@ -18,41 +18,65 @@ public struct QueryService {
         self.init(state: AgentState(configuration: configuration))
     }
 
-    /// The reply frames for one received message; nil when the message has no frame to route a reply to.
+    /// The reply frames for one received message; nil when the message has no frame to route a reply to. Counts
+    /// the reply by kind and error code, and records its service time (frames in to reply encoded) in
+    /// ``AgentMetrics``.
     public func handle(_ frames: [[UInt8]]) -> [[UInt8]]? {
+        let started = ContinuousClock.now
         guard let envelope = Envelope(frames: frames) else {
             let e = QueryError(.malformedEnvelope, "expected [identity, \"\", Request] or [identity, Request]")
-            count(e.code)
+            count(.unknown, e.code)
             guard let identity = frames.first else { return nil }
-            return [identity, Saturn_V1_Reply.error(e, requestID: 0).wireBytes()]
+            let reply = [identity, Saturn_V1_Reply.error(e, requestID: 0).wireBytes()]
+            state.metrics.recordQuery(.unknown, duration: ContinuousClock.now - started)
+            return reply
         }
-        let reply = answer(envelope.payload)
+        let (reply, kind) = respond(envelope.payload)
         if case .error(let err)? = reply.body {
-            count(QueryError.Code(err.code) ?? .internal)
+            count(kind, QueryError.Code(err.code) ?? .internal)
         } else {
-            state.counters.withLock { $0.queriesAnswered += 1 }
+            count(kind, nil)
         }
-        return envelope.reply(reply.wireBytes())
+        let frames = envelope.reply(reply.wireBytes())
+        state.metrics.recordQuery(kind, duration: ContinuousClock.now - started)
+        return frames
     }
 
-    private func count(_ code: QueryError.Code) {
-        state.counters.withLock { $0.queryErrors[code, default: 0] += 1 }
+    /// Counts one reply: by kind, and as answered (`code` nil) or by its error code.
+    private func count(_ kind: QueryKind, _ code: QueryError.Code?) {
+        state.counters.withLock { c in
+            c.queries[kind, default: 0] += 1
+            if let code {
+                c.queryErrors[code, default: 0] += 1
+            } else {
+                c.queriesAnswered += 1
+            }
+        }
     }
 
     /// The reply to one request payload; always exactly one, an answer or an error.
-    func answer(_ payload: [UInt8]) -> Saturn_V1_Reply {
+    func answer(_ payload: [UInt8]) -> Saturn_V1_Reply { respond(payload).reply }
+
+    /// The reply to one request payload, and the request's kind (``QueryKind/unknown`` when it could not be read).
+    private func respond(_ payload: [UInt8]) -> (reply: Saturn_V1_Reply, kind: QueryKind) {
         let limit = state.configuration.maximumMessageBytes
         guard payload.count <= limit else {
-            return .error(QueryError(.tooLarge, "request of \(payload.count) bytes exceeds \(limit)"), requestID: 0)
+            return (.error(QueryError(.tooLarge, "request of \(payload.count) bytes exceeds \(limit)"), requestID: 0), .unknown)
         }
         guard let request = try? Saturn_V1_Request(serializedBytes: payload) else {
-            return .error(QueryError(.malformed, "payload is not a saturn.v1.Request"), requestID: 0)
+            return (.error(QueryError(.malformed, "payload is not a saturn.v1.Request"), requestID: 0), .unknown)
         }
         let id = request.requestID
         guard request.protocolVersion == wireProtocolVersion else {
             let message = "protocol_version \(request.protocolVersion) is not supported (this agent speaks \(wireProtocolVersion))"
-            return .error(QueryError(.unsupportedVersion, message), requestID: id)
+            return (.error(QueryError(.unsupportedVersion, message), requestID: id), .unknown)
         }
+        return (reply(to: request), QueryKind(request.body))
+    }
+
+    /// The reply to a decoded request of the supported version.
+    private func reply(to request: Saturn_V1_Request) -> Saturn_V1_Reply {
+        let id = request.requestID
         var reply = Saturn_V1_Reply()
         reply.protocolVersion = wireProtocolVersion
         reply.requestID = id

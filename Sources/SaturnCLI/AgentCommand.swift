@@ -17,9 +17,13 @@ struct AgentCommand: AsyncParsableCommand {
             "fitEvery": 200}); --set NAME=VALUE sets one field the same way, and the flags below are shorthands \
             for the commonest. Later settings win: file, then --set, then flags. --print-config shows every field \
             with its value. SIGINT and SIGTERM stop the agent gracefully.
+
+            --metrics HOST:PORT (or a bare PORT, on 127.0.0.1; config key "metrics") serves GET /metrics in the \
+            Prometheus text format (saturn_* counters, histograms and per-key gauges); off by default. Port 0 \
+            picks a free port, shown in the ready line.
             """)
 
-    @Option(help: "JSON configuration file.")
+    @Option(help: "JSON configuration file (// line comments allowed; example: ops/deploy/saturn-agent.jsonc).")
     var config: String?
 
     @Option(
@@ -67,6 +71,12 @@ struct AgentCommand: AsyncParsableCommand {
     var forwardPassSources: [String] = []
 
     @Option(
+        help: ArgumentHelp(
+            "Serve GET /metrics (Prometheus) on HOST:PORT, or on 127.0.0.1:PORT for a bare PORT. Same as --set metrics=...",
+            valueName: "HOST:PORT"))
+    var metrics: String?
+
+    @Option(
         name: .customLong("state-dir"),
         help: ArgumentHelp(
             "Directory of the crash-safe state (accepted sets, update records), reloaded on start. Same as --set "
@@ -98,6 +108,7 @@ struct AgentCommand: AsyncParsableCommand {
         if let v = query { flags.append("queryEndpoint=" + Self.quoted(v)) }
         if let v = broadcast { flags.append("broadcastEndpoint=" + Self.quoted(v)) }
         if let v = advertise { flags.append("advertisedQueryEndpoint=" + Self.quoted(v)) }
+        if let v = metrics { flags.append("metrics=" + Self.quoted(v)) }
         for assignment in flags {
             do {
                 try c.set(assignment)
@@ -143,13 +154,23 @@ struct AgentCommand: AsyncParsableCommand {
             return
         }
         let logger = logging.makeLogger(label: "saturn.agent")
-        let agent = try Agent(configuration: configuration, logger: logger)
+        // A registry of this agent's own (not the process-wide default), through the swift-metrics API.
+        let export = configuration.metrics.map { _ in PrometheusExport() }
+        let agent = try Agent(configuration: configuration, logger: logger, metricsFactory: export?.factory)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: agent)]
+        var server: MetricsServer?
+        if let export, let spec = configuration.metrics, let address = HostPort(spec: spec) {
+            let s = MetricsServer(address: address) { [agent] in export.page(for: agent) }
+            services.append(.init(service: s))
+            server = s
+        }
         let group = ServiceGroup(
-            configuration: .init(
-                services: [.init(service: agent)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await Self.run(group) {
+            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await Self.run(group) { [server] in
             let e = try await agent.endpoints()
-            print("saturn agent \(configuration.nodeID) ready: telemetry \(e.telemetry) query \(e.query) broadcast \(e.broadcast)")
+            var line = "saturn agent \(configuration.nodeID) ready: telemetry \(e.telemetry) query \(e.query) broadcast \(e.broadcast)"
+            if let server { line += " metrics http://\(try await server.boundAddress())/metrics" }
+            print(line)
             fflush(nil)
         }
     }
@@ -163,6 +184,8 @@ struct AgentCommand: AsyncParsableCommand {
                 try await tasks.waitForAll()
             }
         } catch let e as AgentError {
+            throw CLIError(e.description)
+        } catch let e as MetricsServer.Failure {
             throw CLIError(e.description)
         }
     }

@@ -20,6 +20,9 @@ import ZMQ
 ///   that answers with the agent's own predict reply bytes (so the reply has the same size).
 /// - Decisions: admission (64 waiting) and allocation (8 tenants x 64) round trips against predict in the same
 ///   run (``DecisionBenchmark``).
+/// - Scrape: predict round trips against an agent with `--metrics` (its own Prometheus registry and HTTP server,
+///   16 keys, telemetry at 2,000 steps/s with its updates), with and without a concurrent scraper hitting `/metrics`
+///   (``MetricsScraper``, 10 Hz by default), alternating in the same run.
 struct BenchBusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench-bus",
@@ -52,8 +55,11 @@ struct BenchBusCommand: AsyncParsableCommand {
 
     /// The parts of the benchmark.
     enum Part: String, CaseIterable, ExpressibleByArgument {
-        case ingest, roundTrip = "round-trip", queries, updates, decisions
+        case ingest, roundTrip = "round-trip", queries, updates, decisions, scrape
     }
+
+    @Option(help: "Scrapes per second of /metrics in the scrape measurement.")
+    var scrapeRate = 10.0
 
     @Option(help: "What to measure (repeat the option; default: all of ingest, round-trip, queries).")
     var measure: [Part] = Part.allCases
@@ -63,11 +69,12 @@ struct BenchBusCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard messages >= 10_000, roundTrips >= 100, (0...64).contains(clients), seconds > 0,
-            (1...20).contains(repeats), !workers.isEmpty, workers.allSatisfy({ (1...65_536).contains($0) })
+            (1...20).contains(repeats), !workers.isEmpty, workers.allSatisfy({ (1...65_536).contains($0) }),
+            scrapeRate > 0, scrapeRate <= 1_000
         else {
             throw ValidationError(
                 "--messages >= 10000, --round-trips >= 100, --clients 0...64, --seconds > 0, --repeats 1...20, "
-                    + "--workers 1...65536")
+                    + "--workers 1...65536, --scrape-rate in (0, 1000]")
         }
     }
 
@@ -83,7 +90,28 @@ struct BenchBusCommand: AsyncParsableCommand {
         config.fitEvery = 1_000_000_000  // measure ingest, not fitting
         let agent = try Agent(
             configuration: config, logger: Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() }))
-        try await agent.withRunning { endpoints in try measure(agent: agent, endpoints: endpoints) }
+        if measure != [.scrape] {
+            try await agent.withRunning { endpoints in try measure(agent: agent, endpoints: endpoints) }
+        }
+        if measure.contains(.scrape) {
+            // An agent as `saturn agent --metrics 0` runs it: a registry of its own and the HTTP Service.
+            let export = PrometheusExport()
+            let scraped = try Agent(
+                configuration: .ephemeralLoopback(nodeID: "bench-scrape"),
+                logger: Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() }),
+                metricsFactory: export.factory)
+            let server = MetricsServer(address: HostPort(host: "127.0.0.1", port: 0)) { export.page(for: scraped) }
+            try await scraped.withRunning { endpoints in
+                try await withThrowingTaskGroup(of: Void.self) { tasks in
+                    tasks.addTask { try await server.run() }
+                    let address = try await server.boundAddress()
+                    guard let port = HostPort(spec: address)?.port else { throw CLIError("bad bound address \(address)") }
+                    try measureScrape(endpoints: endpoints, metricsPort: port)
+                    tasks.cancelAll()
+                    try await tasks.waitForAll()
+                }
+            }
+        }
         if measure.contains(.updates) {
             // Two agents, identical but for adaptation: one updates its key back to back (every 10 observations, no
             // minimum interval), the other never updates. Both get the same telemetry stream in their runs, so the
@@ -188,6 +216,67 @@ struct BenchBusCommand: AsyncParsableCommand {
         let pairs = zip(on, off).map { $0.p99 / $1.p99 }.sorted()
         print(String(format: "  p99 ratio of each on run to the off run before it: median %.2f (range %.2f-%.2f)",
                      median(pairs), pairs.first ?? .nan, pairs.last ?? .nan))
+    }
+
+    /// Predict round trips with and without a scraper on `/metrics`, alternating in each repetition, while the key
+    /// gets telemetry at 2,000 steps/s (so its updates run too) and 15 more keys have per-key gauges to render.
+    func measureScrape(endpoints: BoundEndpoints, metricsPort: Int) throws {
+        let busy = busyCore ? BusyCore() : nil
+        defer { busy?.stop() }
+        print("scrape: load average at start \(Self.loadAverage)")
+        let key = ModelKey(model: "llama2-70b", hardware: "bench-scrape")
+        let table = try StepCSV.parse(String(contentsOfFile: Self.updatesTable, encoding: .utf8))
+        let rows = RowFilter().apply(to: table).kept.observations
+        var rng = SplitMix64(seed: 5)
+        let keys = [key] + (1..<16).map { ModelKey(model: "llama2-70b", hardware: "bench-scrape-\($0)") }
+        for k in keys {
+            let worker = try Worker(endpoint: endpoints.telemetry, workerID: "bench-warm-\(k.hardware)", key: k)
+            defer { worker.close() }
+            guard try worker.waitUntilConnected() else { throw CLIError("the scrape benchmark's worker did not connect") }
+            for _ in 0..<500 {
+                let r = rows[Int(rng.next() % UInt64(rows.count))]
+                try worker.publish(batchSize: Int(r.batchSize), tokens: Int(r.tokens), latencyMs: r.latencyMs)
+            }
+        }
+        let router = try Router(endpoint: endpoints.query, timeout: .seconds(5))
+        defer { router.close() }
+        _ = eventuallyTrue { (try? router.health().keys.filter { $0.observations >= 500 }.count) == keys.count }
+        let first = MetricsScraper.scrape(port: metricsPort)
+        guard first.ok else { throw CLIError("GET /metrics on port \(metricsPort) failed") }
+        let request = Saturn_V1_Request.predict(key, batchSize: 32, tokens: 512, requestID: 1).wireBytes()
+        let load = UpdateLoad(endpoint: endpoints.telemetry, key: key, rows: rows, rate: 2_000)
+        var without: [RawRequester.Run] = []
+        var with: [RawRequester.Run] = []
+        var scrapes: [MetricsScraper.Scrape] = []
+        let interval = Duration.seconds(1 / scrapeRate)
+        for _ in 0..<repeats {
+            without.append(try RawRequester.run(endpoint: endpoints.query, request: request, warmUp: 1000, count: roundTrips))
+            let scraper = MetricsScraper(port: metricsPort, interval: interval)
+            with.append(try RawRequester.run(endpoint: endpoints.query, request: request, warmUp: 1000, count: roundTrips))
+            scrapes += scraper.stop()
+        }
+        load.stop()
+        let failed = scrapes.filter { !$0.ok }.count
+        let times = scrapes.filter(\.ok).map { $0.seconds * 1e6 }.sorted()
+        func p(_ runs: [RawRequester.Run], _ f: (RawRequester.Run) -> Double) -> Double { median(runs.map(f)) }
+        func list(_ xs: [Double]) -> String { xs.map { String(format: "%.1f", $0) }.joined(separator: ", ") }
+        print("predict round trip while the key ingests 2,000 steps/s (updates on), without / with a scraper on "
+            + "/metrics at \(String(format: "%g", scrapeRate)) Hz (medians of \(repeats) alternating runs, "
+            + "\(roundTrips) trips each; page of \(first.bytes) bytes with \(keys.count) keys):")
+        print(String(format: "  no scraper     p50 %6.1f us  p99 %6.1f us", p(without, \.median), p(without, \.p99))
+            + "  (p99 runs \(list(without.map(\.p99))))")
+        print(String(format: "  scraper        p50 %6.1f us  p99 %6.1f us", p(with, \.median), p(with, \.p99))
+            + "  (p99 runs \(list(with.map(\.p99))))")
+        let pairs = zip(with, without).map { $0.p99 / $1.p99 }.sorted()
+        print(String(format: "  ratio with/without p50 %.2f, p99 %.2f; p99 ratio of each scraped run to the one before "
+            + "it: median %.2f (range %.2f-%.2f)", p(with, \.median) / p(without, \.median),
+            p(with, \.p99) / p(without, \.p99), median(pairs), pairs.first ?? .nan, pairs.last ?? .nan))
+        if !times.isEmpty {
+            print(String(format: "  %d scrapes (%d failed): p50 %.0f us, p99 %.0f us, max %.0f us (connect to close)",
+                scrapes.count, failed, times[times.count / 2], times[min(times.count - 1, Int(Double(times.count) * 0.99))],
+                times.last!))
+        }
+        print("scrape: load average at end \(Self.loadAverage)")
     }
 
     /// The real table the update benchmark streams.

@@ -20,7 +20,8 @@ public struct RequestTrace: Sendable, Equatable {
         }
     }
 
-    /// The requests, sorted by arrival, the first at time 0.
+    /// The requests, sorted by arrival, the first at time 0 (except in the shards of ``roundRobin(workers:)``,
+    /// which keep the whole trace's clock).
     public private(set) var requests: [Request]
 
     /// A trace from requests (sorted by arrival, shifted so that the first arrives at 0).
@@ -95,8 +96,24 @@ public struct RequestTrace: Sendable, Equatable {
         return copy
     }
 
+    /// The requests a round-robin router sends to each of `workers` replicas: request `i` (by arrival) goes to
+    /// replica `i % workers`. Arrival times are kept (not shifted to 0), so the replicas run side by side on one
+    /// clock.
+    /// - Throws: ``SimulationError`` (`invalidConfiguration`) unless `workers` is in `1...count`.
+    public func roundRobin(workers: Int) throws(SimulationError) -> [RequestTrace] {
+        guard workers >= 1, workers <= requests.count else {
+            throw SimulationError(
+                .invalidConfiguration, "cannot share \(requests.count) requests among \(workers) replicas")
+        }
+        var shards = [RequestTrace](repeating: self, count: workers)
+        for w in 0..<workers {
+            shards[w].requests = stride(from: w, to: requests.count, by: workers).map { requests[$0] }
+        }
+        return shards
+    }
+
     /// Seconds from the first to the last arrival (0 for one request).
-    public var span: Double { requests[requests.count - 1].arrival }
+    public var span: Double { requests[requests.count - 1].arrival - requests[0].arrival }
 
     /// Mean arrival rate in requests per second over the span (nil for a span of 0).
     public var requestRate: Double? { span > 0 ? Double(requests.count - 1) / span : nil }

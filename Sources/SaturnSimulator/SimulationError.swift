@@ -1,9 +1,9 @@
-/// An error of the simulator's inputs (trace, step table, configuration), with a stable code and a one-line
-/// message that names the file and line when there is one.
+/// An error of the simulator's inputs (trace, step table, configuration) or a stopped run, with a stable code and
+/// a one-line message that names the file and line when there is one.
 public struct SimulationError: Error, Equatable, Sendable, CustomStringConvertible {
     /// What went wrong, as a stable code.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
-        private enum Value: String { case unreadable, malformed, invalidValue, insufficientData, invalidConfiguration }
+        private enum Value: String { case unreadable, malformed, invalidValue, insufficientData, invalidConfiguration, cancelled }
         private let value: Value
         private init(_ value: Value) { self.value = value }
         /// A file cannot be read.
@@ -16,6 +16,8 @@ public struct SimulationError: Error, Equatable, Sendable, CustomStringConvertib
         public static let insufficientData = Code(.insufficientData)
         /// A configuration value is out of range (load <= 0, SLA <= 0, ...).
         public static let invalidConfiguration = Code(.invalidConfiguration)
+        /// A run was stopped before it finished (``RunProgress/stop()``).
+        public static let cancelled = Code(.cancelled)
         public var description: String { value.rawValue }
     }
 

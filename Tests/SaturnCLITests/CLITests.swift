@@ -157,24 +157,46 @@ struct CLIRunTests {
 }
 
 struct DemoTests {
-    /// The README's main job: an agent with simulated workers converges from a borrowed prior to its own fit.
-    @Test func demoConvergesToALocalFit() throws {
-        let r = try runSaturn(["demo", "--seconds", "3", "--steps-per-second", "300"])
+    /// The README's main job, short: simulated workers publish to a live agent and admit through it, with live
+    /// progress and the summary table against the static budgets.
+    @Test func demoServesTheTraceThroughTheAgent() throws {
+        let r = try runSaturn(["demo", "--requests", "120", "--workers", "2", "--speedup", "100",
+                               "--grid-tokens", "256,2048", "--grid-seqs", "16,64"])
         #expect(r.status == 0, "\(r.err)")
-        #expect(r.out.contains("shipped_prior") && r.out.contains("local_fit"), "\(r.out)")
-        let summary = try #require(r.out.split(separator: "\n").last { $0.hasPrefix("summary:") })
-        // "... shadow error X% from <source> at start, Y% from local_fit at the end ..."
-        let numbers = summary.split(separator: " ").compactMap { Double($0.replacingOccurrences(of: "%", with: "")) }
-        let percents = summary.split(separator: " ").filter { $0.hasSuffix("%") }.compactMap {
-            Double($0.dropLast())
+        let lines = r.out.split(separator: "\n").map(String.init)
+        #expect(r.out.contains("key llama2-70b@h100-80gb-tp4-sim is new to the agent: it answers from shipped_prior"),
+                "\(r.out)")
+        // Progress lines: "  1.0 s      25.0 s    1290        42 ..." (at least the final one).
+        let progress = lines.filter {
+            $0.range(of: #"^ *[0-9.]+ s +[0-9.]+ s +[0-9]+ +[0-9]+ "#, options: .regularExpression) != nil
         }
-        #expect(numbers.count >= 2)
-        #expect(percents.count >= 2 && percents[1] < 5, "\(summary)")
+        #expect(!progress.isEmpty, "\(r.out)")
+        // Telemetry reached the agent: every published step accepted.
+        let run = try #require(lines.first { $0.contains("steps published,") }, "\(r.out)")
+        let counts = run.split(separator: " ").compactMap { Int($0) }
+        #expect(counts.count >= 2 && counts[0] > 0 && counts[0] == counts[1], "\(run)")
+        // Admissions were made by the agent's admission query.
+        let decisions = try #require(lines.first { $0.hasPrefix("admission decisions:") })
+        let answered = decisions.split(separator: " ").compactMap { Int($0) }.first ?? 0
+        #expect(answered > 0, "\(decisions)")
+        // The summary table: Saturn against the grid's best and vLLM's default.
+        #expect(lines.contains { $0.hasPrefix("| load | policy | setting | goodput tok/s") })
+        for name in ["saturn", "static-best", "static-default"] {
+            #expect(lines.contains { $0.hasPrefix("| 1.00 | \(name) |") }, "\(name) row missing: \(r.out)")
+        }
+        #expect(lines.contains { $0.contains("best goodput of 4 settings") })
     }
 
     @Test func demoValidatesItsOptions() {
-        #expect(throws: (any Error).self) { try SaturnCommand.parseAsRoot(["demo", "--seconds", "0"]) }
-        #expect(throws: (any Error).self) { try SaturnCommand.parseAsRoot(["demo", "--workers", "99"]) }
+        for args in [["--requests", "0"], ["--requests", "2001"], ["--load", "0"], ["--load", "nan"],
+                     ["--sla-ms", "-1"], ["--ttft-ms", "0"], ["--workers", "0"], ["--workers", "99"],
+                     ["--requests", "3", "--workers", "4"], ["--noise", "0.6"], ["--variant", "saturn-inprocess"],
+                     ["--variant", "fifo"], ["--speedup", "-1"], ["--grid-tokens", "256,x"], ["--grid-seqs", ""]] {
+            #expect(throws: (any Error).self, "\(args)") { try SaturnCommand.parseAsRoot(["demo"] + args) }
+        }
+        #expect(throws: Never.self) {
+            try SaturnCommand.parseAsRoot(["demo", "--variant", "saturn-spf-drop", "--speedup", "0"])
+        }
     }
 }
 

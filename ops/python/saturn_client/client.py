@@ -103,6 +103,8 @@ class Worker:
         self._socket.connect(endpoint)
         self.worker_id, self.model, self.hardware = worker_id, model, hardware
         self._sequence = itertools.count(1)
+        #: Steps ZeroMQ refused because the send queue was at ``send_hwm`` (dropped, never blocking).
+        self.send_drops = 0
 
     def wait_connected(self, timeout: float = 5.0, settle: float = 0.2) -> bool:
         """Waits for the connection handshake, then ``settle`` seconds for the subscription to arrive."""
@@ -130,7 +132,7 @@ class Worker:
         try:
             self._socket.send_multipart([STEP_TOPIC, m.SerializeToString()], flags=zmq.NOBLOCK)
         except zmq.Again:
-            pass  # queue full: dropped, as PUB does
+            self.send_drops += 1  # queue full: dropped, as PUB does
         return m.sequence
 
     def close(self) -> None:

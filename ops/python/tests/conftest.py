@@ -81,6 +81,8 @@ class AgentProcess:
             self.stop()
             raise RuntimeError(f"agent {self.node_id} did not start: {line!r} {open(self.log.name).read()}")
         self.telemetry, self.query, self.broadcast = m.groups()
+        m = re.search(r" metrics (http://\S+)", line)
+        self.metrics = m.group(1) if m else None  # the /metrics URL, when started with --metrics
         return self
 
     def stop(self, timeout=10):
