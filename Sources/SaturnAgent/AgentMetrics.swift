@@ -27,6 +27,10 @@ public final class AgentMetrics: Sendable {
         Name.updatesPublished: "Parameter sets this node broadcast.",
         Name.peerAdoptions: "Peers' parameter sets installed for keys with too few observations of their own.",
         Name.snapshotsRequested: "Snapshot requests started to peers (each retried until answered or given up).",
+        Name.heartbeats: "Heartbeats on the broadcast bus, by direction (published; received: valid, from other nodes).",
+        Name.heartbeatGaps: "Peers' heartbeats showing updates this node missed (a snapshot was requested).",
+        Name.peerSilences: "Times a peer went 3 of its heartbeat intervals without a message.",
+        Name.stateWrites: "Writes of the state file (--state-dir), by result (ok, failed).",
         Name.queryDuration: "Query service time, from the received frames to the encoded reply, by request kind.",
         Name.updateDuration: "Time to produce, validate and install or reject one update candidate, by path.",
         Name.recentMeanRelativeError: "Mean relative error of the key's recent predictions.",
@@ -50,6 +54,10 @@ public final class AgentMetrics: Sendable {
         public static let updatesPublished = "saturn_updates_published_total"
         public static let peerAdoptions = "saturn_peer_adoptions_total"
         public static let snapshotsRequested = "saturn_snapshots_requested_total"
+        public static let heartbeats = "saturn_heartbeats_total"
+        public static let heartbeatGaps = "saturn_heartbeat_gaps_total"
+        public static let peerSilences = "saturn_peer_silences_total"
+        public static let stateWrites = "saturn_state_writes_total"
         public static let queryDuration = "saturn_query_duration_seconds"
         public static let updateDuration = "saturn_update_duration_seconds"
         public static let recentMeanRelativeError = "saturn_key_recent_mean_relative_error"
@@ -109,6 +117,12 @@ public final class AgentMetrics: Sendable {
             (Name.updatesPublished, [], s.updatesPublished),
             (Name.peerAdoptions, [], s.updatesAdopted),
             (Name.snapshotsRequested, [], s.snapshotsRequested),
+            (Name.heartbeats, [("direction", "published")], s.peerLiveness.heartbeatsPublished),
+            (Name.heartbeats, [("direction", "received")], s.peerLiveness.heartbeatsReceived),
+            (Name.heartbeatGaps, [], s.peerLiveness.heartbeatGaps),
+            (Name.peerSilences, [], s.peerLiveness.silences),
+            (Name.stateWrites, [("result", "ok")], s.state.writes),
+            (Name.stateWrites, [("result", "failed")], s.state.writeFailures),
         ]
         // Forward Pass Metrics drops only on agents that subscribe to FPM publishers.
         let channels = DropReason.Channel.allCases.filter { $0 != .fpm || !s.forwardPassSources.isEmpty }
