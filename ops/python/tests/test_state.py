@@ -129,14 +129,13 @@ def test_a_restarted_origin_with_state_is_not_stale_to_its_peer(agents, tmp_path
     to it (not adopted twice, not stale), and the restarted agent's next fit (new epoch, next version) is adopted."""
     from conftest import free_port
     key = KEYS[0]
-    rows = usable(TABLES[0])
     ports = (free_port(), free_port(), free_port())
     a = agents("state-a", "--state-dir", str(tmp_path / "a"), ports=ports, config={**CONFIG, "nodeID": "state-a"})
     b = agents("state-b", "--peer", a.peer_spec, config={**CONFIG, "nodeID": "state-b"})
     ra, rb = Router(a.query, timeout_ms=3000), Router(b.query, timeout_ms=3000)
     wait_for(lambda: rb.health()["peer_liveness"]["heartbeats_received"] >= 1, 10, message="B hearing A")
 
-    def feed(count, seed):
+    def feed(count, seed, rows):
         w = Worker(a.telemetry, worker_id=f"w-{seed}", model=key[0], hardware=key[1])
         assert w.wait_connected(settle=0)
         wait_worker_ready(w, ra)
@@ -146,7 +145,7 @@ def test_a_restarted_origin_with_state_is_not_stale_to_its_peer(agents, tmp_path
             w.publish_step(b_, s, t * (1 + 0.03 * r.gauss(0, 1)))
         w.close()
 
-    feed(300, 1)
+    feed(300, 1, usable(TABLES[0]))
     fitted = wait_for(lambda: (lambda p: p if p.source == "local_fit" else None)(ra.predict(*key, 16, 256)), 30,
                       message="A's fit")
     wait_for(lambda: rb.predict(*key, 16, 256).version == ra.predict(*key, 16, 256).version, 10,
@@ -162,7 +161,8 @@ def test_a_restarted_origin_with_state_is_not_stale_to_its_peer(agents, tmp_path
     assert (again.version, again.source, again.parameters) == (kept.version, "local_fit", kept.parameters)
     # B hears the restarted A (new epoch) and, asked or not, takes nothing old from it.
     wait_for(lambda: rb.health()["peer_liveness"]["heartbeats_received"] >= 3, 10, message="B hearing the new A")
-    feed(300, 2)
+    # Another table: the kept set is clearly worse on it, so a new set is accepted (not left to chance).
+    feed(300, 2, usable(TABLES[1]))
     newer = wait_for(lambda: (lambda p: p if p.version > kept.version else None)(ra.predict(*key, 16, 256)), 30,
                      message="the restarted A's next fit")
     got = wait_for(lambda: (lambda p: p if p.version >= newer.version else None)(rb.predict(*key, 16, 256)), 10,
