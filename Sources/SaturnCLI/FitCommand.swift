@@ -174,7 +174,7 @@ struct FitDocument: Encodable {
 
     func text(name: String) -> String {
         var lines: [String] = []
-        lines.append("saturn fit \(name)  (model: \(model), loss: \(fit.loss))")
+        lines.append("saturn fit \(name)  (loss: \(fit.loss), model: \(model))")
         var dropText = "\(rows.dropped) dropped"
         if !rows.dropped_by_reason.isEmpty {
             dropText += " (" + rows.dropped_by_reason.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }

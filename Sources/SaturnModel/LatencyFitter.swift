@@ -71,7 +71,13 @@ public enum LatencyFitter {
             var rejected: [Int] = []
             var rounds = 0
             while rounds < gate.maximumRounds {
-                let flagged = gate.outliers(relativeResiduals(report.model))
+                // The first gate of a sum-of-squares pass reads its own (absolute) residuals; every later one the
+                // relative residuals, so rows flagged only in absolute terms come back.
+                var residuals = relativeResiduals(report.model)
+                if rounds == 0 && first == .sumOfSquares {
+                    for i in residuals.indices { residuals[i] *= kept.latencies[i] }
+                }
+                let flagged = gate.outliers(residuals)
                 if (flagged == rejected && rounds > 0) || kept.count - flagged.count < minimumRows { break }
                 if flagged.isEmpty && first == configuration.objective { break }
                 rounds += 1
