@@ -131,7 +131,8 @@ public struct GroupedKFold: Sendable, Equatable {
 ///    gate); a row every candidate's gate rejects is one no member explains: it is listed in ``rejected`` and
 ///    neither trained on nor scored.
 /// 2. The other rows are split by ``GroupedKFold`` (groups of ``GroupedKFold/groups(of:)``). For each fold each
-///    candidate is fitted to the training rows (gate included) and predicts the test rows; ``Candidate/cvMAPE`` is
+///    candidate is fitted, without the gate, to the training rows its own full-data gate kept, and predicts the
+///    test rows; ``Candidate/cvMAPE`` is
 ///    the mean `|T̂ − T|/T` over all scored rows, each predicted once by a model that never saw its setting.
 /// 3. The selection rule: start from the first candidate (the base model); a richer candidate replaces the current
 ///    choice only when its cross-validated MAPE is lower by more than ``margin`` (0.1 point) and by more than one
@@ -199,11 +200,16 @@ public struct FamilySelection: Sendable {
         for (k, family) in families.enumerated() {
             var c = configuration
             c.family = family
+            // Folds train without the gate, on the rows the family's full-data gate kept: rejections are decided
+            // once, with all the evidence, not again on each smaller training set.
+            c.rejection = nil
+            let familyRejected = Set(fullFits[k].rejected.map(\.index))
             var total = 0.0
             var foldMAPEs: [Double] = []
             var failed = false
             for fold in split.folds {
-                guard let fit = try? LatencyFitter.fit(scored.rows(fold.train), configuration: c) else {
+                let train = fold.train.filter { !familyRejected.contains(scoredPositions[$0]) }
+                guard let fit = try? LatencyFitter.fit(scored.rows(train), configuration: c) else {
                     failed = true
                     break
                 }
