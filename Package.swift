@@ -36,11 +36,14 @@ let package = Package(
             dependencies: ["SaturnNumerics", .product(name: "RealModule", package: "swift-numerics")]
         ),
 
+        // MARK: - A lock ThreadSanitizer understands (used by every module with threads)
+        .target(name: "Locking"),
+
         // MARK: - ZeroMQ (libzmq from Debian's libzmq3-dev) and the wire protocol
         // libzmq from Debian's libzmq3-dev: zmq.h is on the default include path and the module map links -lzmq, so
         // no pkg-config flags are needed (libzmq.pc's `-isystem` flags made SwiftPM warn on every build).
         .systemLibrary(name: "CZeroMQ"),
-        .target(name: "ZMQ", dependencies: ["CZeroMQ"]),
+        .target(name: "ZMQ", dependencies: ["CZeroMQ", "Locking"]),
         .target(
             name: "SaturnWire",
             dependencies: ["SaturnModel", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
@@ -50,7 +53,7 @@ let package = Package(
         .target(
             name: "SaturnAgent",
             dependencies: [
-                "ZMQ", "SaturnWire", "SaturnModel",
+                "ZMQ", "SaturnWire", "SaturnModel", "Locking",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -67,14 +70,14 @@ let package = Package(
         // MARK: - The trace-driven serving simulator (no sockets of its own; a policy may hold a client)
         .target(
             name: "SaturnSimulator",
-            dependencies: ["SaturnModel", "SaturnNumerics", "SaturnClient", "SaturnWire"]
+            dependencies: ["SaturnModel", "SaturnNumerics", "SaturnClient", "SaturnWire", "Locking"]
         ),
 
         // MARK: - Executable
         .executableTarget(
             name: "SaturnCLI",
             dependencies: [
-                "SaturnAgent", "SaturnClient", "SaturnModel", "SaturnNumerics", "SaturnSimulator", "SaturnWire",
+                "SaturnAgent", "SaturnClient", "SaturnModel", "SaturnNumerics", "SaturnSimulator", "SaturnWire", "Locking",
                 // Only for the raw libzmq baseline of `saturn bench-bus`.
                 "ZMQ", "CZeroMQ",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -96,7 +99,7 @@ let package = Package(
         // MARK: - Tests
         .testTarget(name: "SaturnNumericsTests", dependencies: ["SaturnNumerics", "SaturnTestKit"]),
         .testTarget(name: "SaturnModelTests", dependencies: ["SaturnModel", "SaturnNumerics", "SaturnTestKit"]),
-        .testTarget(name: "ZMQTests", dependencies: ["ZMQ"]),
+        .testTarget(name: "ZMQTests", dependencies: ["ZMQ", "Locking"]),
         .testTarget(
             name: "SaturnWireTests",
             dependencies: [
@@ -107,7 +110,7 @@ let package = Package(
         .testTarget(
             name: "SaturnAgentTests",
             dependencies: [
-                "SaturnAgent", "SaturnClient", "SaturnWire", "SaturnModel", "SaturnNumerics", "SaturnTestKit",
+                "SaturnAgent", "SaturnClient", "SaturnWire", "SaturnModel", "SaturnNumerics", "SaturnTestKit", "Locking",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -118,7 +121,7 @@ let package = Package(
         .testTarget(
             name: "SaturnClientTests",
             dependencies: [
-                "SaturnClient", "SaturnAgent", "SaturnWire", "SaturnModel", "SaturnTestKit", "ZMQ",
+                "SaturnClient", "SaturnAgent", "SaturnWire", "SaturnModel", "SaturnTestKit", "ZMQ", "Locking",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
@@ -126,7 +129,7 @@ let package = Package(
         .testTarget(
             name: "SaturnSimulatorTests",
             dependencies: [
-                "SaturnSimulator", "SaturnModel", "SaturnNumerics", "SaturnAgent", "SaturnClient", "SaturnTestKit",
+                "SaturnSimulator", "SaturnModel", "SaturnNumerics", "SaturnAgent", "SaturnClient", "SaturnTestKit", "Locking",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

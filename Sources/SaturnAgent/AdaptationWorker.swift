@@ -1,7 +1,7 @@
 import Foundation
+import Locking
 import Logging
 import SaturnModel
-import Synchronization
 
 /// The adaptation thread (DESIGN sections 4 and 5): decides per key when to update and how, produces a candidate
 /// off the socket thread, validates it on held-out recent observations, swaps accepted sets in whole and hands
@@ -32,9 +32,9 @@ final class AdaptationWorker: Sendable {
     let mailbox: BusMailbox
     let logger: Logger
     private let signal = NSCondition()
-    private let flags = Mutex<(stop: Bool, pending: Bool)>((false, false))
-    /// Per-key adaptation state; touched by the adaptation thread only (the Mutex is uncontended).
-    private let keys = Mutex<[ModelKey: KeyAdaptation]>([:])
+    private let flags = Locked<(stop: Bool, pending: Bool)>((false, false))
+    /// Per-key adaptation state; touched by the adaptation thread only (the lock is uncontended).
+    private let keys = Locked<[ModelKey: KeyAdaptation]>([:])
 
     /// What the worker remembers of one key between updates.
     struct KeyAdaptation: Sendable {

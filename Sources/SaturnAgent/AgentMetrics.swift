@@ -1,7 +1,7 @@
+import Locking
 import Metrics
 import SaturnModel
 import SaturnWire
-import Synchronization
 
 /// An agent's metrics, through the swift-metrics API and the factory the agent was given (one per agent, so that
 /// many agents in one process keep apart; the executable passes a Prometheus factory over a registry of its own).
@@ -76,7 +76,7 @@ public final class AgentMetrics: Sendable {
     private let queryTimers: [Timer]
     private let updateTimers: [UpdatePath: Timer]
     /// Counters and what they were last brought up to; per-key gauges. Taken by the exporter only.
-    private let synced = Mutex(Synced())
+    private let synced = Locked(Synced())
 
     private struct Synced: Sendable {
         var counters: [String: (counter: Counter, value: UInt64)] = [:]

@@ -1,32 +1,32 @@
 import Foundation
+import Locking
 import Metrics
 import SaturnModel
 import SaturnWire
-import Synchronization
 
 /// The agent's shared state: parameter snapshots (read by queries, swapped whole by the fit worker and peer
 /// sync), per-key histories (written by the telemetry ingest, read by the fit worker) and counters. Each is behind
-/// its own `Mutex`; no lock is held during a fit or a prediction.
+/// its own lock (`Locked`); no lock is held during a fit or a prediction.
 final class AgentState: Sendable {
     let configuration: AgentConfiguration
     /// This run's start time in ns since the epoch (the origin epoch of its broadcasts).
     let epoch: UInt64
     let startedAt = ContinuousClock.now
     let catalog: PriorCatalog
-    let snapshots = Mutex<[ModelKey: ParameterSnapshot]>([:])
-    let keys = Mutex<[ModelKey: KeyHistory]>([:])
+    let snapshots = Locked<[ModelKey: ParameterSnapshot]>([:])
+    let keys = Locked<[ModelKey: KeyHistory]>([:])
     /// Each key's recent accuracy figure, copied out of ``keys`` on every record so that a prediction never waits
     /// for the lock the adaptation thread takes to copy a window.
-    let accuracies = Mutex<[ModelKey: (mean: Double, count: Int)]>([:])
-    let counters = Mutex(AgentStatistics())
+    let accuracies = Locked<[ModelKey: (mean: Double, count: Int)]>([:])
+    let counters = Locked(AgentStatistics())
     /// What the adaptation worker last measured of each key (the health check).
-    let monitors = Mutex<[ModelKey: KeyMonitor]>([:])
+    let monitors = Locked<[ModelKey: KeyMonitor]>([:])
     /// The last update candidates per key, oldest first (at most ``recordsPerKey`` each).
-    let records = Mutex<[ModelKey: RingBuffer<UpdateRecord>]>([:])
+    let records = Locked<[ModelKey: RingBuffer<UpdateRecord>]>([:])
     /// Update candidates kept per key.
     static let recordsPerKey = 100
     /// This node's last broadcast sequence number (advanced by the socket thread only).
-    let sequence = Mutex<UInt64>(0)
+    let sequence = Locked<UInt64>(0)
     /// Histograms recorded as events end, and the counters and gauges exporters bring up to date.
     let metrics: AgentMetrics
     /// The highest version this node gave each key (its next own set continues above; persisted).
@@ -55,7 +55,7 @@ final class AgentState: Sendable {
 
     /// Priors chosen for keys without a set (choosing one costs a scan of the catalog and the known keys), cleared
     /// whenever a fitted set is installed, since the nearest known key may change.
-    let priorCache = Mutex<[ModelKey: ParameterSnapshot]>([:])
+    let priorCache = Locked<[ModelKey: ParameterSnapshot]>([:])
 
     /// The snapshot for `key`, or a prior chosen for it (not stored).
     func snapshot(for key: ModelKey) -> ParameterSnapshot {

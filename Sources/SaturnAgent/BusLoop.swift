@@ -1,7 +1,7 @@
 import Logging
 import SaturnModel
 import SaturnWire
-import Synchronization
+import Locking
 import ZMQ
 
 /// The endpoints an agent actually bound (ports resolved when `:*` or `:0` was asked).

@@ -1,5 +1,5 @@
+import Locking
 import SaturnModel
-import Synchronization
 import ZMQ
 
 /// Work for the socket thread from other threads.
@@ -10,7 +10,7 @@ enum BusCommand: Sendable {
     case stop
 }
 
-/// The socket thread's inbox: commands in a `Mutex`-guarded queue, and a wake-up byte sent through an
+/// The socket thread's inbox: commands in a lock-guarded queue, and a wake-up byte sent through an
 /// `inproc://` PAIR pipe so that the thread's `zmq_poll` returns at once.
 final class BusMailbox: @unchecked Sendable {
     // @unchecked: `State.waker` is a socket; it is created, used and closed only while holding `state`'s lock,
@@ -24,7 +24,7 @@ final class BusMailbox: @unchecked Sendable {
     let context: Context
     /// The PAIR endpoint the socket thread binds.
     let endpoint: String
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     init(context: Context, name: String) {
         self.context = context

@@ -1,4 +1,4 @@
-import Synchronization
+import Locking
 
 /// A value set once, by any thread, and awaited by any number of tasks without blocking the cooperative pool
 /// (how the agent's tasks wait for its threads to bind and to exit).
@@ -7,7 +7,7 @@ final class Completion<Value: Sendable>: Sendable {
         var value: Value?
         var waiters: [CheckedContinuation<Value, Never>] = []
     }
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     init() {}
 

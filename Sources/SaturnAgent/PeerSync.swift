@@ -1,7 +1,7 @@
 import Logging
 import SaturnModel
 import SaturnWire
-import Synchronization
+import Locking
 import SwiftProtobuf
 
 /// Broadcast intake and snapshot replies, without sockets: decodes and validates peers' messages, runs them

@@ -1,6 +1,6 @@
 import SaturnModel
 import SaturnWire
-import Synchronization
+import Locking
 
 /// The decision queries (requests 14..18): validate, answer from the key's current snapshot, and attach the basis
 /// (version and recent accuracy). Pure reads: nothing in the agent changes, whatever the input.

@@ -1,6 +1,6 @@
 import SaturnModel
 import SaturnWire
-import Synchronization
+import Locking
 import SwiftProtobuf
 
 /// Answers the query socket's messages from the current snapshots, without sockets: routing envelope in,

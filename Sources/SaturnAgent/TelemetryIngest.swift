@@ -1,6 +1,6 @@
 import SaturnModel
 import SaturnWire
-import Synchronization
+import Locking
 
 /// The telemetry path from received bytes to recorded observations, without sockets: frame layout, decoding
 /// through ``TelemetryDecoder`` (the one seam for telemetry formats), per-worker rate limits and duplicate checks,

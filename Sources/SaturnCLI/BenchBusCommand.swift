@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Locking
 import Logging
 import SaturnAgent
 import SaturnClient
@@ -464,7 +465,7 @@ struct BenchBusCommand: AsyncParsableCommand {
     static func concurrentQueries(endpoint: String, payload: [UInt8], clients: Int, seconds duration: Double) throws
         -> Double
     {
-        let total = Mutex<Int>(0)
+        let total = Locked<Int>(0)
         let done = DispatchSemaphore(value: 0)
         for _ in 0..<clients {
             let t = Thread {
@@ -550,7 +551,7 @@ final class UpdateLoad: Sendable {
 
 /// One value handed from one thread to another.
 final class Handoff<Value: Sendable>: Sendable {
-    private let value = Mutex<Value?>(nil)
+    private let value = Locked<Value?>(nil)
     private let ready = DispatchSemaphore(value: 0)
 
     func put(_ v: Value) {

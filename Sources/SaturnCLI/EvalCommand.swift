@@ -17,13 +17,28 @@ struct EvalCommand: ParsableCommand {
     @Flag(help: "Print JSON instead of Markdown.")
     var json = false
 
+    @Flag(
+        help: ArgumentHelp(
+            "Cross-validate the model family instead (base, kv, kvq; relative loss, robust gate): 5 folds grouped "
+                + "by distinct (B, S, step_type, kv_tokens), the choice, and the rows rejected."))
+    var cv = false
+
     @OptionGroup var table: TableOptions
+
+    @OptionGroup var rejectionOptions: RejectionOptions
 
     func validate() throws {
         guard !files.isEmpty else { throw ValidationError("give at least one CSV file") }
+        if cv && out != nil { throw ValidationError("--out draws residual plots; it does not combine with --cv") }
     }
 
     func run() throws {
+        if cv {
+            print(try Self.crossValidationOutput(
+                files: files.map { ($0, try table.load($0)) }, filter: table.filter,
+                rejection: rejectionOptions.rejection, json: json))
+            return
+        }
         var evaluations: [(String, ModelEvaluation)] = []
         for file in files {
             let steps = try table.load(file)
@@ -42,6 +57,33 @@ struct EvalCommand: ParsableCommand {
         } else {
             print(markdown)
         }
+    }
+
+    /// `--cv`: one JSON object per file (a single object for one file, else an array), or a Markdown table.
+    static func crossValidationOutput(
+        files: [(String, StepTable)], filter: RowFilter, rejection: OutlierRejection?, json: Bool
+    ) throws -> String {
+        let configuration = FitConfiguration(objective: .relative, filter: filter, rejection: rejection)
+        var documents: [CrossValidationDocument] = []
+        for (file, steps) in files {
+            do {
+                documents.append(
+                    CrossValidationDocument(
+                        file: file, selection: try FamilySelection(table: steps, configuration: configuration)))
+            } catch {
+                throw CLIError("\(file): \(error.description)")
+            }
+        }
+        if json { return documents.count == 1 ? try Format.encode(documents[0]) : try Format.encode(documents) }
+        var lines = ["| file | base | kv | kvq | chosen | chosen CV MAPE | rows scored | rejected | groups |",
+                     "|---|---|---|---|---|---|---|---|---|"]
+        for d in documents {
+            let byName = Dictionary(uniqueKeysWithValues: d.models.map { ($0.name, $0.cv_mape) })
+            lines.append("| \(URL(fileURLWithPath: d.file).lastPathComponent) | "
+                + ["base", "kv", "kvq"].map { Format.percent(byName[$0] ?? nil) }.joined(separator: " | ")
+                + " | \(d.chosen) | \(Format.percent(d.cv_mape)) | \(d.rows_scored) | \(d.rejected.count) | \(d.groups) |")
+        }
+        return lines.joined(separator: "\n")
     }
 
     static func markdown(_ evaluations: [(String, ModelEvaluation)]) -> String {
@@ -123,5 +165,47 @@ struct EvalDocument: Encodable {
                 p95_rel_error: Format.json(entry.metrics.p95RelativeError),
                 extrapolation_mape: entry.extrapolationMeanRelativeError.flatMap(Format.json), parameters: params)
         }
+    }
+}
+
+/// JSON shape of `saturn eval --cv --json` (one per file) and of `selection` in `saturn fit --model auto --json`.
+struct CrossValidationDocument: Encodable {
+    struct Model: Encodable {
+        var name: String
+        /// Cross-validated mean relative error (fraction); null when a fold could not be fitted.
+        var cv_mape: Double?
+        var fold_mape: [Double]
+        /// Rows this model's full-data fit rejected.
+        var rejected_rows: Int
+    }
+    struct Rejected: Encodable {
+        /// 0-based data row (the header not counted).
+        var index: Int
+        var relative_residual: Double?
+    }
+    var file: String
+    var models: [Model]
+    var chosen: String
+    var cv_mape: Double?
+    var rule: String
+    var folds: Int
+    var groups: Int
+    var rows_scored: Int
+    var rejected: [Rejected]
+
+    init(file: String, selection s: FamilySelection) {
+        self.file = file
+        models = s.candidates.map {
+            Model(name: $0.family.rawValue, cv_mape: Format.json($0.cvMAPE), fold_mape: $0.foldMAPEs,
+                  rejected_rows: $0.fullFit.rejected.count)
+        }
+        chosen = s.chosen.rawValue
+        cv_mape = Format.json(s.chosenCandidate.cvMAPE)
+        rule = "a richer model is chosen when its CV MAPE is lower by more than max(0.1 pt, one standard error of "
+            + "the per-fold differences); rows every model's robust gate rejects are not scored"
+        folds = s.splits
+        groups = s.groupCount
+        rows_scored = s.scoredRows
+        rejected = s.rejected.map { Rejected(index: $0.index, relative_residual: Format.json($0.relativeResidual)) }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Locking
 import SaturnModel
 import Synchronization
 
@@ -15,7 +16,7 @@ final class MetricsScraper: Sendable {
 
     private let stopping = Atomic<Bool>(false)
     private let finished = DispatchSemaphore(value: 0)
-    private let scrapes = Mutex<[Scrape]>([])
+    private let scrapes = Locked<[Scrape]>([])
 
     /// Starts scraping `http://127.0.0.1:port/metrics` every `interval`.
     init(port: Int, interval: Duration) {

@@ -1,9 +1,9 @@
+import Locking
 import NIOCore
 import NIOHTTP1
 import NIOPosix
 import SaturnAgent
 import ServiceLifecycle
-import Synchronization
 
 /// The HTTP endpoint of `saturn agent --metrics`, as a `Service`: ``run()`` binds `address`, serves
 /// `GET /metrics` (``MetricsHTTPHandler``) until graceful shutdown or cancellation, then closes the listening socket,
@@ -27,7 +27,7 @@ final class MetricsServer: Service, Sendable {
 
     let address: HostPort
     private let render: @Sendable () -> [UInt8]
-    private let bound = Mutex<(result: Result<String, Failure>?, waiters: [CheckedContinuation<String, any Error>])>(
+    private let bound = Locked<(result: Result<String, Failure>?, waiters: [CheckedContinuation<String, any Error>])>(
         (nil, []))
 
     /// - Parameters:

@@ -1,5 +1,6 @@
 import CZeroMQ
 import Foundation
+import Locking
 import Synchronization
 
 // The raw libzmq side of `saturn bench-bus`: plain C-API loops (CZeroMQ called directly, no ZMQ wrapper, no
@@ -135,7 +136,7 @@ final class MessageCount: Sendable {
 /// pre-made reply bytes (the latency baseline; the bench gives it the agent's own predict reply).
 final class RawEchoServer: Sendable {
     private let context: RawContext
-    private let bound = Mutex<Result<String, CLIError>?>(nil)
+    private let bound = Locked<Result<String, CLIError>?>(nil)
     private let ready = DispatchSemaphore(value: 0)
     private let done = DispatchSemaphore(value: 0)
 

@@ -65,3 +65,190 @@ public struct CrossValidationReport: Sendable {
         self.results = results
     }
 }
+
+/// K-fold cross-validation that never splits a group (scikit-learn `GroupKFold` semantics): groups are taken
+/// largest first (ties: first appearance) and each goes to the fold with the fewest rows so far (ties: the lowest
+/// fold), so repeats of one measured setting are always on the same side.
+public struct GroupedKFold: Sendable, Equatable {
+    /// One fold: row indices, ascending.
+    public struct Fold: Sendable, Equatable {
+        public var train: [Int]
+        public var test: [Int]
+    }
+
+    /// The folds.
+    public var folds: [Fold]
+    /// Distinct groups.
+    public var groupCount: Int
+
+    /// Splits rows labelled by `groups` (one label per row) into `splits` folds.
+    ///
+    /// - Precondition: `splits ≥ 2` and at least `splits` distinct groups.
+    public init(groups: [Int], splits: Int = 5) {
+        var order: [Int] = []
+        var size: [Int: Int] = [:]
+        for g in groups {
+            if size[g] == nil { order.append(g) }
+            size[g, default: 0] += 1
+        }
+        precondition(splits >= 2 && order.count >= splits, "need at least as many groups as folds")
+        groupCount = order.count
+        let position = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($1, $0) })
+        let bySize = order.sorted { size[$0]! != size[$1]! ? size[$0]! > size[$1]! : position[$0]! < position[$1]! }
+        var foldOf: [Int: Int] = [:]
+        var load = [Int](repeating: 0, count: splits)
+        for g in bySize {
+            let f = load.indices.min { load[$0] != load[$1] ? load[$0] < load[$1] : $0 < $1 }!
+            foldOf[g] = f
+            load[f] += size[g]!
+        }
+        folds = (0..<splits).map { f in
+            Fold(train: groups.indices.filter { foldOf[groups[$0]]! != f },
+                 test: groups.indices.filter { foldOf[groups[$0]]! == f })
+        }
+    }
+
+    /// The group label of every row of `table`: rows share a label when they have equal `B`, `S` and, where the
+    /// columns exist, equal `step_type` and `kv_tokens` (one measured setting and its repeats).
+    public static func groups(of table: StepTable) -> [Int] {
+        let kinds = table[.stepType]
+        let kv = table[.kvTokens]
+        var labels: [[Double]: Int] = [:]
+        return (0..<table.count).map { i in
+            var key = [table.batchSizes[i], table.tokens[i]]
+            if let kinds { key.append(kinds[i]) }
+            if let kv { key.append(kv[i]) }
+            if let l = labels[key] { return l }
+            labels[key] = labels.count
+            return labels.count - 1
+        }
+    }
+}
+
+/// The choice of a ``ModelFamily`` member for one table by grouped cross-validation.
+///
+/// 1. Rows pass the fit's ``RowFilter``. Each candidate is fitted to all of them (with the configuration's robust
+///    gate); a row every candidate's gate rejects is one no member explains: it is listed in ``rejected`` and
+///    neither trained on nor scored.
+/// 2. The other rows are split by ``GroupedKFold`` (groups of ``GroupedKFold/groups(of:)``). For each fold each
+///    candidate is fitted, without the gate, to the training rows its own full-data gate kept, and predicts the
+///    test rows; ``Candidate/cvMAPE`` is
+///    the mean `|T̂ − T|/T` over all scored rows, each predicted once by a model that never saw its setting.
+/// 3. The selection rule: start from the first candidate (the base model); a richer candidate replaces the current
+///    choice only when its cross-validated MAPE is lower by more than ``margin`` (0.1 point) and by more than one
+///    standard error of the per-fold differences.
+public struct FamilySelection: Sendable {
+    /// One candidate's evidence.
+    public struct Candidate: Sendable {
+        public var family: ModelFamily
+        /// Cross-validated mean relative error (a fraction); infinity when a fold could not be fitted.
+        public var cvMAPE: Double
+        /// Mean relative error of each fold's test rows.
+        public var foldMAPEs: [Double]
+        /// The fit to all filtered rows.
+        public var fullFit: FitReport
+    }
+
+    /// Minimum improvement (absolute, a fraction) for a richer family to be chosen: 0.001.
+    public static let margin = 0.001
+
+    /// The candidates, in the order given.
+    public var candidates: [Candidate]
+    /// The chosen family.
+    public var chosen: ModelFamily
+    /// Rows rejected by every candidate (indices into the input table, residuals under the chosen family's fit).
+    public var rejected: [FitReport.RejectedRow]
+    /// Rows scored (filtered, not rejected).
+    public var scoredRows: Int
+    /// Distinct groups among the scored rows.
+    public var groupCount: Int
+    /// Folds.
+    public var splits: Int
+
+    /// The chosen candidate.
+    public var chosenCandidate: Candidate { candidates.first { $0.family == chosen }! }
+
+    /// Cross-validates `families` (the first is the default, normally ``ModelFamily/base``) on `table`.
+    ///
+    /// - Throws: ``FitError`` when the first candidate cannot be fitted or there are fewer groups than folds.
+    public init(
+        table: StepTable, families: [ModelFamily] = ModelFamily.allCases, splits: Int = 5,
+        configuration: FitConfiguration = FitConfiguration(objective: .relative, rejection: OutlierRejection())
+    ) throws(FitError) {
+        guard !families.isEmpty, splits >= 2 else { throw .invalidConfiguration("need a family and >= 2 folds") }
+        let (kept, filterReport) = configuration.filter.apply(to: table)
+        let removed = Set(filterReport.removedIndices)
+        let original = (0..<table.count).filter { !removed.contains($0) }
+        // 1. Full fits; rows every candidate rejects are excluded.
+        var fullFits: [FitReport] = []
+        for family in families {
+            var c = configuration
+            c.family = family
+            fullFits.append(try LatencyFitter.fit(kept, configuration: c))
+        }
+        var excluded = Set(fullFits[0].rejected.map(\.index))
+        for f in fullFits.dropFirst() { excluded.formIntersection(f.rejected.map(\.index)) }
+        let scoredPositions = (0..<kept.count).filter { !excluded.contains($0) }
+        let scored = kept.rows(scoredPositions)
+        let groups = GroupedKFold.groups(of: scored)
+        guard Set(groups).count >= splits else {
+            throw .invalidConfiguration("\(Set(groups).count) distinct settings, fewer than the \(splits) folds")
+        }
+        let split = GroupedKFold(groups: groups, splits: splits)
+        // 2. Cross-validation.
+        var candidates: [Candidate] = []
+        for (k, family) in families.enumerated() {
+            var c = configuration
+            c.family = family
+            // Folds train without the gate, on the rows the family's full-data gate kept: rejections are decided
+            // once, with all the evidence, not again on each smaller training set.
+            c.rejection = nil
+            let familyRejected = Set(fullFits[k].rejected.map(\.index))
+            var total = 0.0
+            var foldMAPEs: [Double] = []
+            var failed = false
+            for fold in split.folds {
+                let train = fold.train.filter { !familyRejected.contains(scoredPositions[$0]) }
+                guard let fit = try? LatencyFitter.fit(scored.rows(train), configuration: c) else {
+                    failed = true
+                    break
+                }
+                let test = scored.rows(fold.test)
+                let predicted = fit.model.predictions(for: test)
+                var sum = 0.0
+                for i in 0..<test.count { sum += abs(predicted[i] - test.latencies[i]) / test.latencies[i] }
+                total += sum
+                foldMAPEs.append(sum / Double(test.count))
+            }
+            if failed && k == 0 {
+                throw .invalidConfiguration("the \(family.rawValue) model could not be fitted on every fold")
+            }
+            candidates.append(
+                Candidate(family: family, cvMAPE: failed ? .infinity : total / Double(scored.count),
+                          foldMAPEs: failed ? [] : foldMAPEs, fullFit: fullFits[k]))
+        }
+        // 3. Selection.
+        var best = 0
+        for k in 1..<candidates.count where candidates[k].cvMAPE.isFinite {
+            let d = zip(candidates[best].foldMAPEs, candidates[k].foldMAPEs).map { $0 - $1 }
+            let mean = d.reduce(0, +) / Double(d.count)
+            let variance = d.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(Swift.max(d.count - 1, 1))
+            let standardError = (variance / Double(d.count)).squareRoot()
+            if candidates[best].cvMAPE - candidates[k].cvMAPE > Swift.max(Self.margin, standardError) { best = k }
+        }
+        self.candidates = candidates
+        chosen = candidates[best].family
+        let chosenFit = candidates[best].fullFit
+        let residualByPosition = Dictionary(
+            uniqueKeysWithValues: chosenFit.rejected.map { ($0.index, $0.relativeResidual) })
+        let predicted = chosenFit.model.predictions(for: kept)
+        rejected = excluded.sorted().map { p in
+            FitReport.RejectedRow(
+                index: original[p],
+                relativeResidual: residualByPosition[p] ?? (predicted[p] - kept.latencies[p]) / kept.latencies[p])
+        }
+        scoredRows = scored.count
+        groupCount = split.groupCount
+        self.splits = splits
+    }
+}

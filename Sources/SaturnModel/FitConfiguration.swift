@@ -70,6 +70,11 @@ public struct FitConfiguration: Sendable, Hashable {
         }
     }
 
+    /// The member of the model family to fit. Default ``ModelFamily/base``. Families with terms cannot be
+    /// regularised.
+    public var family: ModelFamily
+    /// The robust gate (``OutlierRejection``), or nil to use every filtered row. Default nil.
+    public var rejection: OutlierRejection?
     /// The data term. Default `.sumOfSquares`.
     public var objective: Objective
     /// Optional regulariser. Default none.
@@ -102,8 +107,11 @@ public struct FitConfiguration: Sendable, Hashable {
         objective: Objective = .sumOfSquares, regularization: Regularization? = nil, filter: RowFilter = RowFilter(),
         gridBatchPoints: Int = 12, gridTokenPoints: Int = 24, gridRowLimit: Int = 1000, gridStarts: Int = 4,
         maximumEvaluations: Int = 400, tolerance: Double = 1e-12, explorationRowLimit: Int = 1000,
-        polishedEndPoints: Int = 2, warmStarts: [LatencyParameters] = []
+        polishedEndPoints: Int = 2, warmStarts: [LatencyParameters] = [], family: ModelFamily = .base,
+        rejection: OutlierRejection? = nil
     ) {
+        self.family = family
+        self.rejection = rejection
         self.warmStarts = warmStarts
         self.explorationRowLimit = explorationRowLimit
         self.polishedEndPoints = polishedEndPoints

@@ -8,7 +8,31 @@ public struct FitReport: Sendable {
         case upper
     }
 
-    /// The fitted parameters, in original units, inside ``ParameterBounds/physical``.
+    /// A row the robust gate (``OutlierRejection``) left out of the fit.
+    public struct RejectedRow: Sendable, Equatable, Codable {
+        /// Index into the table given to the fit (before the row filter).
+        public var index: Int
+        /// `(T̂ − T)/T` under the final fit.
+        public var relativeResidual: Double
+
+        public init(index: Int, relativeResidual: Double) {
+            self.index = index
+            self.relativeResidual = relativeResidual
+        }
+    }
+
+    /// The fitted member of the family and its parameters (``parameters`` plus the terms' coefficients).
+    public var model: FamilyParameters
+    /// The family fitted.
+    public var family: ModelFamily { model.family }
+    /// Rows rejected by the robust gate, by ascending index (empty without a gate).
+    public var rejected: [RejectedRow]
+    /// Refits the gate ran (0 without a gate or when the first fit rejected nothing).
+    public var rejectionRounds: Int
+    /// Terms whose coefficient ended on its lower bound (0).
+    public var activeTerms: [ModelTerm]
+
+    /// The fitted base parameters, in original units, inside ``ParameterBounds/physical``.
     ///
     /// `P_max` is not identifiable; it is reported at the design's initial value (95th percentile of S/T)
     /// clamped so that `w₁ ≥ 1e-6`, or at the regularisation base's value. Predictions do not depend on it.
@@ -17,7 +41,7 @@ public struct FitReport: Sendable {
     public var objective: FitConfiguration.Objective
     /// The minimised loss (weighted data term, plus the penalty when regularised).
     public var objectiveValue: Double
-    /// Unweighted `Σ (T − T̂)²` over the rows used.
+    /// Unweighted `Σ (T − T̂)²` over the rows used (filtered and not rejected).
     public var sumOfSquaredResiduals: Double
     /// Accepted iterations of the winning local solve.
     public var iterations: Int
@@ -43,6 +67,6 @@ public struct FitReport: Sendable {
 
     /// SciPy's `success` for the winning solve.
     public var isConverged: Bool { termination.isConverged }
-    /// Rows used by the fit.
-    public var rowsUsed: Int { filter.kept }
+    /// Rows used by the fit: kept by the filter and not rejected.
+    public var rowsUsed: Int { filter.kept - rejected.count }
 }

@@ -35,7 +35,8 @@ public enum LatencyFitter {
     /// The minimum number of rows a fit accepts (one per model parameter).
     public static let minimumRows = 8
 
-    /// Fits `table` (rows in time order).
+    /// Fits `table` (rows in time order): the member ``FitConfiguration/family`` of the model family, behind the
+    /// robust gate ``FitConfiguration/rejection`` when one is set.
     ///
     /// - Throws: ``FitError``.
     public static func fit(_ table: StepTable, configuration: FitConfiguration = FitConfiguration()) throws(FitError)
@@ -45,7 +46,70 @@ public enum LatencyFitter {
         guard kept.count >= minimumRows else {
             throw .tooFewRows(kept: kept.count, required: minimumRows, dropped: filterReport.droppedTotal)
         }
-        return try fitFiltered(kept, filterReport: filterReport, configuration: configuration)
+        guard let gate = configuration.rejection else {
+            return try fitFiltered(kept, filterReport: filterReport, configuration: configuration)
+        }
+        guard gate.threshold > 0, gate.threshold.isFinite, gate.maximumRounds >= 0, gate.minimumScale >= 0 else {
+            throw .invalidConfiguration("rejection threshold must be finite and > 0, rounds and scale >= 0")
+        }
+        // Positions in `kept` back to indices in `table`.
+        var original = [Int]()
+        original.reserveCapacity(kept.count)
+        var removed = filterReport.removedIndices[...]
+        for i in 0..<table.count {
+            if let r = removed.first, r == i { removed = removed.dropFirst() } else { original.append(i) }
+        }
+        func relativeResiduals(_ model: FamilyParameters) -> [Double] {
+            let predicted = model.predictions(for: kept)
+            return (0..<kept.count).map { (predicted[$0] - kept.latencies[$0]) / kept.latencies[$0] }
+        }
+        /// Fit, gate, refit until the rejected set is stable; the first fit may use another objective.
+        func gated(first: FitConfiguration.Objective) throws(FitError) -> (FitReport, [Int], Int) {
+            var firstConfiguration = configuration
+            firstConfiguration.objective = first
+            var report = try fitFiltered(kept, filterReport: filterReport, configuration: firstConfiguration)
+            var rejected: [Int] = []
+            var rounds = 0
+            while rounds < gate.maximumRounds {
+                // The first gate of a sum-of-squares pass reads its own (absolute) residuals; every later one the
+                // relative residuals, so rows flagged only in absolute terms come back.
+                var residuals = relativeResiduals(report.model)
+                if rounds == 0 && first == .sumOfSquares {
+                    for i in residuals.indices { residuals[i] *= kept.latencies[i] }
+                }
+                let flagged = gate.outliers(residuals)
+                if (flagged == rejected && rounds > 0) || kept.count - flagged.count < minimumRows { break }
+                if flagged.isEmpty && first == configuration.objective { break }
+                rounds += 1
+                rejected = flagged
+                let flaggedSet = Set(flagged)
+                let inliers = kept.rows((0..<kept.count).filter { !flaggedSet.contains($0) })
+                report = try fitFiltered(inliers, filterReport: filterReport, configuration: configuration)
+            }
+            return (report, rejected, rounds)
+        }
+        // Two first passes: the configured objective, and the other of sum of squares / relative. A few rows far
+        // below the surface (an impossibly fast step) bend a relative fit most, a few far above it (a stall) bend
+        // a sum-of-squares fit most; the pass that ends rejecting fewer rows (then: lower loss) is kept.
+        var outcome = try gated(first: configuration.objective)
+        let alternative: FitConfiguration.Objective? =
+            switch configuration.objective {
+            case .relative: .sumOfSquares
+            case .sumOfSquares: .relative
+            case .exponentiallyWeighted: nil
+            }
+        if let alternative, !outcome.1.isEmpty, let other = try? gated(first: alternative), other.2 > 0,
+            other.1.count < outcome.1.count
+                || (other.1.count == outcome.1.count && other.0.objectiveValue < outcome.0.objectiveValue)
+        {
+            outcome = other
+        }
+        let (report0, rejected, rounds) = outcome
+        var report = report0
+        let residuals = relativeResiduals(report.model)
+        report.rejected = rejected.map { FitReport.RejectedRow(index: original[$0], relativeResidual: residuals[$0]) }
+        report.rejectionRounds = rounds
+        return report
     }
 
     static func fitFiltered(_ kept: StepTable, filterReport: RowFilter.Report, configuration: FitConfiguration)
@@ -57,6 +121,20 @@ public enum LatencyFitter {
         let mS = Descriptive.median(kept.tokens)
         let bn = kept.batchSizes.map { $0 / mB }
         let sn = kept.tokens.map { $0 / mS }
+        // Term columns of a richer family, each divided by the mean of its positive values (row-major).
+        let terms = configuration.family.terms
+        let m = terms.count
+        if m > 0 && configuration.regularization != nil {
+            throw .invalidConfiguration("the \(configuration.family.rawValue) family cannot be regularised")
+        }
+        var termScales = [Double](repeating: 1, count: m)
+        var extras = [Double](repeating: 0, count: n * m)
+        for (j, term) in terms.enumerated() {
+            let values = term.values(in: kept)
+            let positive = values.filter { $0 > 0 }
+            if !positive.isEmpty { termScales[j] = Descriptive.mean(positive) }
+            for i in 0..<n { extras[i * m + j] = values[i] / termScales[j] }
+        }
 
         // Row weights (as square roots).
         var sw: [Double]
@@ -104,11 +182,13 @@ public enum LatencyFitter {
         // Lower bound of w₁/P: w₁ ≥ 1e-6 with P at most 1e4 (or at the held value).
         let ratio1Min = bounds.lower[4] / (heldPMax ?? bounds.upper[0])
         let lower = [bounds.lower[1] * mB, bounds.lower[2] * mS, 0, ratio1Min * mS, 0, 0, 0]
+            + [Double](repeating: 0, count: m)
         let upper = [bounds.upper[1] * mB, bounds.upper[2] * mS, .infinity, .infinity, .infinity, .infinity, .infinity]
+            + [Double](repeating: .infinity, count: m)
 
         let problem = SaturationProblem(
             bn: bn, sn: sn, t: kept.latencies, sw: sw, sqrtLambda: sqrtLambda, penaltyScale: penaltyScale,
-            penaltyBase: penaltyBase)
+            penaltyBase: penaltyBase, extras: extras, extraCount: m)
 
         // Starts: the design's values, the regularisation base, and the best grid cells.
         var starts: [(String, [Double])] = []
@@ -126,6 +206,13 @@ public enum LatencyFitter {
         let grid = gridStarts(
             bn: bn, sn: sn, t: kept.latencies, sw: sw, lower: lower, upper: upper, configuration: configuration)
         for (k, s) in grid.starts.enumerated() { starts.append(("grid_\(k)", s)) }
+        if m > 0 {
+            // Every start gets the linear parameters (base and terms) that best fit at its (k_B, k_S).
+            starts = starts.map { label, x in
+                (label, linearCompletion(x, bn: bn, sn: sn, t: kept.latencies, sw: sw, extras: extras, m: m,
+                                         lower: lower, upper: upper))
+            }
+        }
 
         var solver = BoundedLeastSquares(lower: lower, upper: upper)
         solver.functionTolerance = configuration.tolerance
@@ -197,6 +284,13 @@ public enum LatencyFitter {
             pMax: pMax, kB: x[0] / mB, kS: x[1] / mS, w0: ratio0 * pMax, w1: ratio1 * pMax, tau0: x[4],
             tauB: x[5] / mB, tauS: x[6] / mS)
         parameters = parameters.projected(onto: bounds)
+        var coefficients: [ModelTerm: Double] = [:]
+        var activeTerms: [ModelTerm] = []
+        for (j, term) in terms.enumerated() {
+            coefficients[term] = Swift.max(x[7 + j], 0) / termScales[j]
+            if winner.result.activeBounds[7 + j] < 0 { activeTerms.append(term) }
+        }
+        let model = FamilyParameters(family: configuration.family, base: parameters, coefficients: coefficients)
 
         var active: [LatencyParameters.Name: FitReport.BoundSide] = [:]
         let names: [LatencyParameters.Name] = [.kB, .kS, .w0, .w1, .tau0, .tauB, .tauS]
@@ -204,10 +298,13 @@ public enum LatencyFitter {
             if winner.result.activeBounds[k] < 0 { active[name] = .lower }
             if winner.result.activeBounds[k] > 0 { active[name] = .upper }
         }
+        let predicted = model.predictions(for: kept)
+        var sse = 0.0
+        for i in 0..<n { sse += (predicted[i] - kept.latencies[i]) * (predicted[i] - kept.latencies[i]) }
         return FitReport(
-            parameters: parameters, objective: configuration.objective,
+            model: model, rejected: [], rejectionRounds: 0, activeTerms: activeTerms, parameters: parameters, objective: configuration.objective,
             objectiveValue: winner.result.sumOfSquaredResiduals,
-            sumOfSquaredResiduals: Loss.sumOfSquaredResiduals(parameters, on: kept),
+            sumOfSquaredResiduals: sse,
             iterations: winner.result.iterations, evaluationCount: nfev, jacobianEvaluationCount: njev,
             gridCellCount: grid.cells, startCount: starts.count, bestStart: winner.label,
             termination: winner.result.termination, activeBounds: active, filter: filterReport,
@@ -242,6 +339,43 @@ public enum LatencyFitter {
     /// Original-unit parameters to the solver's 7 normalised ones, with `P_max = pMax`.
     static func normalised(_ p: LatencyParameters, pMax: Double, mB: Double, mS: Double) -> [Double] {
         [p.kB * mB, p.kS * mS, p.w0 / pMax, p.w1 / pMax * mS, p.tau0, p.tauB * mB, p.tauS * mS]
+    }
+
+    /// `x` with its linear parameters (`x₂ … x₆` and the terms' `x₇ …`) replaced by the non-negative least-squares
+    /// solution at its `(x₀, x₁)`, clipped into the bounds (a start for a family with terms). Not on the hot path:
+    /// once per start.
+    static func linearCompletion(
+        _ x: [Double], bn: [Double], sn: [Double], t: [Double], sw: [Double], extras: [Double], m: Int,
+        lower: [Double], upper: [Double]
+    ) -> [Double] {
+        let p = 5 + m
+        var gram = [Double](repeating: 0, count: p * p)
+        var moment = [Double](repeating: 0, count: p)
+        var yy = 0.0
+        var v = [Double](repeating: 0, count: p)
+        for i in 0..<t.count {
+            let u = 1 / (saturation(x[0] * bn[i]).a * saturation(x[1] * sn[i]).a)
+            let w2 = sw[i] * sw[i]
+            v[0] = u
+            v[1] = sn[i] * u
+            v[2] = 1
+            v[3] = bn[i]
+            v[4] = sn[i]
+            for j in 0..<m { v[5 + j] = extras[i * m + j] }
+            for a in 0..<p {
+                moment[a] += w2 * v[a] * t[i]
+                for b in 0..<p { gram[a * p + b] += w2 * v[a] * v[b] }
+            }
+            yy += w2 * t[i] * t[i]
+        }
+        var nnls = NonNegativeLeastSquares(count: p)
+        let sse = gram.withUnsafeBufferPointer { g in
+            moment.withUnsafeBufferPointer { mo in nnls.solve(gram: g, moment: mo, yy: yy) }
+        }
+        guard sse.isFinite else { return x.count == 7 + m ? x : x + [Double](repeating: 0, count: m) }
+        var out = [x[0], x[1]] + nnls.solution
+        for k in 0..<out.count { out[k] = Swift.min(Swift.max(out[k], lower[k]), upper[k]) }
+        return out
     }
 
     /// Scores the `(k_B, k_S)` grid and returns starts at its best local minima.

@@ -44,9 +44,10 @@ public struct RowFilter: Sendable, Hashable, Codable {
         return nil
     }
 
-    /// Applies the filter, keeping the order of the kept rows.
+    /// Applies the filter, keeping the order of the kept rows and their optional columns.
     public func apply(to table: StepTable) -> (kept: StepTable, report: Report) {
-        var kept = StepTable()
+        var keptIndices = [Int]()
+        keptIndices.reserveCapacity(table.count)
         var counts = Dictionary(uniqueKeysWithValues: DropReason.allCases.map { ($0, 0) })
         var removed = [Int]()
         for i in 0..<table.count {
@@ -57,9 +58,10 @@ public struct RowFilter: Sendable, Hashable, Codable {
                 counts[reason, default: 0] += 1
                 removed.append(i)
             } else {
-                kept.append(batchSize: b, tokens: s, latency: t)
+                keptIndices.append(i)
             }
         }
+        let kept = removed.isEmpty ? table : table.rows(keptIndices)
         return (kept, Report(kept: kept.count, dropped: counts, removedIndices: removed))
     }
 }

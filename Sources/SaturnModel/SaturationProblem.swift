@@ -60,6 +60,10 @@ final class SaturationTables {
 /// `b = 1 − e^(−x₁ S')`. Residual row i is `√wᵢ (T̂ᵢ − Tᵢ)`; an optional penalty adds
 /// `√λ (θⱼ(x) − baseⱼ)` for the seven raw parameters other than the held `P_max`.
 ///
+/// With ``ModelTerm``s (a richer ``ModelFamily``) the problem has `7 + m` parameters: `x₇…` are the terms'
+/// coefficients times the normalisation of their columns, `T += Σⱼ x₍₇₊ⱼ₎ Xⱼ'` (see `SaturationProblem+Terms`);
+/// the penalty is then not available.
+///
 /// Not `Sendable`: its scratch tables are mutated during evaluation (one problem per solve, one thread).
 struct SaturationProblem: LeastSquaresProblem {
     let bn: [Double]
@@ -79,11 +83,21 @@ struct SaturationProblem: LeastSquaresProblem {
     /// `JᵀJ` rows 4…6 restricted to columns 4…6 (the τ block: `Σw²·[1, B', S'] ⊗ [1, B', S']`), which does not
     /// depend on the parameters and is computed once.
     let tauBlock: (SIMD8<Double>, SIMD8<Double>, SIMD8<Double>)
+    /// Normalised term columns, row-major (`extras[i·m + j]` = term `j` of row `i`); empty for the base family.
+    let extras: [Double]
+    /// `m`, the number of terms (0 for the base family, at most 9).
+    let extraCount: Int
+    /// With terms: `JᵀJ` rows 4…(6+m), which do not depend on the parameters (linear columns `[1, B', S', X']`).
+    let linearBlock: [SIMD16<Double>]
 
     init(
         bn: [Double], sn: [Double], t: [Double], sw: [Double], sqrtLambda: Double, penaltyScale: SIMD8<Double>,
-        penaltyBase: SIMD8<Double>
+        penaltyBase: SIMD8<Double>, extras: [Double] = [], extraCount: Int = 0
     ) {
+        precondition(extraCount >= 0 && extraCount <= 9 && extras.count == extraCount * t.count)
+        precondition(extraCount == 0 || sqrtLambda == 0, "the penalty is defined for the base family only")
+        self.extras = extras
+        self.extraCount = extraCount
         self.bn = bn
         self.sn = sn
         self.t = t
@@ -103,18 +117,21 @@ struct SaturationProblem: LeastSquaresProblem {
             t6 += (w2 * sn[i]) * v
         }
         tauBlock = (t4, t5, t6)
+        linearBlock = extraCount == 0 ? [] : Self.linearBlock(bn: bn, sn: sn, sw: sw, extras: extras, m: extraCount)
     }
 
     /// The same problem on a subset of rows (for cheap exploration).
     func subset(_ rows: [Int]) -> SaturationProblem {
-        SaturationProblem(
+        let m = extraCount
+        return SaturationProblem(
             bn: rows.map { bn[$0] }, sn: rows.map { sn[$0] }, t: rows.map { t[$0] }, sw: rows.map { sw[$0] },
-            sqrtLambda: sqrtLambda, penaltyScale: penaltyScale, penaltyBase: penaltyBase)
+            sqrtLambda: sqrtLambda, penaltyScale: penaltyScale, penaltyBase: penaltyBase,
+            extras: rows.flatMap { i in (0..<m).map { extras[i * m + $0] } }, extraCount: m)
     }
 
-    var parameterCount: Int { 7 }
+    var parameterCount: Int { 7 + extraCount }
 
-    private func fillTables(_ x: UnsafeBufferPointer<Double>) {
+    func fillTables(_ x: UnsafeBufferPointer<Double>) {
         let kb = x[0]
         let ks = x[1]
         for (k, v) in distinctB.values.enumerated() {
@@ -139,13 +156,13 @@ struct SaturationProblem: LeastSquaresProblem {
     }
 
     /// Raw views of the row columns and the saturation tables, valid inside `body` only.
-    private struct Rows {
+    struct Rows {
         var b, s, t, w: UnsafeBufferPointer<Double>
         var indexB, indexS: UnsafeBufferPointer<Int32>
         var aB, aS, eB, eS: UnsafeBufferPointer<Double>
     }
 
-    private func withRows<R>(_ body: (Rows) -> R) -> R {
+    func withRows<R>(_ body: (Rows) -> R) -> R {
         bn.withUnsafeBufferPointer { b in
             sn.withUnsafeBufferPointer { s in
                 t.withUnsafeBufferPointer { t in
@@ -171,6 +188,7 @@ struct SaturationProblem: LeastSquaresProblem {
     }
 
     func sumOfSquares(at x: UnsafeBufferPointer<Double>) -> Double {
+        if extraCount > 0 { return sumOfSquaresWithTerms(at: x) }
         fillTables(x)
         var sum = 0.0
         let x2 = x[2], x3 = x[3], x4 = x[4], x5 = x[5], x6 = x[6]
@@ -194,6 +212,7 @@ struct SaturationProblem: LeastSquaresProblem {
         at x: UnsafeBufferPointer<Double>, jtj: UnsafeMutableBufferPointer<Double>,
         jtr: UnsafeMutableBufferPointer<Double>
     ) -> Double {
+        if extraCount > 0 { return normalEquationsWithTerms(at: x, jtj: jtj, jtr: jtr) }
         fillTables(x)
         // Rows 0…3 of JᵀJ are accumulated; rows 4…6 follow by symmetry plus the constant τ block.
         var r0 = SIMD8<Double>(), r1 = SIMD8<Double>(), r2 = SIMD8<Double>(), r3 = SIMD8<Double>()

@@ -1,5 +1,8 @@
-/// Reads step tables from CSV bytes (UTF-8): a header naming at least the columns `B`, `S` and `T_ms` (any order,
-/// extra columns ignored), then one row per step.
+/// Reads step tables from CSV bytes (UTF-8): a header naming at least the columns `B`, `S` and `T_ms` (any order),
+/// then one row per step. The optional columns of ``StepColumn`` (`kv_tokens`, `prefill_tokens`, `decode_tokens`,
+/// `n_prefill_reqs`, `n_decode_reqs`, `prefill_chunk`, `step_type`) are read when the header names them; their
+/// numbers must be finite and ≥ 0 (with ``InvalidValues/keepForFilter`` an invalid one reads as 0); any other
+/// column is ignored.
 ///
 /// Lines end with LF, CRLF or CR; a leading UTF-8 byte-order mark is skipped; lines of only spaces and tabs are
 /// skipped; double-quoted fields are supported (`""` is a quote inside one) but do not span lines. Fields are
@@ -56,6 +59,8 @@ public enum StepCSV {
         var batchSizes: [Double] = []
         var tokens: [Double] = []
         var latencies: [Double] = []
+        /// `(column index, which, values)` per optional column present.
+        var extras: [(Int, StepColumn, [Double])] = []
         var lineNumber = 0
         while true {
             var end = position
@@ -85,6 +90,11 @@ public enum StepCSV {
                         batchSizes.append(try value(fields[columnB], "B", lineNumber, invalidValues))
                         tokens.append(try value(fields[columnS], "S", lineNumber, invalidValues))
                         latencies.append(try value(fields[columnT], "T_ms", lineNumber, invalidValues))
+                        for k in extras.indices {
+                            let (index, which, _) = extras[k]
+                            extras[k].2.append(
+                                try extraValue(fields[index], which, lineNumber, invalidValues))
+                        }
                     }
                 } else {
                     let names = (0..<fields.count).map { String(decoding: fields[$0], as: UTF8.self) }
@@ -104,6 +114,9 @@ public enum StepCSV {
                         conditionColumns.append((try column(name), Array(value.utf8), value))
                     }
                     columnCount = names.count
+                    for which in StepColumn.allCases {
+                        if let i = names.firstIndex(of: which.rawValue) { extras.append((i, which, [])) }
+                    }
                     let estimate = n / Swift.max(end - position + 1, 8)
                     batchSizes.reserveCapacity(estimate)
                     tokens.reserveCapacity(estimate)
@@ -117,7 +130,27 @@ public enum StepCSV {
         guard columnCount != nil else {
             throw ParseError(line: 0, message: "empty file: no header and no rows")
         }
-        return StepTable(batchSizes: batchSizes, tokens: tokens, latencies: latencies)
+        var extraColumns: [StepColumn: [Double]] = [:]
+        for (_, which, values) in extras { extraColumns[which] = values }
+        return StepTable(batchSizes: batchSizes, tokens: tokens, latencies: latencies, extraColumns: extraColumns)
+    }
+
+    /// An optional column's value: ``StepKind`` for `step_type`, else a finite number ≥ 0 (0 when invalid and
+    /// `invalidValues` is ``InvalidValues/keepForFilter``).
+    private static func extraValue(
+        _ field: UnsafeBufferPointer<UInt8>, _ which: StepColumn, _ lineNumber: Int, _ invalidValues: InvalidValues
+    ) throws(ParseError) -> Double {
+        if which == .stepType {
+            // Compared as bytes: no String per row.
+            for kind in [StepKind.prefill, .decode, .mixed] where field.elementsEqual(kind.name.utf8) {
+                return kind.rawValue
+            }
+            return StepKind.other.rawValue
+        }
+        if let v = double(field), v.isFinite, v >= 0 { return v }
+        if invalidValues == .keepForFilter { return 0 }
+        throw ParseError(
+            line: lineNumber, message: "\(which.rawValue) must be a finite number >= 0, got '\(text(field))'")
     }
 
     private static func value(

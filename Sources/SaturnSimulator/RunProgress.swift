@@ -1,3 +1,4 @@
+import Locking
 import Synchronization
 
 /// Live figures of a run in progress, written by the engine's thread (through a ``MonitoredPolicy``) and read by
@@ -29,7 +30,7 @@ public final class RunProgress: Sendable {
 
     /// The step-latency SLA in ms that ``Snapshot/stepsOverSLA`` counts against.
     public let slaMs: Double
-    private let state = Mutex(Snapshot())
+    private let state = Locked(Snapshot())
     private let stopRequested = Atomic(false)
 
     public init(slaMs: Double) { self.slaMs = slaMs }

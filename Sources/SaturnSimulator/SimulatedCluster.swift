@@ -1,6 +1,6 @@
 import Dispatch
 import Foundation
-import Synchronization
+import Locking
 
 /// A deployment of ``workers`` replicas of one engine behind a round-robin router: request `i` of the scenario's
 /// trace (by arrival, at a given load) goes to replica `i % workers` (``RequestTrace/roundRobin(workers:)``);
@@ -151,5 +151,5 @@ public struct SimulatedCluster: Sendable {
 
 /// A value written by one thread and read by another after it signalled.
 private final class Slot<Value: Sendable>: Sendable {
-    let value = Mutex<Value?>(nil)
+    let value = Locked<Value?>(nil)
 }

@@ -57,8 +57,8 @@ public struct PlanQuery: Sendable, Hashable {
             meanOutputTokens: output)
         margin = p.hasMargin ? try SafetyMarginSpec(validating: p.margin) : nil
         utilisationCap = p.utilisationCap == 0 ? 0.9 : p.utilisationCap
-        guard utilisationCap.isFinite, utilisationCap > 0, utilisationCap <= 1 else {
-            throw V.invalid("utilisation_cap must be in (0, 1], got \(p.utilisationCap)")
+        guard utilisationCap.isFinite, utilisationCap >= 0.01, utilisationCap <= 1 else {
+            throw V.invalid("utilisation_cap must be in [0.01, 1] (0: 0.9), got \(p.utilisationCap)")
         }
         guard p.sequenceCaps.count <= 64 else { throw V.invalid("sequence_caps has more than 64 entries") }
         for (i, n) in p.sequenceCaps.enumerated() where n < 2 || Double(n) > WireLimits.maximumBatchSize {

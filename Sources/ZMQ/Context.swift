@@ -1,5 +1,5 @@
 import CZeroMQ
-import Synchronization
+import Locking
 
 /// A libzmq context (thread safe, so `Sendable`).
 ///
@@ -7,9 +7,9 @@ import Synchronization
 /// blocking call on its sockets return `ETERM` (use it to stop socket threads), ``terminate()`` waits for
 /// sockets to close and is called from `deinit` if needed.
 public final class Context: @unchecked Sendable {
-    // @unchecked: a zmq context is thread safe (zmq(7)); `state` is guarded by its Mutex.
+    // @unchecked: a zmq context is thread safe (zmq(7)); `state` is guarded by its lock.
     let handle: UnsafeMutableRawPointer
-    private let state = Mutex<Bool>(false)  // terminated
+    private let state = Locked<Bool>(false)  // terminated
 
     /// Creates a context.
     /// - Throws: ``ZMQError`` if libzmq cannot create one.

@@ -1,7 +1,7 @@
 import SaturnModel
 import SaturnTestKit
 import SaturnWire
-import Synchronization
+import Locking
 import Testing
 
 @testable import SaturnAgent

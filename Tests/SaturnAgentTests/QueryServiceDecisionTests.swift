@@ -1,7 +1,7 @@
 import SaturnModel
 import SaturnWire
 import SwiftProtobuf
-import Synchronization
+import Locking
 import Testing
 
 @testable import SaturnAgent
@@ -172,6 +172,8 @@ struct QueryServiceDecisionTests {
         plan({ $0.ttftMs = -1 }, "ttft_ms")
         plan({ $0.sequenceCaps = [1] }, "sequence_caps[0]")
         plan({ $0.utilisationCap = 2 }, "utilisation_cap")
+        // Found by the request fuzz harness: a utilisation cap of 1e-305 made the replica count overflow Int.
+        plan({ $0.utilisationCap = 1.1125716960326399e-305 }, "utilisation_cap")
         return out
     }
 

@@ -1,7 +1,7 @@
 import SaturnModel
 import SaturnWire
 import SwiftProtobuf
-import Synchronization
+import Locking
 import Testing
 
 @testable import SaturnAgent

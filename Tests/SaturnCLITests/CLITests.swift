@@ -85,20 +85,48 @@ struct CLIRunTests {
         }
         #expect(metrics["mape"]! < 0.1)
         let rows = try #require(doc["rows"] as? [String: Any])
-        #expect(rows["used"] as? Int == 190 && rows["dropped"] as? Int == 20)
+        // 190 rows pass the filter; the robust gate (on by default) leaves some out, each one listed.
+        let rejected = try #require(doc["rejected"] as? [[String: Any]])
+        #expect(rows["used"] as? Int == 190 - rejected.count && rows["dropped"] as? Int == 20)
+        #expect(rows["rejected"] as? Int == rejected.count)
+        #expect(doc["model"] as? String == "base")
         let fit = try #require(doc["fit"] as? [String: Any])
         for key in ["iterations", "converged", "reason", "seconds"] { #expect(fit[key] != nil, "fit.\(key)") }
         // The offline fit gives the same parameters as the library call.
         let lib = try LatencyFitter.fit(
             StepCSV.parse(String(contentsOfFile: Self.table, encoding: .utf8)),
-            configuration: FitConfiguration(objective: .relative))
+            configuration: FitConfiguration(objective: .relative, rejection: OutlierRejection()))
+        #expect(lib.rejected.map(\.index) == rejected.map { $0["index"] as? Int })
         #expect(isClose(params["k_S"]!, lib.parameters.kS, rel: 1e-12))
+    }
+
+    @Test func evalCrossValidationJSONHasTheDocumentedShape() throws {
+        let vidur = Repository.dataFile("steps_vidur_llama2-7b_a100_tp1.csv").path
+        let r = try runSaturn(["eval", vidur, "--cv", "--json", "--where", "fits_kv_capacity=1"])
+        #expect(r.status == 0, "\(r.err)")
+        let doc = try #require(try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
+        let models = try #require(doc["models"] as? [[String: Any]])
+        #expect(models.map { $0["name"] as? String } == ["base", "kv", "kvq"])
+        let mape = models.map { $0["cv_mape"] as? Double ?? .infinity }
+        #expect(mape.allSatisfy { $0 > 0 && $0 < 1 })
+        // KV context explains the decode cost B and S cannot see: the richer models win out of sample.
+        #expect(mape[1] < mape[0] - 0.02)
+        let chosen = try #require(doc["chosen"] as? String)
+        #expect(chosen != "base")
+        #expect(doc["cv_mape"] as? Double == mape[models.firstIndex { $0["name"] as? String == chosen }!])
+        #expect(doc["folds"] as? Int == 5 && doc["rows_scored"] as? Int == 298)
+        #expect(doc["rejected"] is [Any])
+        let fit = try runSaturn(["fit", vidur, "--model", "auto", "--json", "--where", "fits_kv_capacity=1"])
+        #expect(fit.status == 0, "\(fit.err)")
+        let f = try #require(try JSONSerialization.jsonObject(with: Data(fit.out.utf8)) as? [String: Any])
+        #expect(f["model"] as? String == chosen)
+        #expect((f["parameters"] as? [String: Double])?["tau_K"] != nil)
     }
 
     @Test func fitTableIsReadable() throws {
         let r = try runSaturn(["fit", Self.table, "--loss", "sse"])
         #expect(r.status == 0)
-        #expect(r.out.contains("(loss: sse)") && r.out.contains("R^2") && r.out.contains("not identifiable"))
+        #expect(r.out.contains("(loss: sse, model: base)") && r.out.contains("R^2") && r.out.contains("not identifiable"))
     }
 
     @Test func evalWritesMarkdownSVGAndJSON() throws {

@@ -1,4 +1,5 @@
 import Foundation
+import Locking
 import Logging
 import SaturnAgent
 import SaturnClient
@@ -6,7 +7,6 @@ import SaturnModel
 import SaturnWire
 import SaturnTestKit
 import SwiftProtobuf
-import Synchronization
 import Testing
 import ZMQ
 
@@ -101,7 +101,7 @@ struct ClientTests {
     @Test func aSlowEndpointTimesOutAndItsLateReplyIsSkipped() throws {
         let context = try Context()
         defer { context.terminate() }
-        let bound = Mutex<String?>(nil)
+        let bound = Locked<String?>(nil)
         let ready = DispatchSemaphore(value: 0)
         let done = DispatchSemaphore(value: 0)
         // A fake agent: answers the first request after the client gave up on it, then the second at once.

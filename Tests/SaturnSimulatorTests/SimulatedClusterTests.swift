@@ -1,7 +1,7 @@
 import Foundation
 import SaturnSimulator
 import SaturnTestKit
-import Synchronization
+import Locking
 import Testing
 
 /// A static policy that throws after `failAfter` plans (a replica whose client fails).

@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import Locking
 import Testing
 import ZMQ
 
@@ -108,8 +108,8 @@ struct ZMQTests {
     @Test(.timeLimit(.minutes(1)))
     func closingWithUndeliveredMessagesDoesNotHang() async throws {
         let ctx = try Context()
-        let outcome = Mutex<(queued: Bool, close: Duration, terminate: Duration)?>(nil)
-        let failure = Mutex<String?>(nil)
+        let outcome = Locked<(queued: Bool, close: Duration, terminate: Duration)?>(nil)
+        let failure = Locked<String?>(nil)
         let worker = Thread {
             let clock = ContinuousClock()
             do {

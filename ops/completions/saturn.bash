@@ -308,9 +308,9 @@ _saturn_forwarder() {
 
 _saturn_fit() {
     repeating_flags=()
-    non_repeating_flags=(--json --drop-invalid -h --help)
+    non_repeating_flags=(--json --drop-invalid --no-reject -h --help)
     repeating_options=(--where)
-    non_repeating_options=(--loss --min-ms --max-ms)
+    non_repeating_options=(--loss --min-ms --max-ms --model --reject-z)
     __saturn_offer_flags_options 1
 
     # Offer option value completions
@@ -328,14 +328,21 @@ _saturn_fit() {
     '--where')
         return
         ;;
+    '--model')
+        __saturn_add_completions -W 'base'$'\n''kv'$'\n''kvq'$'\n''auto'
+        return
+        ;;
+    '--reject-z')
+        return
+        ;;
     esac
 }
 
 _saturn_eval() {
     repeating_flags=()
-    non_repeating_flags=(--json --drop-invalid -h --help)
+    non_repeating_flags=(--json --cv --drop-invalid --no-reject -h --help)
     repeating_options=(--where)
-    non_repeating_options=(--out --min-ms --max-ms)
+    non_repeating_options=(--out --min-ms --max-ms --reject-z)
     __saturn_offer_flags_options -1
 
     # Offer option value completions
@@ -350,6 +357,9 @@ _saturn_eval() {
         return
         ;;
     '--where')
+        return
+        ;;
+    '--reject-z')
         return
         ;;
     esac

@@ -34,7 +34,13 @@ public enum CapacityPlan {
         case stepSLA = "step_sla"
         /// Even an idle replica cannot prefill a `P_q` prompt within the TTFT target.
         case ttft
+        /// The rate needs more than ``maximumReplicas`` replicas (a replica serves almost nothing at this SLA and
+        /// workload, or the rate is absurd).
+        case replicaCount = "replica_count"
     }
+
+    /// The largest replica count a plan reports; beyond it the plan is infeasible (``Infeasibility/replicaCount``).
+    public static let maximumReplicas = 1_000_000
 
     /// Plans replicas for `rate` requests/s.
     ///
@@ -89,7 +95,13 @@ public enum CapacityPlan {
                 replicas: nil, saturation: sat, perReplicaRequestsPerSecond: 0, ttftMs: nil, stepLimitMs: limit,
                 infeasibility: .ttft)
         }
-        let n = rate <= 0 ? 0 : Int((rate / perReplica).rounded(.up))
+        let needed = rate <= 0 ? 0 : (rate / perReplica).rounded(.up)
+        guard needed.isFinite, needed <= Double(maximumReplicas) else {
+            return Result(
+                replicas: nil, saturation: sat, perReplicaRequestsPerSecond: perReplica, ttftMs: nil, stepLimitMs: limit,
+                infeasibility: .replicaCount)
+        }
+        let n = Int(needed)
         let load = n > 0 ? rate / Double(n) : 0
         return Result(
             replicas: n, saturation: sat, perReplicaRequestsPerSecond: perReplica,

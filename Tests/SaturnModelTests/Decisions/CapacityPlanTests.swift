@@ -81,6 +81,11 @@ struct CapacityPlanTests {
             CapacityPlan.replicas(rate: 5, workload: Self.chat, slaMs: 80, ttftMs: 10, parameters: Self.p).infeasibility
                 == .ttft)
         #expect(CapacityPlan.replicas(rate: 5, workload: Self.chat, slaMs: 1, parameters: Self.p).infeasibility == .stepSLA)
+        // More replicas than any deployment has (a replica serving almost nothing): infeasible, not an overflow.
+        let absurd = CapacityPlan.replicas(
+            rate: 5, workload: Self.chat, slaMs: 80, utilisationCap: 1e-305, parameters: Self.p)
+        #expect(absurd.infeasibility == .replicaCount && absurd.replicas == nil)
+        #expect(CapacityPlan.replicas(rate: 1e300, workload: Self.chat, slaMs: 80, parameters: Self.p).infeasibility == .replicaCount)
         // A looser TTFT target never needs more replicas.
         let tight = CapacityPlan.replicas(rate: 300, workload: Self.code, slaMs: 120, ttftMs: 1500, parameters: Self.p)
         let loose = CapacityPlan.replicas(rate: 300, workload: Self.code, slaMs: 120, ttftMs: 10_000, parameters: Self.p)

@@ -1946,7 +1946,7 @@ public nonisolated struct Saturn_V1_PlanRequest: Sendable {
   /// Clears the value of `margin`. Subsequent reads from it will return its default value.
   public mutating func clearMargin() {self._margin = nil}
 
-  /// (0, 1]; 0 means 0.9
+  /// [0.01, 1]; 0 means 0.9
   public var utilisationCap: Double = 0
 
   /// candidate max_num_seqs (each >= 2); empty: the default list
