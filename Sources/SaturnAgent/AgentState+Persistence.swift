@@ -1,8 +1,8 @@
 import Foundation
+import Locking
 import Logging
 import SaturnModel
 import SaturnWire
-import Synchronization
 
 extension AgentState {
     /// Opens the state directory (``AgentConfiguration/stateDirectory``) and reloads the state file: every set is
@@ -44,7 +44,7 @@ extension AgentState {
                 "state file damaged: readable records kept",
                 metadata: ["path": "\(opened.path)", "problem": "\(health.loadProblem)",
                            "sets": "\(loaded.sets.count)", "updates": "\(loaded.updates.count)"])
-            stateChanged.store(true, ordering: .releasing)  // write the readable part back
+            stateChanged.withLock { $0 = true }  // write the readable part back
         } else {
             logger.info(
                 "state reloaded",
@@ -113,7 +113,7 @@ extension AgentState {
     /// a failure is logged and counted, and the previous file stays. Does nothing without a state directory.
     func writeState(including pending: ParameterSnapshot? = nil, record: UpdateRecord? = nil, logger: Logger) {
         guard let store = store.withLock({ $0 }) else { return }
-        stateChanged.store(false, ordering: .relaxed)
+        stateChanged.withLock { $0 = false }
         let started = ContinuousClock.now
         let bytes = persistedState(including: pending, record: record).fileBytes()
         do {
@@ -125,7 +125,7 @@ extension AgentState {
                 $0.state.lastWriteMs = ms
             }
         } catch {
-            stateChanged.store(true, ordering: .releasing)  // try again at the next chance
+            stateChanged.withLock { $0 = true }  // try again at the next chance
             counters.withLock { $0.state.writeFailures += 1 }
             logger.error("state file write failed", metadata: ["error": "\(error)"])
         }
@@ -133,6 +133,6 @@ extension AgentState {
 
     /// Writes the state file when something persisted changed since the last write.
     func writeStateIfChanged(logger: Logger) {
-        if stateChanged.load(ordering: .acquiring) { writeState(logger: logger) }
+        if stateChanged.withLock({ $0 }) { writeState(logger: logger) }
     }
 }

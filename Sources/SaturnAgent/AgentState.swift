@@ -30,11 +30,11 @@ final class AgentState: Sendable {
     /// Histograms recorded as events end, and the counters and gauges exporters bring up to date.
     let metrics: AgentMetrics
     /// The highest version this node gave each key (its next own set continues above; persisted).
-    let ownVersions = Mutex<[ModelKey: UInt64]>([:])
+    let ownVersions = Locked<[ModelKey: UInt64]>([:])
     /// The state directory (`stateDirectory`), opened by ``restore(logger:)``; nil when nothing is kept.
-    let store = Mutex<StateStore?>(nil)
+    let store = Locked<StateStore?>(nil)
     /// True when something persisted changed since the last write (a peer's set adopted, a record kept).
-    let stateChanged = Atomic<Bool>(false)
+    let stateChanged = Locked(false)
 
     init(
         configuration: AgentConfiguration, catalog: PriorCatalog = PriorCatalog(),
@@ -135,7 +135,7 @@ final class AgentState: Sendable {
         adopted.source = .peer
         if adopted.sourceDetail.isEmpty { adopted.sourceDetail = "from \(incoming.originNode)" }
         snapshots.withLock { $0[incoming.key] = adopted }
-        stateChanged.store(true, ordering: .releasing)
+        stateChanged.withLock { $0 = true }
         priorCache.withLock { $0.removeAll() }
         let installed = true
         if installed { counters.withLock { $0.updatesAdopted += 1 } }
@@ -167,7 +167,7 @@ final class AgentState: Sendable {
         records.withLock { r in
             _ = r[record.key, default: RingBuffer(capacity: Self.recordsPerKey)].append(record)
         }
-        if !persisted { stateChanged.store(true, ordering: .releasing) }
+        if !persisted { stateChanged.withLock { $0 = true } }
     }
 
     /// The last `limit` records (0: all kept) of `key`, or of every key in key order when `key` is nil.

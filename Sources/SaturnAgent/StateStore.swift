@@ -1,5 +1,4 @@
 import Foundation
-import SaturnWire
 
 /// The state directory of `saturn agent --state-dir DIR`: reads `DIR/agent-state.bin` at start and replaces it
 /// atomically afterwards (write a temporary file, fsync it, rename it over the old one, fsync the directory), so

@@ -1,9 +1,9 @@
 import Foundation
+import Locking
 import Logging
 import SaturnModel
 import SaturnTestKit
 import SaturnWire
-import Synchronization
 import Testing
 
 @testable import SaturnAgent
@@ -58,10 +58,10 @@ struct StatePersistenceTests {
             key: other, parameters: PriorCatalog.genericDefault, version: 9, originNode: "node-b", originEpoch: 77,
             source: .localFit)
         #expect(first.adoptPeer(peerSet))
-        let changed = first.stateChanged.load(ordering: .acquiring)
+        let changed = first.stateChanged.withLock { $0 }
         #expect(changed)
         first.writeStateIfChanged(logger: Self.logger)
-        let changedAfter = first.stateChanged.load(ordering: .acquiring)
+        let changedAfter = first.stateChanged.withLock { $0 }
         #expect(!changedAfter)
         let written = first.counters.withLock { $0.state }
         #expect(written.writes == 3 && written.writeFailures == 0)
