@@ -108,7 +108,7 @@ final class AdaptationWorker: Sendable {
                 if flags.withLock({ $0.stop }) { return }
                 adapt(work)
             }
-            // Rejected candidates' records and peers' sets (at most 200 ms late; accepted sets are written at once).
+            // Peers' sets at once, update records at most once a second (accepted sets are written before install).
             state.writeStateIfChanged(logger: logger)
         }
     }
@@ -236,18 +236,6 @@ final class AdaptationWorker: Sendable {
         if path == .refit || trigger == .drift { adaptation.updater.reset() }
 
         var version: UInt64 = 0
-        func makeRecord() -> UpdateRecord {
-            UpdateRecord(
-                key: key, timeUnixNs: Int64(Date().timeIntervalSince1970 * 1e9), path: path, trigger: trigger,
-                accepted: outcome.accepted, reason: outcome.reason,
-                validationLossCurrent: outcome.validationLossCurrent,
-                validationLossCandidate: outcome.validationLossCandidate,
-                trainingLossBefore: outcome.trainingLossBefore, trainingLossAfter: outcome.trainingLossAfter,
-                parameters: outcome.candidate, version: version, trainingRows: outcome.trainingRows,
-                validationRows: heldOut, durationMs: (ContinuousClock.now - started).inSeconds * 1000,
-                cpuMs: (ThreadCPUTime.now() - startedCPU).inSeconds * 1000, windowRows: window.count)
-        }
-        var acceptedRecord: UpdateRecord?
         if outcome.accepted {
             version = state.nextOwnVersion(for: key, after: current)
             // The set's quality on the newest rows (those the accuracy figures cover), not the whole window.
@@ -259,8 +247,7 @@ final class AdaptationWorker: Sendable {
                 quality: FitQuality(metrics, rows: newest.count), source: .localFit,
                 sourceDetail: "\(path.rawValue) on \(outcome.trainingRows) rows (\(trigger.rawValue))")
             // Durable before it is visible: a set a query or a peer has seen survives a crash (with a state directory).
-            acceptedRecord = makeRecord()
-            state.writeState(including: snapshot, record: acceptedRecord, logger: logger)
+            state.writeSets(including: snapshot, logger: logger)
             if state.install(snapshot, replacing: current) {
                 adaptation.lastTests = nil  // the next update tests the new set's residuals
                 // Instability of the key's own sets: a first fit replacing a prior or a peer's set is not drift.
@@ -307,9 +294,15 @@ final class AdaptationWorker: Sendable {
 
         let elapsed = ContinuousClock.now - started
         state.metrics.recordUpdate(path, duration: elapsed)
-        // The accepted record was persisted with its set; keeping it again marks nothing new to write.
-        let record = outcome.accepted ? acceptedRecord ?? makeRecord() : makeRecord()
-        state.keep(record, persisted: outcome.accepted)
+        let record = UpdateRecord(
+            key: key, timeUnixNs: Int64(Date().timeIntervalSince1970 * 1e9), path: path, trigger: trigger,
+            accepted: outcome.accepted, reason: outcome.reason,
+            validationLossCurrent: outcome.validationLossCurrent, validationLossCandidate: outcome.validationLossCandidate,
+            trainingLossBefore: outcome.trainingLossBefore, trainingLossAfter: outcome.trainingLossAfter,
+            parameters: outcome.candidate, version: version, trainingRows: outcome.trainingRows,
+            validationRows: heldOut, durationMs: elapsed.inSeconds * 1000,
+            cpuMs: (ThreadCPUTime.now() - startedCPU).inSeconds * 1000, windowRows: window.count)
+        state.keep(record)
         logger.info(
             outcome.accepted ? "update accepted" : "update rejected",
             metadata: [

@@ -126,7 +126,7 @@ public final class Agent: Service, Sendable {
         }
         fitWorker.stop()
         await fitExit.wait()
-        state.writeStateIfChanged(logger: logger)
+        state.writeStateIfChanged(flush: true, logger: logger)
         let failure = await busExit.wait()
         // Every socket is closed by now (LINGER 0), so terminating the context returns at once.
         mailbox.close()

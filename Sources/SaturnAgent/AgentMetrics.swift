@@ -27,7 +27,7 @@ public final class AgentMetrics: Sendable {
         Name.updatesPublished: "Parameter sets this node broadcast.",
         Name.peerAdoptions: "Peers' parameter sets installed for keys with too few observations of their own.",
         Name.snapshotsRequested: "Snapshot requests started to peers (each retried until answered or given up).",
-        Name.heartbeats: "Heartbeats on the broadcast bus, by direction (published; received: valid, from other nodes).",
+        Name.heartbeats: "Heartbeats on the broadcast bus, by direction (published; received: valid, from others).",
         Name.heartbeatGaps: "Peers' heartbeats showing updates this node missed (a snapshot was requested).",
         Name.peerSilences: "Times a peer went 3 of its heartbeat intervals without a message.",
         Name.stateWrites: "Writes of the state file (--state-dir), by result (ok, failed).",

@@ -33,8 +33,8 @@ final class AgentState: Sendable {
     let ownVersions = Locked<[ModelKey: UInt64]>([:])
     /// The state directory (`stateDirectory`), opened by ``restore(logger:)``; nil when nothing is kept.
     let store = Locked<StateStore?>(nil)
-    /// True when something persisted changed since the last write (a peer's set adopted, a record kept).
-    let stateChanged = Locked(false)
+    /// What changed in the state directory's files since they were last written.
+    let unsaved = Locked(UnsavedState())
 
     init(
         configuration: AgentConfiguration, catalog: PriorCatalog = PriorCatalog(),
@@ -135,7 +135,7 @@ final class AgentState: Sendable {
         adopted.source = .peer
         if adopted.sourceDetail.isEmpty { adopted.sourceDetail = "from \(incoming.originNode)" }
         snapshots.withLock { $0[incoming.key] = adopted }
-        stateChanged.withLock { $0 = true }
+        unsaved.withLock { $0.sets = true }
         priorCache.withLock { $0.removeAll() }
         let installed = true
         if installed { counters.withLock { $0.updatesAdopted += 1 } }
@@ -162,12 +162,12 @@ final class AgentState: Sendable {
             sets: snapshots.withLock { $0.values.sorted { $0.key < $1.key } })
     }
 
-    /// Keeps one update candidate's record (`persisted`: already in the state file).
-    func keep(_ record: UpdateRecord, persisted: Bool = false) {
+    /// Keeps one update candidate's record.
+    func keep(_ record: UpdateRecord) {
         records.withLock { r in
             _ = r[record.key, default: RingBuffer(capacity: Self.recordsPerKey)].append(record)
         }
-        if !persisted { stateChanged.withLock { $0 = true } }
+        unsaved.withLock { $0.updates = true }
     }
 
     /// The last `limit` records (0: all kept) of `key`, or of every key in key order when `key` is nil.

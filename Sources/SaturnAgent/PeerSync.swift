@@ -83,7 +83,9 @@ struct PeerSync {
     /// Copies the silent origins into the counters when they changed.
     private func noteSilentOrigins() {
         let silent = tracker.silentOrigins
-        state.counters.withLock { if $0.peerLiveness.silentOrigins != silent { $0.peerLiveness.silentOrigins = silent } }
+        state.counters.withLock {
+            if $0.peerLiveness.silentOrigins != silent { $0.peerLiveness.silentOrigins = silent }
+        }
     }
 
     /// Handles one update from the peers' SUB socket.

@@ -1,20 +1,29 @@
 import Foundation
 
-/// The state directory of `saturn agent --state-dir DIR`: reads `DIR/agent-state.bin` at start and replaces it
-/// atomically afterwards (write a temporary file, fsync it, rename it over the old one, fsync the directory), so
-/// that a crash at any moment leaves either the previous file or the new one, never a mix. Used by the
-/// adaptation thread (and once at start and stop), never by the socket thread.
+/// The state directory of `saturn agent --state-dir DIR`: two files, read at start and each replaced atomically
+/// afterwards (write a temporary file, fsync it, rename it over the old one, fsync the directory), so that a crash
+/// at any moment leaves either the previous file or the new one, never a mix. `agent-state.bin` holds the sets and
+/// own versions (about 200 bytes per key: written before every accepted set is installed); `agent-updates.bin`
+/// holds the update records (about 25 kB per key: written at most once a second). Used by the adaptation thread
+/// (and once at start and stop), never by the socket thread.
 ///
-/// Why a whole-file atomic replace of a compact protobuf file rather than SQLite (GRDB): the state is small (a set
-/// per key and the last 100 update records per key, about 25 kB per key), it is written whole at most a few times a
-/// second, and the reader must keep the readable parts of a damaged file, which per-record checksums give
-/// directly; SQLite would add a C library and several minutes of CI build for no durability gain here.
+/// Why whole-file atomic replaces of compact protobuf files rather than SQLite (GRDB): the state is small, it is
+/// written whole at most a few times a second, and the reader must keep the readable parts of a damaged file,
+/// which per-record checksums give directly; SQLite would add a C library and several minutes of CI build for no
+/// durability gain here.
 final class StateStore: Sendable {
     /// The directory.
     let directory: String
-    /// The state file inside it.
-    var path: String { directory + "/" + Self.fileName }
-    static let fileName = "agent-state.bin"
+    /// The files inside it.
+    enum File: String, CaseIterable {
+        /// Parameter sets and own versions.
+        case sets = "agent-state.bin"
+        /// Update records.
+        case updates = "agent-updates.bin"
+    }
+
+    /// The path of `file`.
+    func path(_ file: File) -> String { directory + "/" + file.rawValue }
 
     /// A failed file operation: what was done, and errno.
     struct Failure: Error, CustomStringConvertible {
@@ -37,9 +46,10 @@ final class StateStore: Sendable {
         }
     }
 
-    /// The file's bytes, or nil when there is no file.
+    /// The bytes of `file`, or nil when there is no such file.
     /// - Throws: ``Failure`` when it exists and cannot be read.
-    func read() throws(Failure) -> [UInt8]? {
+    func read(_ file: File) throws(Failure) -> [UInt8]? {
+        let path = path(file)
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 {
             if Glibc.errno == ENOENT { return nil }
@@ -59,10 +69,11 @@ final class StateStore: Sendable {
         }
     }
 
-    /// Replaces the file with `bytes` atomically and durably.
+    /// Replaces `file` with `bytes` atomically and durably.
     /// - Throws: ``Failure``; the previous file is then intact (a temporary file may be left, and is replaced by
     ///   the next write).
-    func write(_ bytes: [UInt8]) throws(Failure) {
+    func write(_ bytes: [UInt8], to file: File) throws(Failure) {
+        let path = path(file)
         let temporary = path + ".tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw Failure(operation: "open \(temporary)", errno: Glibc.errno) }
@@ -91,10 +102,10 @@ final class StateStore: Sendable {
         if fsync(dir) != 0 { throw Failure(operation: "fsync \(directory)", errno: Glibc.errno) }
     }
 
-    /// Moves a damaged file aside (`agent-state.bin.damaged-<ns>`), so that the next write does not destroy the
-    /// evidence. Returns the new path, or nil when it could not be moved.
-    func setDamagedFileAside(suffix: UInt64) -> String? {
-        let aside = "\(path).damaged-\(suffix)"
-        return rename(path, aside) == 0 ? aside : nil
+    /// Moves a damaged file aside (e.g. `agent-state.bin.damaged-<ns>`), so that the next write does not destroy
+    /// the evidence. Returns the new path, or nil when it could not be moved.
+    func setDamagedFileAside(_ file: File, suffix: UInt64) -> String? {
+        let aside = "\(path(file)).damaged-\(suffix)"
+        return rename(path(file), aside) == 0 ? aside : nil
     }
 }

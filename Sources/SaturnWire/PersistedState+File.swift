@@ -37,8 +37,9 @@ extension PersistedState {
         }
     }
 
-    /// The file's bytes: ``magic``, then framed records (header, sets, own versions, updates).
-    public func fileBytes() -> [UInt8] {
+    /// The file's bytes: ``magic``, then framed records (header, sets, own versions, updates); `sets` and
+    /// `updates` choose what goes in (sets and own versions; update records), and the header counts what does.
+    public func fileBytes(sets includeSets: Bool = true, updates includeUpdates: Bool = true) -> [UInt8] {
         var out = Self.magic
         func append(_ body: Saturn_V1_StateRecord.OneOf_Body) {
             var r = Saturn_V1_StateRecord()
@@ -54,18 +55,22 @@ extension PersistedState {
         header.nodeID = nodeID
         header.nodeEpoch = nodeEpoch
         header.writtenUnixNs = writtenUnixNs
-        header.sets = UInt64(sets.count)
-        header.updates = UInt64(updates.count)
-        header.ownVersions = UInt64(ownVersions.count)
+        header.sets = includeSets ? UInt64(sets.count) : 0
+        header.updates = includeUpdates ? UInt64(updates.count) : 0
+        header.ownVersions = includeSets ? UInt64(ownVersions.count) : 0
         append(.header(header))
-        for s in sets { append(.set(s.proto)) }
-        for (key, version) in ownVersions.sorted(by: { $0.key < $1.key }) {
-            var v = Saturn_V1_OwnVersion()
-            v.key = key.proto
-            v.version = version
-            append(.ownVersion(v))
+        if includeSets {
+            for s in sets { append(.set(s.proto)) }
+            for (key, version) in ownVersions.sorted(by: { $0.key < $1.key }) {
+                var v = Saturn_V1_OwnVersion()
+                v.key = key.proto
+                v.version = version
+                append(.ownVersion(v))
+            }
         }
-        for u in updates { append(.update(u.proto)) }
+        if includeUpdates {
+            for u in updates { append(.update(u.proto)) }
+        }
         return out
     }
 

@@ -48,23 +48,27 @@ struct StatePersistenceTests {
             let s = ParameterSnapshot(
                 key: own, parameters: PriorCatalog.genericDefault, version: v, originNode: "node-a",
                 originEpoch: first.epoch, source: .localFit)
-            first.writeState(including: s, record: Self.record(own, version: v, accepted: true), logger: Self.logger)
+            first.writeSets(including: s, logger: Self.logger)  // as the adaptation worker does, before install
             #expect(first.install(s, replacing: current))
-            first.keep(Self.record(own, version: v, accepted: true), persisted: true)
+            first.keep(Self.record(own, version: v, accepted: true))
             current = s
         }
+        // The records are written at most once a second: the first time at once, then not before the interval.
+        first.writeStateIfChanged(logger: Self.logger)
         first.keep(Self.record(own, version: 0, accepted: false))
+        first.writeStateIfChanged(logger: Self.logger)
+        #expect(first.unsaved.withLock { $0.updates && !$0.sets })
         let peerSet = ParameterSnapshot(
             key: other, parameters: PriorCatalog.genericDefault, version: 9, originNode: "node-b", originEpoch: 77,
             source: .localFit)
         #expect(first.adoptPeer(peerSet))
-        let changed = first.stateChanged.withLock { $0 }
-        #expect(changed)
-        first.writeStateIfChanged(logger: Self.logger)
-        let changedAfter = first.stateChanged.withLock { $0 }
-        #expect(!changedAfter)
+        #expect(first.unsaved.withLock { $0.sets })
+        first.writeStateIfChanged(logger: Self.logger)  // the peer's set at once, the record still waits
+        #expect(first.unsaved.withLock { !$0.sets && $0.updates })
+        first.writeStateIfChanged(flush: true, logger: Self.logger)  // at shutdown
+        #expect(first.unsaved.withLock { !$0.sets && !$0.updates })
         let written = first.counters.withLock { $0.state }
-        #expect(written.writes == 3 && written.writeFailures == 0)
+        #expect(written.writes == 5 && written.writeFailures == 0)
 
         let second = AgentState(configuration: Self.configuration(dir))
         #expect(second.epoch > first.epoch || second.epoch == first.epoch)
@@ -78,7 +82,7 @@ struct StatePersistenceTests {
         #expect(second.nextOwnVersion(for: own, after: reloaded) == 3)
         let health = second.counters.withLock { $0.state }
         #expect(health.setsLoaded == 2 && health.updatesLoaded == 3 && health.loadProblem.isEmpty
-                && health.damagedRecords == 0 && health.path == dir + "/agent-state.bin")
+                && health.damagedRecords == 0 && health.path == dir)
         // Own versions continue even when the current set is a peer's.
         var peerOwn = reloaded
         peerOwn.source = .peer
@@ -98,7 +102,7 @@ struct StatePersistenceTests {
                 originEpoch: first.epoch, source: .localFit)
             #expect(first.install(s, replacing: first.snapshot(for: key)))
         }
-        first.writeState(logger: Self.logger)
+        first.writeSets(logger: Self.logger)
         let path = dir + "/agent-state.bin"
         let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
         try bytes.prefix(bytes.count - 10).write(to: URL(fileURLWithPath: path))
@@ -114,7 +118,8 @@ struct StatePersistenceTests {
             #expect(agent.state.snapshot(for: ModelKey(model: "m1-7b", hardware: "gpu")).source == .localFit)
             #expect(eventually(.seconds(10)) { agent.statistics.state.writes >= 1 })
         }
-        let (rewritten, damage) = PersistedState.read(fileBytes: Array(try Data(contentsOf: URL(fileURLWithPath: path))))
+        let rewrittenBytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+        let (rewritten, damage) = PersistedState.read(fileBytes: rewrittenBytes)
         #expect(damage.isEmpty && rewritten.sets.count == 2)
     }
 
@@ -125,7 +130,7 @@ struct StatePersistenceTests {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         try Data("not a state file".utf8).write(to: URL(fileURLWithPath: dir + "/agent-state.bin"))
         let agent = try Agent(configuration: Self.configuration(dir), logger: Self.logger)
-        #expect(agent.statistics.state.loadProblem.hasPrefix("not a Saturn state file"))
+        #expect(agent.statistics.state.loadProblem.hasPrefix("agent-state.bin: not a Saturn state file"))
         #expect(agent.statistics.state.setsLoaded == 0)
 
         let file = dir + "/plain-file"

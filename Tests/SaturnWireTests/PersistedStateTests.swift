@@ -13,13 +13,15 @@ struct PersistedStateTests {
             s.sets.append(
                 ParameterSnapshot(
                     key: key, parameters: p, version: UInt64(10 + k), originNode: k == 2 ? "peer-b" : "node-a",
-                    originEpoch: UInt64(100 + k), sampleCount: 500, quality: FitQuality(), source: k == 2 ? .peer : .localFit,
+                    originEpoch: UInt64(100 + k), sampleCount: 500, quality: FitQuality(),
+                    source: k == 2 ? .peer : .localFit,
                     sourceDetail: "refit on 96 rows"))
             for u in 0..<updatesPerKey {
                 s.updates.append(
                     UpdateRecord(
                         key: key, timeUnixNs: Int64(u), path: u % 2 == 0 ? .refit : .updater, trigger: .observations,
-                        accepted: u % 2 == 0, reason: "better", validationLossCurrent: 0.1, validationLossCandidate: 0.05,
+                        accepted: u % 2 == 0, reason: "better", validationLossCurrent: 0.1,
+                        validationLossCandidate: 0.05,
                         trainingLossBefore: 0.2, trainingLossAfter: 0.1, parameters: p, version: UInt64(u),
                         trainingRows: 96, validationRows: 100, durationMs: 1.5, cpuMs: 1.2, windowRows: 5000))
             }

@@ -929,13 +929,14 @@ public nonisolated struct Saturn_V1_HealthReply: @unchecked Sendable {
   fileprivate var _storage = _StorageClass.defaultInstance
 }
 
-/// The crash-safe state (saturn agent --state-dir DIR, file DIR/agent-state.bin; format in StateRecord).
+/// The crash-safe state (saturn agent --state-dir DIR: DIR/agent-state.bin and DIR/agent-updates.bin; format in
+/// StateRecord).
 public nonisolated struct Saturn_V1_StateHealth: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  /// the state file; empty when persistence is off
+  /// the state directory; empty when persistence is off
   public var path: String = String()
 
   /// parameter sets reloaded at start
@@ -947,19 +948,19 @@ public nonisolated struct Saturn_V1_StateHealth: Sendable {
   /// records at start whose checksum or decoding failed (skipped; the rest kept)
   public var damagedRecords: UInt64 = 0
 
-  /// bytes at the end of the file at start that did not form a whole record
+  /// bytes at the end of the files at start that did not form a whole record
   public var truncatedBytes: UInt64 = 0
 
-  /// empty, or what was wrong with the file at start (a copy is kept beside it)
+  /// empty, or what was wrong with which file at start (a copy is kept beside it)
   public var loadProblem: String = String()
 
-  /// atomic replaces done by this run
+  /// atomic replaces done by this run (of either file)
   public var writes: UInt64 = 0
 
   /// ... that failed (logged; the previous file stays intact)
   public var writeFailures: UInt64 = 0
 
-  /// size of the last file written (or loaded)
+  /// size of the last file written (before any write: of both files loaded)
   public var fileBytes: UInt64 = 0
 
   /// wall time of the last write (encode, write, fsync, rename, fsync directory)
@@ -1107,8 +1108,10 @@ public nonisolated struct Saturn_V1_FpmSourceHealth: @unchecked Sendable {
   fileprivate var _storage = _StorageClass.defaultInstance
 }
 
-/// STATE FILE (saturn agent --state-dir DIR: DIR/agent-state.bin, replaced atomically: temporary file, fsync,
-/// rename, fsync of the directory). Layout: the 8 bytes "SATSTAT1", then records, each a 4-byte little-endian
+/// STATE FILES (saturn agent --state-dir DIR): DIR/agent-state.bin holds the sets and own versions (written before
+/// each accepted set is installed, and when a peer's set is adopted), DIR/agent-updates.bin the update records
+/// (written at most once a second, and at shutdown); each is replaced atomically (temporary file, fsync, rename,
+/// fsync of the directory). Layout of both: the 8 bytes "SATSTAT1", then records, each a 4-byte little-endian
 /// length n, a 4-byte little-endian CRC-32 (IEEE, as zlib's crc32) of the n payload bytes, and a StateRecord of n
 /// bytes. The first record is the header. A reader keeps every record whose checksum and decoding hold, skips the
 /// others (counted), and stops at a length that runs past the end (truncated).
