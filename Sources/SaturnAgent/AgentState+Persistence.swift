@@ -114,8 +114,9 @@ extension AgentState {
         return version
     }
 
-    /// What would be persisted now, with `pending` (a set about to be installed) included.
-    func persistedState(including pending: ParameterSnapshot? = nil) -> PersistedState {
+    /// What would be persisted now, with `pending` (a set about to be installed) included; the update records
+    /// only with `updates` (copying them costs more than the sets).
+    func persistedState(including pending: ParameterSnapshot? = nil, updates: Bool = true) -> PersistedState {
         var sets = snapshots.withLock { all in all.values.filter(\.source.isFitted) }
         if let pending {
             sets.removeAll { $0.key == pending.key }
@@ -124,7 +125,8 @@ extension AgentState {
         sets.sort { $0.key < $1.key }
         return PersistedState(
             nodeID: configuration.nodeID, nodeEpoch: epoch, writtenUnixNs: Int64(Date().timeIntervalSince1970 * 1e9),
-            sets: sets, updates: updateRecords(for: nil, limit: 0), ownVersions: ownVersions.withLock { $0 })
+            sets: sets, updates: updates ? updateRecords(for: nil, limit: 0) : [],
+            ownVersions: ownVersions.withLock { $0 })
     }
 
     /// Writes `agent-state.bin` (the sets, with `pending` included, and own versions) now. Does nothing without a
@@ -132,7 +134,7 @@ extension AgentState {
     func writeSets(including pending: ParameterSnapshot? = nil, logger: Logger) {
         guard let store = store.withLock({ $0 }) else { return }
         unsaved.withLock { $0.sets = false }
-        write(.sets, of: persistedState(including: pending), to: store, logger: logger)
+        write(.sets, of: persistedState(including: pending, updates: false), to: store, logger: logger)
     }
 
     /// Writes `agent-updates.bin` (the update records) now. Does nothing without a state directory.
