@@ -424,7 +424,7 @@ _saturn_bench-bus() {
         return
         ;;
     '--measure')
-        __saturn_add_completions -W 'ingest'$'\n''round-trip'$'\n''queries'$'\n''updates'$'\n''decisions'$'\n''scrape'
+        __saturn_add_completions -W 'ingest'$'\n''round-trip'$'\n''queries'$'\n''updates'$'\n''decisions'$'\n''scrape'$'\n''flood'
         return
         ;;
     esac

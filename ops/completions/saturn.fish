@@ -180,7 +180,7 @@ complete -c 'saturn' -n '__saturn_should_offer_completions_for_flags_or_options 
 complete -c 'saturn' -n '__saturn_should_offer_completions_for_flags_or_options "saturn bench-bus" seconds' -l 'seconds' -d 'Seconds of the concurrent-clients run.' -rfka ''
 complete -c 'saturn' -n '__saturn_should_offer_completions_for_flags_or_options "saturn bench-bus" busy-core' -l 'busy-core' -d 'Keep one core busy with a spin thread during the measurement.'
 complete -c 'saturn' -n '__saturn_should_offer_completions_for_flags_or_options "saturn bench-bus" scrape-rate' -l 'scrape-rate' -d 'Scrapes per second of /metrics in the scrape measurement.' -rfka ''
-complete -c 'saturn' -n '__saturn_should_offer_completions_for_flags_or_options "saturn bench-bus"' -l 'measure' -d 'What to measure (repeat the option; default: all of ingest, round-trip, queries).' -rfka 'ingest round-trip queries updates decisions scrape'
+complete -c 'saturn' -n '__saturn_should_offer_completions_for_flags_or_options "saturn bench-bus"' -l 'measure' -d 'What to measure (repeat the option; default: every part).' -rfka 'ingest round-trip queries updates decisions scrape flood'
 complete -c 'saturn' -n '__saturn_should_offer_completions_for_flags_or_options "saturn bench-bus" agent-only' -l 'agent-only' -d 'Skip the raw runs (e.g. to profile the agent alone).'
 complete -c 'saturn' -n '__saturn_should_offer_completions_for_flags_or_options "saturn bench-bus" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'saturn' -n '__saturn_should_offer_completions_for_flags_or_options "saturn experiment" h help' -s 'h' -l 'help' -d 'Show help information.'
