@@ -22,10 +22,13 @@ public final class Agent: Service, Sendable {
     public let configuration: AgentConfiguration
     let state: AgentState
     let logger: Logger
+    /// The CURVE keys, when CURVE is on.
+    let curve: CurveSetup?
     private let bound = Completion<Result<BoundEndpoints, AgentError>>()
     private let started = Atomic<Bool>(false)
 
-    /// - Throws: ``AgentError`` (`invalidConfiguration`) listing the configuration's problems.
+    /// - Throws: ``AgentError`` (`invalidConfiguration`) listing the configuration's problems, or naming a key
+    ///   file that cannot be used (unreadable, malformed, a secret key with permissions wider than 0600).
     public init(configuration: AgentConfiguration, logger: Logger) throws(AgentError) {
         let problems = configuration.problems
         guard problems.isEmpty else {
@@ -33,6 +36,7 @@ public final class Agent: Service, Sendable {
         }
         self.configuration = configuration
         self.logger = logger
+        curve = try CurveSetup.load(configuration)
         state = AgentState(configuration: configuration)
     }
 
@@ -53,10 +57,10 @@ public final class Agent: Service, Sendable {
         let mailbox = BusMailbox(context: context, name: "\(ObjectIdentifier(self).hashValue)")
         let fitWorker = AdaptationWorker(state: state, mailbox: mailbox, logger: logger)
         let busExit = Completion<AgentError?>()
-        let (state, logger, bound) = (self.state, self.logger, self.bound)
+        let (state, logger, bound, curve) = (self.state, self.logger, self.bound, self.curve)
         let bus = Thread {
             do throws(AgentError) {
-                let loop = try BusLoop(state: state, mailbox: mailbox, context: context, logger: logger) {
+                let loop = try BusLoop(state: state, mailbox: mailbox, context: context, curve: curve, logger: logger) {
                     fitWorker.wake()
                 }
                 bound.complete(.success(loop.endpoints))
@@ -93,7 +97,13 @@ public final class Agent: Service, Sendable {
             metadata: ["node": "\(configuration.nodeID)", "telemetry": "\(endpoints.telemetry)",
                        "query": "\(endpoints.query)", "broadcast": "\(endpoints.broadcast)",
                        "peers": "\(configuration.peers.map(\.broadcast))",
-                       "fpm": "\(configuration.forwardPassSources.map(\.description))"])
+                       "fpm": "\(configuration.forwardPassSources.map(\.description))",
+                       "curve": "\(curve.map { "on, public key \($0.keys.publicKey), allow \($0.allowDirectory)" } ?? "off")"])
+        if curve == nil && configuration.insecure {
+            for e in [endpoints.telemetry, endpoints.query, endpoints.broadcast] where !AgentConfiguration.isLoopback(e) {
+                logger.warning("insecure: \(e) is not loopback and has no CURVE: anyone who reaches it may publish, query and inject")
+            }
+        }
         // Until shutdown is asked for, or the socket loop fails on its own.
         await withTaskCancellationHandler {
             await withGracefulShutdownHandler {
