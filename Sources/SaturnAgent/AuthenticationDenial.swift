@@ -17,7 +17,7 @@ public struct AuthenticationDenial: Hashable, Sendable, CustomStringConvertible 
         case plaintext
         /// The client's handshake failed its cryptographic checks (e.g. it used a wrong server key).
         case badServerKey = "bad_server_key"
-        /// Another handshake failure (a protocol error, or a connection closed during the handshake).
+        /// Another ZMTP or ZAP protocol error during the handshake.
         case handshake
     }
 
