@@ -137,7 +137,8 @@ public struct AgentConfiguration: Sendable, Equatable {
         guard endpoint.hasPrefix("tcp://") else { return false }
         let address = endpoint.dropFirst("tcp://".count)
         // A `source;destination` endpoint binds the part after the semicolon.
-        let host = address.split(separator: ";").last.map { $0.split(separator: ":").dropLast().joined(separator: ":") } ?? ""
+        let bound = address.split(separator: ";").last ?? ""
+        let host = bound.lastIndex(of: ":").map { bound[..<$0] } ?? bound
         return host.hasPrefix("127.") || host == "[::1]" || host == "localhost"
     }
 

@@ -17,7 +17,9 @@ public struct AuthenticationDenial: Hashable, Sendable, CustomStringConvertible 
         case plaintext
         /// The client's handshake failed its cryptographic checks (e.g. it used a wrong server key).
         case badServerKey = "bad_server_key"
-        /// Another ZMTP or ZAP protocol error during the handshake.
+        /// Another handshake failure: a protocol error, or a connection closed during the handshake (a plaintext
+        /// client that hangs up before the agent reads its greeting lands here, as does the close that follows a
+        /// refusal).
         case handshake
     }
 

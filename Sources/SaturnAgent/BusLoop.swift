@@ -339,12 +339,11 @@ final class BusLoop {
             guard let failure = HandshakeFailure(frames: frames) else { continue }
             let reason: AuthenticationDenial.Reason
             switch failure.reason {
-            // Refusals are counted by the ZAP handler; a connection closed during the handshake (which follows
-            // every refusal too) is not an attempt of its own.
-            case .authentication, .noDetail: continue
+            // Refusals are counted by the ZAP handler.
+            case .authentication: continue
             case .mechanismMismatch: reason = .plaintext
             case .cryptographic: reason = .badServerKey
-            case .protocolError: reason = .handshake
+            case .protocolError, .noDetail: reason = .handshake
             }
             let denial = AuthenticationDenial(socket: socket, reason: reason)
             state.counters.withLock { $0.authenticationDenials[denial, default: 0] += 1 }
