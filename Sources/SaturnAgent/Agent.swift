@@ -98,10 +98,12 @@ public final class Agent: Service, Sendable {
                        "query": "\(endpoints.query)", "broadcast": "\(endpoints.broadcast)",
                        "peers": "\(configuration.peers.map(\.broadcast))",
                        "fpm": "\(configuration.forwardPassSources.map(\.description))",
-                       "curve": "\(curve.map { "on, public key \($0.keys.publicKey), allow \($0.allowDirectory)" } ?? "off")"])
+                       "curve": "\(curve.map { "on, key \($0.keys.publicKey), allow \($0.allowDirectory)" } ?? "off")"])
         if curve == nil && configuration.insecure {
-            for e in [endpoints.telemetry, endpoints.query, endpoints.broadcast] where !AgentConfiguration.isLoopback(e) {
-                logger.warning("insecure: \(e) is not loopback and has no CURVE: anyone who reaches it may publish, query and inject")
+            for e in [endpoints.telemetry, endpoints.query, endpoints.broadcast]
+            where !AgentConfiguration.isLoopback(e) {
+                logger.warning(
+                    "insecure: \(e) is not loopback and has no CURVE: anyone who reaches it may publish, query, inject")
             }
         }
         // Until shutdown is asked for, or the socket loop fails on its own.

@@ -60,7 +60,9 @@ struct Authenticator {
     /// The answer to `request`.
     func decide(_ request: ZAPRequest) -> Decision {
         guard let socket = AuthenticationDenial.Socket(rawValue: request.domain) else { return .deny(nil) }
-        guard let key = request.curvePublicKey else { return .deny(AuthenticationDenial(socket: socket, reason: .notCurve)) }
+        guard let key = request.curvePublicKey else {
+            return .deny(AuthenticationDenial(socket: socket, reason: .notCurve))
+        }
         guard allowList.allows(key, in: Self.roles(of: socket)) else {
             return .deny(AuthenticationDenial(socket: socket, reason: .keyNotAllowed))
         }

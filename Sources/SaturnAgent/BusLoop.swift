@@ -128,7 +128,9 @@ final class BusLoop {
         }
         var monitors: [(socket: AuthenticationDenial.Socket, monitor: Socket)] = []
         if curve != nil {
-            for (kind, socket) in [(AuthenticationDenial.Socket.telemetry, telemetry), (.query, router), (.broadcast, publisher)] {
+            let servers: [(AuthenticationDenial.Socket, Socket)] =
+                [(.telemetry, telemetry), (.query, router), (.broadcast, publisher)]
+            for (kind, socket) in servers {
                 do {
                     let m = try socket.monitorHandshakeFailures(endpoint: "inproc://saturn-handshakes-\(kind.rawValue)")
                     opened.insert(m, at: 0)  // a monitor closes before its socket
@@ -386,7 +388,9 @@ final class BusLoop {
                         dealer = try Socket(context, .dealer)
                         dealers[endpoint] = dealer
                         pollSetChanged = true
-                        if let curve { try dealer.makeCurveClient(serverKey: curve.serverKey(for: endpoint), keys: curve.keys) }
+                        if let curve {
+                            try dealer.makeCurveClient(serverKey: curve.serverKey(for: endpoint), keys: curve.keys)
+                        }
                         try dealer.connect(endpoint)
                     }
                     _ = try dealer.send([[], Saturn_V1_Request.parameters(requestID: requestID).wireBytes()], wait: false)

@@ -8,7 +8,8 @@ struct CurveSetup: Sendable {
     let keys: CurveKeyPair
     /// The allow-list directory (``Authenticator``).
     let allowDirectory: String
-    /// Peers' server keys by endpoint (their broadcast and query endpoints), from ``AgentConfiguration/Peer/serverKey``.
+    /// Peers' server keys by endpoint (their broadcast and query endpoints), from
+    /// ``AgentConfiguration/Peer/serverKey``.
     let peerServerKeys: [String: String]
 
     /// The server key of the peer at `endpoint` (a broadcast or query endpoint): the configured one, else this

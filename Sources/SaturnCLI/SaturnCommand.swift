@@ -8,7 +8,8 @@ struct SaturnCommand: AsyncParsableCommand {
         abstract: "Fit and serve a throughput-saturation latency model for LLM inference steps.",
         subcommands: [
             DemoCommand.self, AgentCommand.self, ForwarderCommand.self, FitCommand.self, EvalCommand.self, BenchCommand.self,
-            BenchBusCommand.self, ExperimentCommand.self, PlanCommand.self, SimulateCommand.self, KeygenCommand.self,
+            BenchBusCommand.self, ExperimentCommand.self, PlanCommand.self, SimulateCommand.self,
+            KeygenCommand.self,
         ]
     )
 }

@@ -60,7 +60,9 @@ public struct CurveKeyFile: Sendable, Equatable {
             guard !line.hasPrefix("#"), let eq = line.firstIndex(of: "=") else { continue }
             let name = line[..<eq].trimmingCharacters(in: .whitespaces)
             var value = line[line.index(after: eq)...].trimmingCharacters(in: .whitespaces)
-            if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") { value = String(value.dropFirst().dropLast()) }
+            if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") {
+                value = String(value.dropFirst().dropLast())
+            }
             switch name {
             case "public-key": publicKey = value
             case "secret-key": secretKey = value

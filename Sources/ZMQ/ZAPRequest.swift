@@ -62,6 +62,7 @@ public struct ZAPRequest: Sendable, Equatable {
 
     /// The reply to frames that are not a request (status 500 with the request id when there is one).
     public static func malformedReply(to frames: [[UInt8]]) -> [[UInt8]] {
-        [Array("1.0".utf8), frames.count > 1 ? frames[1] : [], Array("500".utf8), Array("malformed request".utf8), [], []]
+        let id = frames.count > 1 ? frames[1] : []
+        return [Array("1.0".utf8), id, Array("500".utf8), Array("malformed request".utf8), [], []]
     }
 }

@@ -51,15 +51,18 @@ struct AuthenticatorTests {
             let decision = auth.decide(Self.request(domain, key))
             #expect((decision == .allow(userID: key)) == allowed, "\(domain) \(key)")
             if !allowed {
-                #expect(decision == .deny(AuthenticationDenial(socket: .init(rawValue: domain)!, reason: .keyNotAllowed)))
+                let denial = AuthenticationDenial(socket: .init(rawValue: domain)!, reason: .keyNotAllowed)
+                #expect(decision == .deny(denial))
             }
         }
         for domain in ["telemetry", "query", "broadcast"] {
             #expect(auth.decide(Self.request(domain, stranger)) != .allow(userID: stranger))
         }
-        #expect(auth.decide(Self.request("query", nil)) == .deny(AuthenticationDenial(socket: .query, reason: .notCurve)))
+        let notCurve = AuthenticationDenial(socket: .query, reason: .notCurve)
+        #expect(auth.decide(Self.request("query", nil)) == .deny(notCurve))
         #expect(auth.decide(Self.request("elsewhere", worker)) == .deny(nil))
-        #expect(AuthenticationDenial(socket: .telemetry, reason: .keyNotAllowed).counterName == "auth.telemetry.key_not_allowed")
+        let counter = AuthenticationDenial(socket: .telemetry, reason: .keyNotAllowed).counterName
+        #expect(counter == "auth.telemetry.key_not_allowed")
     }
 
     @Test func aChangedDirectoryIsReReadAtMostOnceASecond() throws {
@@ -109,7 +112,8 @@ struct AuthenticatorTests {
         let peer = try #require(AgentConfiguration.Peer(spec: "tcp://a:1,tcp://a:2,a.pub"))
         #expect(peer == .init(broadcast: "tcp://a:1", query: "tcp://a:2", serverKey: "a.pub"))
         #expect(AgentConfiguration.Peer(spec: "tcp://a:1,,a.pub") == .init(broadcast: "tcp://a:1", serverKey: "a.pub"))
-        var fromFile = try AgentConfiguration(json: Data(#"{"curveKey": "k.key", "allowDirectory": "d", "insecure": true}"#.utf8))
+        let json = #"{"curveKey": "k.key", "allowDirectory": "d", "insecure": true}"#
+        var fromFile = try AgentConfiguration(json: Data(json.utf8))
         #expect(fromFile.curveKey == "k.key" && fromFile.allowDirectory == "d" && fromFile.insecure)
         try fromFile.set("insecure=false")
         #expect(!fromFile.insecure)
@@ -119,7 +123,8 @@ struct AuthenticatorTests {
         let d = try Self.allowDirectory()
         defer { try? FileManager.default.removeItem(atPath: d) }
         let pair = try CurveKeyPair.generate()
-        try CurveKeyFile(publicKey: pair.publicKey, secretKey: pair.secretKey).write(base: d + "/agent", overwrite: false)
+        try CurveKeyFile(publicKey: pair.publicKey, secretKey: pair.secretKey)
+            .write(base: d + "/agent", overwrite: false)
         var c = AgentConfiguration.ephemeralLoopback(nodeID: "n")
         c.curveKey = d + "/agent.key"
         c.allowDirectory = d
@@ -128,7 +133,8 @@ struct AuthenticatorTests {
         let wide = #expect(throws: AgentError.self) { try Agent(configuration: c, logger: Self.logger) }
         #expect(wide?.code == .invalidConfiguration && wide?.message.contains("wider than 0600") == true)
         let other = try CurveKeyPair.generate()
-        try CurveKeyFile(publicKey: other.publicKey, secretKey: pair.secretKey).write(base: d + "/agent", overwrite: true)
+        try CurveKeyFile(publicKey: other.publicKey, secretKey: pair.secretKey)
+            .write(base: d + "/agent", overwrite: true)
         let mismatch = #expect(throws: AgentError.self) { try Agent(configuration: c, logger: Self.logger) }
         #expect(mismatch?.message.contains("does not match") == true)
     }

@@ -23,11 +23,13 @@ struct CurveClientTests {
         }
         for name in names {
             let p = try CurveKeyPair.generate()
-            try CurveKeyFile(publicKey: p.publicKey, secretKey: p.secretKey).write(base: d + "/" + name, overwrite: false)
+            try CurveKeyFile(publicKey: p.publicKey, secretKey: p.secretKey)
+                .write(base: d + "/" + name, overwrite: false)
             pairs[name] = p
         }
         for (name, role) in allow {
-            try FileManager.default.copyItem(atPath: d + "/" + name + ".pub", toPath: d + "/allow/" + role + "/" + name + ".pub")
+            try FileManager.default.copyItem(
+                atPath: d + "/" + name + ".pub", toPath: d + "/allow/" + role + "/" + name + ".pub")
         }
         return (d, pairs)
     }
@@ -39,7 +41,8 @@ struct CurveClientTests {
         var c = AgentConfiguration.ephemeralLoopback(nodeID: "curve-swift")
         c.curveKey = d + "/agent.key"
         c.allowDirectory = d + "/allow"
-        let agent = try Agent(configuration: c, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+        let agent = try Agent(configuration: c, logger: logger)
         func creds(_ name: String) throws -> CurveCredentials {
             try CurveCredentials(serverKeyFile: d + "/agent.pub", secretKeyFile: d + "/" + name + ".key")
         }
@@ -72,11 +75,13 @@ struct CurveClientTests {
             #expect(try eventually {
                 let drops = try router.health().drops
                 // The plaintext worker: a mechanism mismatch, or a closed handshake when it hangs up first.
-                let plaintext = drops["auth.telemetry.plaintext", default: 0] + drops["auth.telemetry.handshake", default: 0]
+                let plaintext =
+                    drops["auth.telemetry.plaintext", default: 0] + drops["auth.telemetry.handshake", default: 0]
                 return drops["auth.telemetry.key_not_allowed", default: 0] >= 1 && plaintext >= 1
                     && drops["auth.query.key_not_allowed", default: 0] >= 2
             })
-            #expect(agent.statistics.authenticationDenials[.init(socket: .telemetry, reason: .keyNotAllowed), default: 0] >= 1)
+            let refused = AuthenticationDenial(socket: .telemetry, reason: .keyNotAllowed)
+            #expect(agent.statistics.authenticationDenials[refused, default: 0] >= 1)
             #expect(try router.health().telemetryAccepted == 40)
 
             // The public key in the secret key file must match its secret key; wider permissions are refused.

@@ -64,8 +64,10 @@ struct CurveKeyFileTests {
                 public-key = "\(Self.publicKey)"
                 secret-key = "\(Self.secretKey)"
             """
-        #expect(try CurveKeyFile(text: czmq, requireSecret: true) == CurveKeyFile(publicKey: Self.publicKey, secretKey: Self.secretKey))
-        #expect(try CurveKeyFile(text: "public-key = \(Self.publicKey)\n", requireSecret: false).publicKey == Self.publicKey)
+        let pair = CurveKeyFile(publicKey: Self.publicKey, secretKey: Self.secretKey)
+        #expect(try CurveKeyFile(text: czmq, requireSecret: true) == pair)
+        let unquoted = try CurveKeyFile(text: "public-key = \(Self.publicKey)\n", requireSecret: false)
+        #expect(unquoted.publicKey == Self.publicKey)
         for (text, expected) in [
             ("", "no public-key line"),
             ("public-key = \"short\"", "not a 40-character Z85 key"),
@@ -75,7 +77,9 @@ struct CurveKeyFileTests {
             let error = #expect(throws: CurveKeyFile.Error.self) { try CurveKeyFile(text: text, requireSecret: false) }
             #expect(error?.message.contains(expected) == true, "\(text): \(String(describing: error))")
         }
-        let missing = #expect(throws: CurveKeyFile.Error.self) { try CurveKeyFile.readPublic(path: "/nonexistent/x.pub") }
+        let missing = #expect(throws: CurveKeyFile.Error.self) {
+            try CurveKeyFile.readPublic(path: "/nonexistent/x.pub")
+        }
         #expect(missing?.code == .unreadable)
     }
 }

@@ -104,7 +104,8 @@ struct CurveTests {
         let request = try #require(ZAPRequest(frames: frames))
         #expect(request.domain == "telemetry" && request.address == "127.0.0.1")
         #expect(request.curvePublicKey == Z85.encode(key))
-        #expect(request.reply(.denied, text: "no") == [Array("1.0".utf8), [9], Array("400".utf8), Array("no".utf8), [], []])
+        let expected: [[UInt8]] = [Array("1.0".utf8), [9], Array("400".utf8), Array("no".utf8), [], []]
+        #expect(request.reply(.denied, text: "no") == expected)
         #expect(ZAPRequest(frames: Array(frames.prefix(5))) == nil)
         #expect(ZAPRequest(frames: [Array("2.0".utf8)] + frames.dropFirst()) == nil)
         var null = frames
