@@ -112,6 +112,9 @@ extension AgentConfiguration {
         .plain("receiveHighWaterMark", \.receiveHighWaterMark),
         .seconds("snapshotRetrySeconds", \.snapshotRetryInterval),
         .plain("snapshotAttempts", \.snapshotAttempts),
+        .plain("curveKey", \.curveKey),
+        .plain("allowDirectory", \.allowDirectory),
+        .plain("insecure", \.insecure),
     ]
 
     /// A configuration error: an unknown field, or a value of the wrong type or range.
