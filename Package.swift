@@ -110,7 +110,7 @@ let package = Package(
         .testTarget(
             name: "SaturnAgentTests",
             dependencies: [
-                "SaturnAgent", "SaturnClient", "SaturnWire", "SaturnModel", "SaturnNumerics", "SaturnTestKit", "Locking",
+                "SaturnAgent", "SaturnClient", "SaturnWire", "SaturnModel", "SaturnNumerics", "SaturnTestKit", "Locking", "ZMQ",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -22,6 +22,14 @@ done
 if ((${#targets[@]} == 0)); then
     targets=($(ls ops/fuzz/corpus))
 fi
+# SwiftPM keeps the root package's manifest of an earlier build (a new target there is "no such module"): start the
+# build over when Package.swift changed, keeping the corpora.
+manifest=$(sha256sum Package.swift ops/fuzz/Package.swift | sha256sum | cut -c1-16)
+if [[ -d .build-fuzz && "$(cat .build-fuzz/manifest.sha 2>/dev/null)" != "$manifest" ]]; then
+    find .build-fuzz -mindepth 1 -maxdepth 1 ! -name corpus -exec rm -rf {} +
+fi
+mkdir -p .build-fuzz
+echo "$manifest" > .build-fuzz/manifest.sha
 swift build -c release --package-path ops/fuzz --scratch-path .build-fuzz --product SaturnFuzz \
     --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library -Xswiftc -use-ld=lld
 binary=.build-fuzz/release/SaturnFuzz

@@ -25,6 +25,8 @@ public final class Agent: Service, Sendable {
     public let configuration: AgentConfiguration
     let state: AgentState
     let logger: Logger
+    /// The CURVE keys, when CURVE is on.
+    let curve: CurveSetup?
     private let bound = Completion<Result<BoundEndpoints, AgentError>>()
     private let started = Atomic<Bool>(false)
 
@@ -34,8 +36,9 @@ public final class Agent: Service, Sendable {
     ///   - metricsFactory: where the agent's metrics (``AgentMetrics``) go: give each agent a factory of its own
     ///     (e.g. a Prometheus factory over a registry per agent) when several run in one process. Default: the
     ///     process-wide `MetricsSystem.factory` (a no-op unless the executable bootstrapped one).
-    /// - Throws: ``AgentError`` (`invalidConfiguration`) listing the configuration's problems, or when the state
-    ///   directory cannot be used.
+    /// - Throws: ``AgentError`` (`invalidConfiguration`) listing the configuration's problems, naming a key file
+    ///   that cannot be used (unreadable, malformed, a secret key with permissions wider than 0600), or when the
+    ///   state directory cannot be used.
     public init(
         configuration: AgentConfiguration, logger: Logger, metricsFactory: (any MetricsFactory)? = nil
     ) throws(AgentError) {
@@ -45,6 +48,7 @@ public final class Agent: Service, Sendable {
         }
         self.configuration = configuration
         self.logger = logger
+        curve = try CurveSetup.load(configuration)
         state = AgentState(
             configuration: configuration, metrics: AgentMetrics(factory: metricsFactory ?? MetricsSystem.factory))
         try state.restore(logger: logger)  // with a state directory: queries answer from the kept sets at once
@@ -56,7 +60,9 @@ public final class Agent: Service, Sendable {
     /// Brings the agent's counters and per-key gauges (``AgentMetrics``) up to date with its state: an exporter
     /// calls it before each scrape. Histograms need no call (they are recorded as queries and updates end).
     public func updateMetrics() {
-        state.metrics.update(from: statistics, keys: QueryService(state: state).health().keys)
+        state.metrics.update(
+            from: statistics, keys: QueryService(state: state).health().keys,
+            authenticates: configuration.curveKey != nil)
     }
 
     /// The bound endpoints, once ``run()`` has bound them.
@@ -73,10 +79,10 @@ public final class Agent: Service, Sendable {
         let mailbox = BusMailbox(context: context, name: "\(ObjectIdentifier(self).hashValue)")
         let fitWorker = AdaptationWorker(state: state, mailbox: mailbox, logger: logger)
         let busExit = Completion<AgentError?>()
-        let (state, logger, bound) = (self.state, self.logger, self.bound)
+        let (state, logger, bound, curve) = (self.state, self.logger, self.bound, self.curve)
         let bus = Thread {
             do throws(AgentError) {
-                let loop = try BusLoop(state: state, mailbox: mailbox, context: context, logger: logger) {
+                let loop = try BusLoop(state: state, mailbox: mailbox, context: context, curve: curve, logger: logger) {
                     fitWorker.wake()
                 }
                 bound.complete(.success(loop.endpoints))
@@ -113,7 +119,15 @@ public final class Agent: Service, Sendable {
             metadata: ["node": "\(configuration.nodeID)", "telemetry": "\(endpoints.telemetry)",
                        "query": "\(endpoints.query)", "broadcast": "\(endpoints.broadcast)",
                        "peers": "\(configuration.peers.map(\.broadcast))",
-                       "fpm": "\(configuration.forwardPassSources.map(\.description))"])
+                       "fpm": "\(configuration.forwardPassSources.map(\.description))",
+                       "curve": "\(curve.map { "on, key \($0.keys.publicKey), allow \($0.allowDirectory)" } ?? "off")"])
+        if curve == nil && configuration.insecure {
+            for e in [endpoints.telemetry, endpoints.query, endpoints.broadcast]
+            where !AgentConfiguration.isLoopback(e) {
+                logger.warning(
+                    "insecure: \(e) is not loopback and has no CURVE: anyone who reaches it may publish, query, inject")
+            }
+        }
         // Until shutdown is asked for, or the socket loop fails on its own.
         await withTaskCancellationHandler {
             await withGracefulShutdownHandler {

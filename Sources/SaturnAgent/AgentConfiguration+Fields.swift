@@ -114,6 +114,9 @@ extension AgentConfiguration {
         .plain("snapshotAttempts", \.snapshotAttempts),
         .plain("stateDirectory", \.stateDirectory),
         .seconds("heartbeatSeconds", \.heartbeatInterval),
+        .plain("curveKey", \.curveKey),
+        .plain("allowDirectory", \.allowDirectory),
+        .plain("insecure", \.insecure),
     ]
 
     /// A configuration error: an unknown field, or a value of the wrong type or range.

@@ -13,18 +13,23 @@ public struct AgentConfiguration: Sendable, Equatable {
     public struct Peer: Sendable, Codable, Equatable {
         public var broadcast: String
         public var query: String?
+        /// With CURVE: the path of the peer's public key file (`NAME.pub`), the server key of its broadcast and
+        /// query sockets. Default: this agent's own public key (a fleet sharing one server key pair).
+        public var serverKey: String?
 
-        public init(broadcast: String, query: String? = nil) {
+        public init(broadcast: String, query: String? = nil, serverKey: String? = nil) {
             self.broadcast = broadcast
             self.query = query
+            self.serverKey = serverKey
         }
 
-        /// Parses `BROADCAST[,QUERY]`.
+        /// Parses `BROADCAST[,QUERY[,SERVERKEY]]` (SERVERKEY: the path of the peer's `.pub` file).
         public init?(spec: String) {
             let parts = spec.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-            guard (1...2).contains(parts.count), !parts[0].isEmpty else { return nil }
+            guard (1...3).contains(parts.count), !parts[0].isEmpty else { return nil }
             broadcast = parts[0]
-            query = parts.count == 2 && !parts[1].isEmpty ? parts[1] : nil
+            query = parts.count >= 2 && !parts[1].isEmpty ? parts[1] : nil
+            serverKey = parts.count == 3 && !parts[2].isEmpty ? parts[2] : nil
         }
     }
 
@@ -50,6 +55,14 @@ public struct AgentConfiguration: Sendable, Equatable {
     /// Where `saturn agent` serves `GET /metrics` (Prometheus text format): `HOST:PORT`, `[IPV6]:PORT` or a bare
     /// `PORT` (127.0.0.1), see ``HostPort``. Default: nil, no metrics endpoint.
     public var metrics: String? = nil
+    /// CURVE: the path of this agent's secret key file (`saturn keygen NAME` writes `NAME.key`, mode 0600). Set
+    /// together with ``allowDirectory``, it turns CURVE on for the telemetry, query and broadcast sockets (and the
+    /// peer connections).
+    public var curveKey: String? = nil
+    /// CURVE: the allow-list directory, `*.pub` files in `workers/`, `routers/` and `peers/` (re-read on change).
+    public var allowDirectory: String? = nil
+    /// Allows binding a non-loopback address without CURVE (logged as a warning).
+    public var insecure = false
     /// Which adaptation paths run (DESIGN section 4).
     public enum AdaptationPaths: String, Sendable, Codable, CaseIterable {
         /// Momentum-gradient updates, and full refits on cold start, drift, a high error rate or a failing updater.
@@ -124,6 +137,18 @@ public struct AgentConfiguration: Sendable, Equatable {
         return c
     }
 
+    /// True for endpoints only this machine can reach: `ipc://`, `inproc://`, and tcp on 127.0.0.0/8, `[::1]` or
+    /// `localhost`.
+    public static func isLoopback(_ endpoint: String) -> Bool {
+        if endpoint.hasPrefix("ipc://") || endpoint.hasPrefix("inproc://") { return true }
+        guard endpoint.hasPrefix("tcp://") else { return false }
+        let address = endpoint.dropFirst("tcp://".count)
+        // A `source;destination` endpoint binds the part after the semicolon.
+        let bound = address.split(separator: ";").last ?? ""
+        let host = bound.lastIndex(of: ":").map { bound[..<$0] } ?? bound
+        return host.hasPrefix("127.") || host == "[::1]" || host == "localhost"
+    }
+
     /// Problems that make the configuration unusable, as one-line messages (empty when valid).
     public var problems: [String] {
         var p: [String] = []
@@ -169,6 +194,15 @@ public struct AgentConfiguration: Sendable, Equatable {
             + peers.compactMap(\.query) + snapshotSources + forwarders + forwardPassSources.map(\.endpoint)
         where !e.contains("://") {
             p.append("endpoint '\(e)' must look like tcp://host:port, ipc://path or inproc://name")
+        }
+        if (curveKey == nil) != (allowDirectory == nil) { p.append("curveKey and allowDirectory go together") }
+        if curveKey != nil && !forwarders.isEmpty {
+            p.append("forwarders do not authenticate: use direct peers with curveKey")
+        }
+        if curveKey == nil && !insecure {
+            for e in [telemetryEndpoint, queryEndpoint, broadcastEndpoint] where !Self.isLoopback(e) {
+                p.append("binding \(e) (not loopback) needs curveKey and allowDirectory, or insecure")
+            }
         }
         var fpmEndpoints = Set<String>()
         for s in forwardPassSources {

@@ -31,6 +31,7 @@ public final class AgentMetrics: Sendable {
         Name.heartbeatGaps: "Peers' heartbeats showing updates this node missed (a snapshot was requested).",
         Name.peerSilences: "Times a peer went 3 of its heartbeat intervals without a message.",
         Name.stateWrites: "Writes of the state file (--state-dir), by result (ok, failed).",
+        Name.authenticationDenials: "Connection attempts the CURVE authentication refused, by socket and reason.",
         Name.queryDuration: "Query service time, from the received frames to the encoded reply, by request kind.",
         Name.updateDuration: "Time to produce, validate and install or reject one update candidate, by path.",
         Name.recentMeanRelativeError: "Mean relative error of the key's recent predictions.",
@@ -58,6 +59,7 @@ public final class AgentMetrics: Sendable {
         public static let heartbeatGaps = "saturn_heartbeat_gaps_total"
         public static let peerSilences = "saturn_peer_silences_total"
         public static let stateWrites = "saturn_state_writes_total"
+        public static let authenticationDenials = "saturn_authentication_denials_total"
         public static let queryDuration = "saturn_query_duration_seconds"
         public static let updateDuration = "saturn_update_duration_seconds"
         public static let recentMeanRelativeError = "saturn_key_recent_mean_relative_error"
@@ -110,7 +112,8 @@ public final class AgentMetrics: Sendable {
     }
 
     /// Brings the counters up to `statistics` and sets the per-key gauges from `keys` (the health reply's keys).
-    func update(from statistics: AgentStatistics, keys: [HealthReport.Key]) {
+    /// - Parameter authenticates: whether the agent runs CURVE (its refusal counters are exported only then).
+    func update(from statistics: AgentStatistics, keys: [HealthReport.Key], authenticates: Bool = false) {
         let s = statistics
         var totals: [(String, [(String, String)], UInt64)] = [
             (Name.telemetryAccepted, [], s.telemetryAccepted),
@@ -135,6 +138,15 @@ public final class AgentMetrics: Sendable {
                 }
             for reason in DropReason.allCases {
                 totals.append((Name.dropped, [("channel", channel.rawValue), ("reason", reason.rawValue)], drops[reason] ?? 0))
+            }
+        }
+        // CURVE refusals only on agents that authenticate.
+        if authenticates {
+            for socket in AuthenticationDenial.Socket.allCases {
+                for reason in AuthenticationDenial.Reason.allCases {
+                    let n = s.authenticationDenials[AuthenticationDenial(socket: socket, reason: reason)] ?? 0
+                    totals.append((Name.authenticationDenials, [("socket", socket.rawValue), ("reason", reason.rawValue)], n))
+                }
             }
         }
         for kind in QueryKind.allCases {

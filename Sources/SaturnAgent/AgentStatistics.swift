@@ -22,6 +22,8 @@ public struct AgentStatistics: Sendable, Equatable {
     public var forwardPassDrops: [DropReason: UInt64] = [:]
     /// Queries answered with an error, by code.
     public var queryErrors: [QueryError.Code: UInt64] = [:]
+    /// Refused connection attempts on the CURVE-protected sockets, by socket and reason.
+    public var authenticationDenials: [AuthenticationDenial: UInt64] = [:]
     /// Each configured Forward Pass Metrics publisher's counts and liveness, in configuration order (copied from
     /// the socket thread once per received batch).
     public var forwardPassSources: [ForwardPassSourceStatistics] = []
@@ -39,13 +41,14 @@ public struct AgentStatistics: Sendable, Equatable {
     public init() {}
 
     /// Every non-zero drop and error counter by its name: `telemetry.<reason>`, `broadcast.<reason>`,
-    /// `fpm.<reason>`, `query.<code>` (the health reply's `drops`).
+    /// `fpm.<reason>`, `query.<code>`, `auth.<socket>.<reason>` (the health reply's `drops`).
     public var drops: [String: UInt64] {
         var d: [String: UInt64] = [:]
         for (r, n) in telemetryDrops where n > 0 { d[r.counterName(on: .telemetry)] = n }
         for (r, n) in broadcastDrops where n > 0 { d[r.counterName(on: .broadcast)] = n }
         for (r, n) in forwardPassDrops where n > 0 { d[r.counterName(on: .fpm)] = n }
         for (c, n) in queryErrors where n > 0 { d[QueryError(c, "").counterName] = n }
+        for (a, n) in authenticationDenials where n > 0 { d[a.counterName] = n }
         return d
     }
 

@@ -30,6 +30,12 @@ final class BusLoop {
     private let wake: Socket
     /// One SUB per Forward Pass Metrics publisher, connected to it (the engine binds), in configuration order.
     private let forwardPass: [Socket]
+    /// With CURVE: the ZAP handler's REP socket (bound before every other socket), its decisions, and one
+    /// handshake-failure monitor per server socket.
+    private let zap: Socket?
+    private var authenticator: Authenticator?
+    private let curve: CurveSetup?
+    private let handshakeMonitors: [(socket: AuthenticationDenial.Socket, monitor: Socket)]
     /// DEALERs of pending snapshot requests, by endpoint.
     private var dealers: [String: Socket] = [:]
     let endpoints: BoundEndpoints
@@ -51,7 +57,7 @@ final class BusLoop {
 
     /// Creates and binds every socket (on the socket thread: they belong to it from here on).
     /// - Throws: ``AgentError`` (`bindFailed`) with the ``ZMQError`` as its cause.
-    init(state: AgentState, mailbox: BusMailbox, context: Context, logger: Logger,
+    init(state: AgentState, mailbox: BusMailbox, context: Context, curve: CurveSetup? = nil, logger: Logger,
          wakeAdaptationWorker: @escaping @Sendable () -> Void) throws(AgentError) {
         self.state = state
         self.mailbox = mailbox
@@ -75,18 +81,38 @@ final class BusLoop {
         // libzmq drops a connection above ZMQ_MAXMSGSIZE; between the application limit and 4x it, the message
         // arrives and is counted as oversized.
         let maxSize = Int64(c.maximumMessageBytes * 4)
+        self.curve = curve
+        // CURVE: the ZAP handler first (a CURVE server with no handler bound admits every key), then each server
+        // socket with its domain, so the handler knows which allow-list applies.
+        if let curve {
+            (zap, _) = try open(.rep, "ZAP handler (\(ZAPRequest.endpoint))") { s throws(ZMQError) in
+                try s.bind(ZAPRequest.endpoint)
+                return nil
+            }
+            authenticator = try Authenticator(directory: curve.allowDirectory, now: .now)
+        } else {
+            zap = nil
+            authenticator = nil
+        }
+        func secure(_ s: Socket, _ domain: AuthenticationDenial.Socket) throws(ZMQError) {
+            guard let curve else { return }
+            try s.makeCurveServer(secretKey: curve.keys.secretKey, domain: domain.rawValue)
+        }
         let t: String?, q: String?, b: String?
         (telemetry, t) = try open(.sub, "telemetry (\(c.telemetryEndpoint))") { s throws(ZMQError) in
+            try secure(s, .telemetry)
             try s.set(.receiveHighWaterMark, c.receiveHighWaterMark)
             try s.setMaximumMessageSize(maxSize)
             try s.subscribe()
             return try s.bind(c.telemetryEndpoint)
         }
         (router, q) = try open(.router, "query (\(c.queryEndpoint))") { s throws(ZMQError) in
+            try secure(s, .query)
             try s.setMaximumMessageSize(maxSize)
             return try s.bind(c.queryEndpoint)
         }
         (publisher, b) = try open(.pub, "broadcast (\(c.broadcastEndpoint))") { s throws(ZMQError) in
+            try secure(s, .broadcast)
             let bound = try s.bind(c.broadcastEndpoint)
             // A forwarder that is down gets nothing queued for it: no burst of stale updates replayed when it
             // returns; heartbeats reveal what was missed and a snapshot fetches the latest sets instead.
@@ -98,9 +124,29 @@ final class BusLoop {
             try s.set(.receiveHighWaterMark, c.receiveHighWaterMark)
             try s.setMaximumMessageSize(maxSize)
             try s.subscribe()
-            for p in c.peers { try s.connect(p.broadcast) }
+            for p in c.peers {
+                // Per connection: the options are read at connect time, so each peer gets its own server key.
+                if let curve { try s.makeCurveClient(serverKey: curve.serverKey(for: p.broadcast), keys: curve.keys) }
+                try s.connect(p.broadcast)
+            }
             return nil
         }
+        var monitors: [(socket: AuthenticationDenial.Socket, monitor: Socket)] = []
+        if curve != nil {
+            let servers: [(AuthenticationDenial.Socket, Socket)] =
+                [(.telemetry, telemetry), (.query, router), (.broadcast, publisher)]
+            for (kind, socket) in servers {
+                do {
+                    let m = try socket.monitorHandshakeFailures(endpoint: "inproc://saturn-handshakes-\(kind.rawValue)")
+                    opened.insert(m, at: 0)  // a monitor closes before its socket
+                    monitors.append((kind, m))
+                } catch {
+                    for s in opened { s.close() }
+                    throw AgentError(.bindFailed, "cannot monitor the \(kind) socket's handshakes", cause: error)
+                }
+            }
+        }
+        handshakeMonitors = monitors
         (wake, _) = try open(.pair, "wake-up") { s throws(ZMQError) in
             try s.bind(mailbox.endpoint)
             return nil
@@ -128,6 +174,7 @@ final class BusLoop {
     /// - Throws: ``AgentError`` (`socketFailed`) when a socket fails for another reason than shutdown.
     func run() throws(AgentError) {
         defer { closeAll() }
+        if authenticator != nil { logAllowList("allow-list loaded") }
         execute(peerSync.start(now: .now))
         do {
             var handlers: [(socket: Socket, handle: () throws(ZMQError) -> Void)] = []
@@ -139,6 +186,10 @@ final class BusLoop {
                     for (i, socket) in forwardPass.enumerated() {
                         handlers.append((socket, { () throws(ZMQError) in try self.drainForwardPass(i) }))
                     }
+                    if let zap { handlers.append((zap, drainAuthentication)) }
+                    for (i, m) in handshakeMonitors.enumerated() {
+                        handlers.append((m.monitor, { () throws(ZMQError) in try self.drainHandshakeFailures(i) }))
+                    }
                     for (endpoint, dealer) in dealers.sorted(by: { $0.key < $1.key }) {
                         handlers.append((dealer, { () throws(ZMQError) in try self.drainSnapshotReply(endpoint) }))
                     }
@@ -148,6 +199,7 @@ final class BusLoop {
                 let ready = try poller.poll(timeout: pollTimeout())
                 for (handler, isReady) in zip(handlers, ready) where isReady { try handler.handle() }
                 execute(peerSync.due(now: .now))
+                if authenticator?.refreshIfDue(now: .now) == true { logAllowList("allow-list reloaded") }
                 beat(now: .now)
             }
         } catch where error.isContextTerminated {
@@ -186,7 +238,9 @@ final class BusLoop {
     private func closeAll() {
         for s in dealers.values { s.close() }
         dealers.removeAll()
+        for m in handshakeMonitors { m.monitor.close() }
         for s in [telemetry, router, publisher, peers, wake] + forwardPass { s.close() }
+        zap?.close()
     }
 
     // MARK: - Handlers
@@ -280,6 +334,58 @@ final class BusLoop {
         }
     }
 
+    /// Answers the ZAP requests of CURVE handshakes (admit a key on the allow-list of the socket's role).
+    private func drainAuthentication() throws(ZMQError) {
+        guard let zap else { return }
+        var handled = 0
+        while handled < 10_000, let frames = try zap.receive(wait: false) {
+            handled += 1
+            guard let request = ZAPRequest(frames: frames) else {
+                _ = try zap.send(ZAPRequest.malformedReply(to: frames), wait: false)
+                continue
+            }
+            if authenticator?.refreshIfDue(now: .now) == true { logAllowList("allow-list reloaded") }
+            switch authenticator?.decide(request) ?? .deny(nil) {
+            case .allow(let userID):
+                _ = try zap.send(request.reply(.success, text: "OK", userID: userID), wait: false)
+            case .deny(let denial):
+                _ = try zap.send(request.reply(.denied, text: "not allowed"), wait: false)
+                if let denial { state.counters.withLock { $0.authenticationDenials[denial, default: 0] += 1 } }
+                logger.debug(
+                    "connection refused",
+                    metadata: ["socket": "\(request.domain)", "address": "\(request.address)",
+                               "key": "\(request.curvePublicKey ?? request.mechanism)"])
+            }
+        }
+    }
+
+    /// Counts failed handshakes on server socket `index` that the ZAP handler did not see (plaintext clients,
+    /// wrong server keys, protocol errors); ZAP refusals are counted when they are decided.
+    private func drainHandshakeFailures(_ index: Int) throws(ZMQError) {
+        let (socket, monitor) = handshakeMonitors[index]
+        while let frames = try monitor.receive(wait: false) {
+            guard let failure = HandshakeFailure(frames: frames) else { continue }
+            let reason: AuthenticationDenial.Reason
+            switch failure.reason {
+            // Refusals are counted by the ZAP handler.
+            case .authentication: continue
+            case .mechanismMismatch: reason = .plaintext
+            case .cryptographic: reason = .badServerKey
+            case .protocolError, .noDetail: reason = .handshake
+            }
+            let denial = AuthenticationDenial(socket: socket, reason: reason)
+            state.counters.withLock { $0.authenticationDenials[denial, default: 0] += 1 }
+        }
+    }
+
+    private func logAllowList(_ what: String) {
+        guard let a = authenticator else { return }
+        var metadata: Logger.Metadata = ["directory": "\(a.directory)"]
+        for role in AllowList.Role.allCases { metadata[role.rawValue] = "\(a.allowList.keys[role]?.count ?? 0)" }
+        logger.info("\(what)", metadata: metadata)
+        for problem in a.allowList.problems { logger.warning("allow-list file skipped: \(problem)") }
+    }
+
     // MARK: - Actions
 
     /// Numbers and publishes a set this node accepted.
@@ -308,6 +414,9 @@ final class BusLoop {
                         dealer = try Socket(context, .dealer)
                         dealers[endpoint] = dealer
                         pollSetChanged = true
+                        if let curve {
+                            try dealer.makeCurveClient(serverKey: curve.serverKey(for: endpoint), keys: curve.keys)
+                        }
                         try dealer.connect(endpoint)
                     }
                     _ = try dealer.send([[], Saturn_V1_Request.parameters(requestID: requestID).wireBytes()], wait: false)

@@ -52,8 +52,10 @@ struct AgentCommand: AsyncParsableCommand {
 
     @Option(
         name: .customLong("peer"),
-        help: ArgumentHelp("A peer as BROADCAST[,QUERY] (repeatable); QUERY enables snapshots.",
-                           valueName: "BROADCAST[,QUERY]"))
+        help: ArgumentHelp(
+            "A peer as BROADCAST[,QUERY[,SERVERKEY]] (repeatable); QUERY enables snapshots; SERVERKEY is the peer's "
+                + ".pub file under CURVE (default: this agent's own public key).",
+            valueName: "BROADCAST[,QUERY[,SERVERKEY]]"))
     var peers: [String] = []
 
     @Option(name: .customLong("snapshot-from"), help: "Extra query endpoint to snapshot on start (repeatable).")
@@ -75,6 +77,15 @@ struct AgentCommand: AsyncParsableCommand {
             "Serve GET /metrics (Prometheus) on HOST:PORT, or on 127.0.0.1:PORT for a bare PORT. Same as --set metrics=...",
             valueName: "HOST:PORT"))
     var metrics: String?
+
+    @Option(help: "CURVE: this agent's secret key file (saturn keygen). Same as --set curveKey=...")
+    var curveKey: String?
+
+    @Option(help: "CURVE: allow-list directory (*.pub in workers/, routers/, peers/). Same as --set allowDirectory=...")
+    var allow: String?
+
+    @Flag(help: "Allow binding a non-loopback address without CURVE (logs a warning). Same as --set insecure=true")
+    var insecure = false
 
     @Option(
         name: .customLong("state-dir"),
@@ -109,6 +120,10 @@ struct AgentCommand: AsyncParsableCommand {
         if let v = broadcast { flags.append("broadcastEndpoint=" + Self.quoted(v)) }
         if let v = advertise { flags.append("advertisedQueryEndpoint=" + Self.quoted(v)) }
         if let v = metrics { flags.append("metrics=" + Self.quoted(v)) }
+
+        if let v = curveKey { flags.append("curveKey=" + Self.quoted(v)) }
+        if let v = allow { flags.append("allowDirectory=" + Self.quoted(v)) }
+        if insecure { flags.append("insecure=true") }
         for assignment in flags {
             do {
                 try c.set(assignment)
@@ -119,7 +134,7 @@ struct AgentCommand: AsyncParsableCommand {
         if !peers.isEmpty {
             c.peers = try peers.map { spec in
                 guard let p = AgentConfiguration.Peer(spec: spec) else {
-                    throw ValidationError("--peer takes BROADCAST[,QUERY], got '\(spec)'")
+                    throw ValidationError("--peer takes BROADCAST[,QUERY[,SERVERKEY]], got '\(spec)'")
                 }
                 return p
             }

@@ -56,13 +56,13 @@ struct BenchBusCommand: AsyncParsableCommand {
 
     /// The parts of the benchmark.
     enum Part: String, CaseIterable, ExpressibleByArgument {
-        case ingest, roundTrip = "round-trip", queries, updates, decisions, scrape
+        case ingest, roundTrip = "round-trip", queries, updates, decisions, scrape, flood
     }
 
     @Option(help: "Scrapes per second of /metrics in the scrape measurement.")
     var scrapeRate = 10.0
 
-    @Option(help: "What to measure (repeat the option; default: all of ingest, round-trip, queries).")
+    @Option(help: "What to measure (repeat the option; default: every part).")
     var measure: [Part] = Part.allCases
 
     @Flag(help: "Skip the raw runs (e.g. to profile the agent alone).")
@@ -91,7 +91,10 @@ struct BenchBusCommand: AsyncParsableCommand {
         config.fitEvery = 1_000_000_000  // measure ingest, not fitting
         let agent = try Agent(
             configuration: config, logger: Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() }))
-        if measure != [.scrape] {
+        if measure.contains(.flood) {
+            try await FloodBenchmark.run(repeats: repeats, roundTrips: roundTrips)
+        }
+        if !Set(measure).subtracting([.scrape, .flood]).isEmpty {
             try await agent.withRunning { endpoints in try measure(agent: agent, endpoints: endpoints) }
         }
         if measure.contains(.scrape) {

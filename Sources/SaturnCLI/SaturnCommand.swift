@@ -9,6 +9,7 @@ struct SaturnCommand: AsyncParsableCommand {
         subcommands: [
             DemoCommand.self, AgentCommand.self, ForwarderCommand.self, FitCommand.self, EvalCommand.self, BenchCommand.self,
             BenchBusCommand.self, ExperimentCommand.self, PlanCommand.self, SimulateCommand.self,
+            KeygenCommand.self,
         ]
     )
 }

@@ -14,12 +14,15 @@ public final class PeerSubscriber {
     public var maximumMessageBytes = 65_536
 
     /// Subscribes to `endpoint` (a broadcast PUB or a forwarder's XPUB).
-    public init(endpoint: String, context: Context? = nil) throws(ClientError) {
+    /// - Parameter curve: the agent's public key and this subscriber's pair, for an agent with CURVE on (its
+    ///   public key must be in the agent's `peers/` allow-list).
+    public init(endpoint: String, context: Context? = nil, curve: CurveCredentials? = nil) throws(ClientError) {
         do throws(ZMQError) {
             if let context { self.context = context } else { self.context = try Context() }
             ownsContext = context == nil
             socket = try Socket(self.context, .sub)
             try socket.subscribe(Topic.parameters)
+            try curve?.apply(to: socket)
             try socket.connect(endpoint)
         } catch {
             throw .socket("cannot subscribe to \(endpoint)", error)

@@ -25,13 +25,17 @@ public final class Router {
     /// Connects to the agent's query endpoint.
     /// - Parameters:
     ///   - context: a context to share; by default the router makes its own and terminates it on ``close()``.
+    ///   - curve: the agent's public key and this router's pair, for an agent with CURVE on (its public key must
+    ///     be in the agent's `routers/` allow-list). A refused router gets no reply: its calls time out.
     /// - Throws: ``ClientError`` (`socket`) when the socket cannot be made or the endpoint is invalid.
-    public init(endpoint: String, timeout: Duration = .seconds(1), context: Context? = nil) throws(ClientError) {
+    public init(endpoint: String, timeout: Duration = .seconds(1), context: Context? = nil,
+                curve: CurveCredentials? = nil) throws(ClientError) {
         self.timeout = timeout
         do throws(ZMQError) {
             if let context { self.context = context } else { self.context = try Context() }
             ownsContext = context == nil
             socket = try Socket(self.context, .dealer)
+            try curve?.apply(to: socket)
             try socket.connect(endpoint)
         } catch {
             throw .socket("cannot connect a router to \(endpoint)", error)
@@ -139,7 +143,11 @@ public final class Router {
     public func exchange(_ payload: [UInt8], requestID: UInt64) throws(ClientError) -> Saturn_V1_Reply {
         let deadline = ContinuousClock.now + timeout
         do {
-            _ = try socket.send([[], payload])
+            // A bounded send: with no connection (e.g. refused by a CURVE agent) a DEALER would block forever.
+            try socket.set(.sendTimeout, Int32(clamping: max(1, timeout.inMilliseconds)))
+            guard try socket.send([[], payload]) else {
+                throw ClientError(.timeout, "no connection to send on within \(timeout)")
+            }
             while true {
                 let left = deadline - .now
                 guard left > .zero, try socket.waitForInput(milliseconds: max(1, Int(left.inMilliseconds))) else {

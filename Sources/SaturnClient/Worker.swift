@@ -31,9 +31,11 @@ public final class Worker {
     /// Connects to the agent's telemetry endpoint.
     /// - Parameters:
     ///   - context: a context to share; by default the worker makes its own and terminates it on ``close()``.
+    ///   - curve: the agent's public key and this worker's pair, for an agent with CURVE on (its public key must
+    ///     be in the agent's `workers/` allow-list).
     /// - Throws: ``ClientError`` (`socket`) when the socket cannot be made or the endpoint is invalid.
     public init(endpoint: String, workerID: String, key: ModelKey, context: Context? = nil,
-                sendHighWaterMark: Int32 = 100_000) throws(ClientError) {
+                sendHighWaterMark: Int32 = 100_000, curve: CurveCredentials? = nil) throws(ClientError) {
         guard WireLimits.isValidName(workerID), key.isValid else {
             throw ClientError(.socket, "workerID, model and hardware must be 1...\(WireLimits.maximumStringBytes) bytes")
         }
@@ -45,6 +47,7 @@ public final class Worker {
             socket = try Socket(self.context, .pub)
             try socket.set(.sendHighWaterMark, sendHighWaterMark)
             monitor = try socket.monitorHandshakes(endpoint: "inproc://saturn-worker-\(ObjectIdentifier(socket).hashValue)")
+            try curve?.apply(to: socket)
             try socket.connect(endpoint)
         } catch {
             throw .socket("cannot connect a worker to \(endpoint)", error)

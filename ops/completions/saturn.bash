@@ -173,13 +173,13 @@ _saturn() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    demo|agent|forwarder|fit|eval|bench|bench-bus|experiment|plan|simulate|help)
+    demo|agent|forwarder|fit|eval|bench|bench-bus|experiment|plan|simulate|keygen|help)
         # Offer subcommand argument completions
         "_saturn_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'demo agent forwarder fit eval bench bench-bus experiment plan simulate help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'demo agent forwarder fit eval bench bench-bus experiment plan simulate keygen help' -- "${cur}"))
         ;;
     esac
 }
@@ -231,9 +231,9 @@ _saturn_demo() {
 
 _saturn_agent() {
     repeating_flags=()
-    non_repeating_flags=(--print-config -h --help)
+    non_repeating_flags=(--print-config --insecure -h --help)
     repeating_options=(--set --peer --snapshot-from --forwarder --fpm)
-    non_repeating_options=(--config --node-id --telemetry --query --broadcast --advertise --metrics --state-dir --log-level)
+    non_repeating_options=(--config --node-id --telemetry --query --broadcast --advertise --metrics --curve-key --allow --state-dir --log-level)
     __saturn_offer_flags_options 0
 
     # Offer option value completions
@@ -272,6 +272,12 @@ _saturn_agent() {
         return
         ;;
     '--metrics')
+        return
+        ;;
+    '--curve-key')
+        return
+        ;;
+    '--allow')
         return
         ;;
     '--state-dir')
@@ -427,7 +433,7 @@ _saturn_bench-bus() {
         return
         ;;
     '--measure')
-        __saturn_add_completions -W 'ingest'$'\n''round-trip'$'\n''queries'$'\n''updates'$'\n''decisions'$'\n''scrape'
+        __saturn_add_completions -W 'ingest'$'\n''round-trip'$'\n''queries'$'\n''updates'$'\n''decisions'$'\n''scrape'$'\n''flood'
         return
         ;;
     esac
@@ -634,6 +640,14 @@ _saturn_simulate() {
         return
         ;;
     esac
+}
+
+_saturn_keygen() {
+    repeating_flags=()
+    non_repeating_flags=(--force -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __saturn_offer_flags_options 1
 }
 
 _saturn_help() {

@@ -12,6 +12,7 @@
 """
 from .client import (
     ERROR_CODES,
+    CurveCredentials,
     PeerSubscriber,
     Prediction,
     Router,
@@ -20,4 +21,4 @@ from .client import (
     Worker,
 )
 
-__all__ = ["Worker", "Router", "PeerSubscriber", "Prediction", "SaturnError", "SaturnTimeout", "ERROR_CODES"]
+__all__ = ["Worker", "Router", "PeerSubscriber", "CurveCredentials", "Prediction", "SaturnError", "SaturnTimeout", "ERROR_CODES"]

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import itertools
+import os
+import stat
 import time
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterator, List, Optional
@@ -67,6 +69,70 @@ def _scalar(f, value):
     return value
 
 
+def _read_key_file(path: str, secret: bool) -> Dict[str, bytes]:
+    """The ``name = "Z85"`` lines of a ``saturn keygen`` key file (czmq zcert layout): ``public-key`` and, for a
+    secret key file, ``secret-key``. A secret key file with permissions wider than 0600 is refused."""
+    with open(path, "rb") as f:
+        if secret:
+            mode = stat.S_IMODE(os.fstat(f.fileno()).st_mode)
+            if mode & 0o177:
+                raise PermissionError(f"{path}: secret key file has mode {mode:04o}, wider than 0600 "
+                                      f"(chmod 600 {path})")
+        text = f.read(65_537)
+    if len(text) > 65_536:
+        raise ValueError(f"{path}: larger than 64 KiB, not a key file")
+    keys: Dict[str, bytes] = {}
+    for raw in text.decode("utf-8", "replace").splitlines():
+        line = raw.strip()
+        if line.startswith("#") or "=" not in line:
+            continue
+        name, value = (part.strip() for part in line.split("=", 1))
+        if len(value) >= 2 and value[0] == value[-1] == '"':
+            value = value[1:-1]
+        if name in ("public-key", "secret-key"):
+            if len(value) != 40:
+                raise ValueError(f"{path}: {name} is not a 40-character Z85 key")
+            keys[name] = value.encode("ascii")
+    if "public-key" not in keys:
+        raise ValueError(f"{path}: no public-key line")
+    if secret and "secret-key" not in keys:
+        raise ValueError(f"{path}: no secret-key line (is this a .pub file?)")
+    return keys
+
+
+@dataclass(frozen=True)
+class CurveCredentials:
+    """What a client needs to reach an agent with CURVE on: the agent's public key (``server_key``) and the
+    client's own pair, whose public key must be in the agent's allow directory for the client's role
+    (``workers/``, ``routers/`` or ``peers/``). Keys are 40-character Z85 ``bytes``.
+
+        creds = CurveCredentials.from_files("agent.pub", "router-1.key")
+        router = Router("tcp://10.0.0.7:5556", curve=creds)
+    """
+    server_key: bytes
+    public_key: bytes
+    secret_key: bytes
+
+    @classmethod
+    def from_files(cls, server_key_file: str, secret_key_file: str) -> "CurveCredentials":
+        """Reads the agent's ``.pub`` and this client's ``.key`` (``saturn keygen`` files). Raises
+        ``PermissionError`` for a secret key file wider than 0600 and ``ValueError`` for a malformed file or a
+        public key that does not match the secret one."""
+        server = _read_key_file(server_key_file, secret=False)
+        own = _read_key_file(secret_key_file, secret=True)
+        if zmq.curve_public(own["secret-key"]) != own["public-key"]:
+            raise ValueError(f"{secret_key_file}: public-key does not match secret-key")
+        return cls(server["public-key"], own["public-key"], own["secret-key"])
+
+    def apply(self, socket: zmq.Socket) -> None:
+        """Makes ``socket`` a CURVE client of the agent (call before ``connect``)."""
+        if not zmq.has("curve"):
+            raise RuntimeError("this libzmq has no CURVE (zmq.has('curve') is False)")
+        socket.curve_serverkey = self.server_key
+        socket.curve_publickey = self.public_key
+        socket.curve_secretkey = self.secret_key
+
+
 PARAMETER_NAMES = ["p_max", "k_b", "k_s", "w_0", "w_1", "tau_0", "tau_b", "tau_s"]
 
 
@@ -87,12 +153,13 @@ class Worker:
 
     ZeroMQ PUB/SUB drops what is published before the agent's subscription arrives ("slow joiner"): call
     ``wait_connected()`` once after creating the worker. Messages queue up to ``send_hwm`` and are then dropped
-    by ZeroMQ without blocking the engine.
+    by ZeroMQ without blocking the engine. ``curve``: the :class:`CurveCredentials` for an agent with CURVE on
+    (this worker's key in the agent's ``workers/``).
     """
 
     def __init__(self, endpoint: str = "tcp://127.0.0.1:5555", worker_id: str = "worker", model: str = "",
                  hardware: str = "", *, context: Optional[zmq.Context] = None, send_hwm: int = 100_000,
-                 linger_ms: int = 1000):
+                 linger_ms: int = 1000, curve: Optional[CurveCredentials] = None):
         if not worker_id or not model or not hardware:
             raise ValueError("worker_id, model and hardware must be non-empty")
         self._context = context or zmq.Context.instance()
@@ -100,6 +167,8 @@ class Worker:
         self._socket.setsockopt(zmq.SNDHWM, send_hwm)
         self._socket.setsockopt(zmq.LINGER, linger_ms)
         self._monitor = self._socket.get_monitor_socket(zmq.EVENT_HANDSHAKE_SUCCEEDED)
+        if curve is not None:
+            curve.apply(self._socket)
         self._socket.connect(endpoint)
         self.worker_id, self.model, self.hardware = worker_id, model, hardware
         self._sequence = itertools.count(1)
@@ -184,21 +253,28 @@ class Router:
 
     Uses a REQ socket with REQ_RELAXED/REQ_CORRELATE so that a timed-out request does not wedge the next one.
     Raises :class:`SaturnError` on an error reply and :class:`SaturnTimeout` when no reply comes in time.
+    ``curve``: the :class:`CurveCredentials` for an agent with CURVE on (this router's key in the agent's
+    ``routers/``); a refused router gets no reply, only timeouts.
     """
 
     def __init__(self, endpoint: str = "tcp://127.0.0.1:5556", timeout_ms: int = 1000, *,
-                 context: Optional[zmq.Context] = None):
+                 context: Optional[zmq.Context] = None, curve: Optional[CurveCredentials] = None):
         self._context = context or zmq.Context.instance()
         self._socket = self._context.socket(zmq.REQ)
         self._socket.setsockopt(zmq.REQ_RELAXED, 1)
         self._socket.setsockopt(zmq.REQ_CORRELATE, 1)
         self._socket.setsockopt(zmq.LINGER, 0)
+        if curve is not None:
+            curve.apply(self._socket)
         self._socket.connect(endpoint)
         self.timeout_ms = timeout_ms
         self._ids = itertools.count(1)
 
     def _call(self, **body) -> pb.Reply:
         request = pb.Request(protocol_version=PROTOCOL_VERSION, request_id=next(self._ids), **body)
+        # With no connection (e.g. refused by a CURVE agent) a REQ send would block: bound it by the timeout too.
+        if not self._socket.poll(self.timeout_ms, zmq.POLLOUT):
+            raise SaturnTimeout(f"no connection to send on within {self.timeout_ms} ms")
         self._socket.send(request.SerializeToString())
         if not self._socket.poll(self.timeout_ms):
             raise SaturnTimeout(f"no reply within {self.timeout_ms} ms")
@@ -328,13 +404,17 @@ class Router:
 
 
 class PeerSubscriber:
-    """Subscribes to an agent's (or a forwarder's) parameter broadcasts."""
+    """Subscribes to an agent's (or a forwarder's) parameter broadcasts. ``curve``: the :class:`CurveCredentials`
+    for an agent with CURVE on (this subscriber's key in the agent's ``peers/``)."""
 
-    def __init__(self, endpoint: str = "tcp://127.0.0.1:5557", *, context: Optional[zmq.Context] = None):
+    def __init__(self, endpoint: str = "tcp://127.0.0.1:5557", *, context: Optional[zmq.Context] = None,
+                 curve: Optional[CurveCredentials] = None):
         self._context = context or zmq.Context.instance()
         self._socket = self._context.socket(zmq.SUB)
         self._socket.setsockopt(zmq.LINGER, 0)
         self._socket.setsockopt(zmq.SUBSCRIBE, PARAMS_TOPIC)
+        if curve is not None:
+            curve.apply(self._socket)
         self._socket.connect(endpoint)
 
     def receive(self, timeout_ms: int = 1000) -> Optional[Dict[str, Any]]:

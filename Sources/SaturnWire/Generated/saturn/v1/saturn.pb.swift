@@ -23,6 +23,12 @@
 ///               Forward Pass Metrics v1 from engines (saturn agent --fpm ENDPOINT=MODEL@HARDWARE): the agent
 ///               connects; not protobuf; drops counted as "fpm.<reason>", per publisher in FpmSourceHealth.
 ///
+/// CURVE (saturn agent --curve-key NAME.key --allow DIR): telemetry, queries and broadcast are CURVE servers with
+/// the agent's key; a ZAP handler admits client keys from DIR/workers, DIR/routers (and DIR/peers) and DIR/peers
+/// respectively. A refused client gets nothing (no reply, no broadcast, no step accepted); refusals are counted in
+/// HealthReply.drops as "auth.<telemetry|query|broadcast>.<key_not_allowed|plaintext|bad_server_key|not_curve|
+/// handshake>". The fpm sockets stay plaintext.
+///
 /// Pub/sub topics are the first frame: "step" for telemetry, "params" for parameter updates, "heartbeat" for
 /// heartbeats. The agent subscribes to exactly these topics; a single-frame message is accepted as a bare payload
 /// (topic omitted; read as a ParameterUpdate on the peer socket).
@@ -879,7 +885,7 @@ public nonisolated struct Saturn_V1_HealthReply: @unchecked Sendable {
     set {_uniqueStorage()._snapshotsRequested = newValue}
   }
 
-  /// "telemetry.<reason>", "broadcast.<reason>", "query.<code name>"
+  /// "telemetry.<reason>", "broadcast.<reason>", "query.<code name>", "auth.<socket>.<reason>"
   public var drops: Dictionary<String,UInt64> {
     get {_storage._drops}
     set {_uniqueStorage()._drops = newValue}
