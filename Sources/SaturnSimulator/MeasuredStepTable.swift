@@ -51,6 +51,14 @@ public struct MeasuredStepTable: Sendable, Equatable {
                 guard let c else { return nil }
                 return try CSVRows.number(row, c, name, source: path)
             }
+            /// A count column (or `fallback` when the table has none): finite, in [0, 1e12], as an Int.
+            func count(_ c: Int?, _ name: String, or fallback: Double) throws(SimulationError) -> Int {
+                let v = try num(c, name) ?? fallback
+                guard v.isFinite, v >= 0, v <= 1e12 else {
+                    throw SimulationError(.invalidValue, "\(path): line \(row.line): \(name) must be in [0, 1e12], got \(v)")
+                }
+                return Int(v)
+            }
             let b = try CSVRows.number(row, cb, "B", source: path)
             let s = try CSVRows.number(row, cs, "S", source: path)
             let t = try CSVRows.number(row, ct, "T_ms", source: path)
@@ -65,9 +73,9 @@ public struct MeasuredStepTable: Sendable, Equatable {
                                     decodeRequests: 0, decodeContext: 0, latencyMs: t, line: row.line)
             switch kind {
             case .prefill:
-                step.prefillRequests = Int(try num(cnp, "n_prefill_reqs") ?? b)
-                step.prefillTokens = Int(try num(cpt, "prefill_tokens") ?? s)
-                step.prefillPriorContext = Int(try num(cprior, "prefill_prior_ctx") ?? 0)
+                step.prefillRequests = try count(cnp, "n_prefill_reqs", or: b)
+                step.prefillTokens = try count(cpt, "prefill_tokens", or: s)
+                step.prefillPriorContext = try count(cprior, "prefill_prior_ctx", or: 0)
             case .decode:
                 step.decodeRequests = batch
                 guard let ctx = try num(cctx, "decode_ctx") else {
@@ -75,17 +83,17 @@ public struct MeasuredStepTable: Sendable, Equatable {
                 }
                 step.decodeContext = ctx
             case .mixed:
-                step.decodeRequests = Int(try num(cnd, "n_decode_reqs") ?? 0)
-                step.prefillRequests = Int(try num(cnp, "n_prefill_reqs") ?? Double(batch - step.decodeRequests))
+                step.decodeRequests = try count(cnd, "n_decode_reqs", or: 0)
+                step.prefillRequests = try count(cnp, "n_prefill_reqs", or: Double(max(0, batch - step.decodeRequests)))
                 step.prefillTokens = Int(s) - step.decodeRequests
-                step.prefillPriorContext = Int(try num(cprior, "prefill_prior_ctx") ?? 0)
+                step.prefillPriorContext = try count(cprior, "prefill_prior_ctx", or: 0)
                 step.decodeContext = try num(cctx, "decode_ctx") ?? 0
                 _ = try num(cchunk, "prefill_chunk")
             }
             guard step.prefillRequests >= 0, step.prefillTokens >= 0, step.decodeRequests >= 0,
-                step.decodeContext >= 0, step.prefillPriorContext >= 0
+                step.decodeContext >= 0, step.decodeContext <= 1e12, step.prefillPriorContext >= 0
             else {
-                throw SimulationError(.invalidValue, "\(path): line \(row.line): negative counts")
+                throw SimulationError(.invalidValue, "\(path): line \(row.line): counts must be in [0, 1e12]")
             }
             rows.append(step)
             if model.isEmpty, let c = csv.column("model") { model = String(row.fields[c]) }
