@@ -2,7 +2,7 @@
 # libFuzzer harnesses for every decoder (ops/fuzz: one binary, SATURN_FUZZ_TARGET picks the harness).
 #
 #   ops/fuzz.sh                      # every harness, 10,000,000 executions each (the bar; long)
-#   ops/fuzz.sh --runs 50000         # a smoke run (what ops/test does)
+#   ops/fuzz.sh --runs 20000         # a smoke run (what ops/test does)
 #   ops/fuzz.sh --runs 1000000 telemetry request
 #
 # Builds with ASan + libFuzzer into .build-fuzz (release), seeds from ops/fuzz/corpus/<harness> (committed, read

@@ -7,7 +7,7 @@ struct RejectionOptions: ParsableArguments {
         name: .customLong("reject-z"),
         help: ArgumentHelp(
             "Robust gate: reject rows whose relative residual lies more than Z robust standard deviations "
-                + "(1.4826 x MAD, at least 1%) from the median, then refit (up to 3 rounds).", valueName: "Z"))
+                + "(1.4826 x MAD, at least 5%) from the median, then refit (up to 3 rounds).", valueName: "Z"))
     var rejectZ: Double = 5
 
     @Flag(name: .customLong("no-reject"), help: "No robust gate: fit every row the filter keeps.")
