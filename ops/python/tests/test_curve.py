@@ -13,6 +13,7 @@ import zmq
 from conftest import AgentProcess, free_port, read_rows, saturn_binary, wait_for, wait_subscribed, wait_worker_ready
 from saturn_client import CurveCredentials, PeerSubscriber, Router, SaturnTimeout, Worker
 from saturn_client import saturn_pb2 as pb
+from test_metrics import check_metrics, parse, scrape, value
 
 MODEL, HARDWARE = "llama2-70b", "curve-test-gpu"
 ROLES = {"worker": "workers", "router": "routers", "peer": "peers"}
@@ -54,7 +55,7 @@ def update(model, version=1):
 
 def test_allowed_keys_work_and_others_get_nothing(agents, keys):
     paths, allow = keys
-    a = agents("curve-A", *curve_args(paths, allow))
+    a = agents("curve-A", *curve_args(paths, allow), "--metrics", "0")
     router = Router(a.query, timeout_ms=2000, curve=creds(paths, "router"))
     assert router.health()["telemetry_accepted"] == 0
 
@@ -98,6 +99,14 @@ def test_allowed_keys_work_and_others_get_nothing(agents, keys):
         return d if ok else None
 
     drops = wait_for(denials_counted, timeout=10, message="denials counted by socket and reason")
+    # The same refusals on /metrics, by socket and reason (each at least what the health reply showed).
+    page = scrape(a.metrics)
+    check_metrics(page)
+    samples = parse(page)
+    for name, n in drops.items():
+        if name.startswith("auth."):
+            _, socket_name, reason = name.split(".")
+            assert value(samples, "saturn_authentication_denials_total", socket=socket_name, reason=reason) >= n, name
     time.sleep(0.5)
     assert router.health()["telemetry_accepted"] == accepted, "a refused worker's step was accepted"
 
