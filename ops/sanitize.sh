@@ -6,7 +6,7 @@
 #   ops/sanitize.sh address         # one of them
 #   ops/sanitize.sh thread --filter AgentTests    # extra arguments go to `swift test`
 #
-# Build folders .build-tsan and .build-asan (git-ignored). Prints one line per sanitizer with the test count and
+# Build folders .build-tsan and .build-asan (git-ignored; each holds its run's log, sanitize.log). Prints one line per sanitizer with the test count and
 # the time; exits non-zero on the first failure or sanitizer report.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,7 +17,7 @@ if (($#)) && [[ "$1" == thread || "$1" == address ]]; then
 fi
 for s in "${sanitizers[@]}"; do
     dir=".build-${s:0:1}san"
-    log="$dir.log"
+    log="$dir/sanitize.log"
     started=$(date +%s)
     swift build --build-tests --sanitize="$s" --scratch-path "$dir"
     # halt_on_error: a report fails the run rather than scrolling past. SWIFT_BACKTRACE off: the Swift backtracer
