@@ -23,38 +23,15 @@ import statistics
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
 from types import SimpleNamespace
-from typing import Optional
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, os.path.join(REPO, "ops", "python"))  # this repository's client, not an older install
+sys.path.insert(0, os.path.join(REPO, "ops", "python", "tests"))  # the vLLM stand-ins the plugin's test uses
 
 from saturn_client import Router  # noqa: E402
 from saturn_client.vllm_plugin import SaturnStatLogger  # noqa: E402
-
-
-@dataclass
-class IterationDetails:  # the shape of vllm/v1/metrics/stats.py SchedulerIterationDetails
-    iteration_index: int
-    num_ctx_requests: int
-    num_ctx_tokens: int
-    num_generation_requests: int
-    num_generation_tokens: int
-    elapsed_ms: float
-    num_encoder_inputs: int = 0
-    num_encoder_output_tokens: int = 0
-    is_dummy: bool = False
-
-
-@dataclass
-class SchedulerStats:  # the fields of vllm/v1/metrics/stats.py SchedulerStats the plugin reads, plus a few
-    num_running_reqs: int = 0
-    num_waiting_reqs: int = 0
-    step_counter: int = 0
-    current_wave: int = 0
-    kv_cache_usage: float = 0.0
-    iteration_details: Optional[IterationDetails] = None
+from vllm_stand_ins import IterationDetails, SchedulerStats  # noqa: E402
 
 
 def quantile(sorted_values, q):

@@ -110,32 +110,8 @@ def csv():
 def fpm():
     """Forward Pass Metrics v1 payloads as msgspec encodes them (a map keyed by field name, every field present)."""
     import msgspec
-
-    class Scheduled(msgspec.Struct):
-        num_prefill_requests: int = 0
-        sum_prefill_tokens: int = 0
-        var_prefill_length: float = 0.0
-        sum_prefill_kv_tokens: int = 0
-        num_decode_requests: int = 0
-        sum_decode_kv_tokens: int = 0
-        var_decode_kv_tokens: float = 0.0
-
-    class Queued(msgspec.Struct):
-        num_prefill_requests: int = 0
-        sum_prefill_tokens: int = 0
-        var_prefill_length: float = 0.0
-        num_decode_requests: int = 0
-        sum_decode_kv_tokens: int = 0
-        var_decode_kv_tokens: float = 0.0
-
-    class ForwardPassMetrics(msgspec.Struct):
-        version: int = 1
-        worker_id: str = ""
-        dp_rank: int = 0
-        counter_id: int = 0
-        wall_time: float = 0.0
-        scheduled_requests: Scheduled = msgspec.field(default_factory=Scheduled)
-        queued_requests: Queued = msgspec.field(default_factory=Queued)
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "python", "tests"))
+    from fpm_format import ForwardPassMetrics, QueuedRequestMetrics as Queued, ScheduledRequestMetrics as Scheduled
 
     enc = msgspec.msgpack.encode
     write("fpm", "step", enc(ForwardPassMetrics(

@@ -6,9 +6,8 @@ import importlib
 import os
 import time
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import SimpleNamespace
-from typing import Optional
 
 import pytest
 from conftest import REPO, wait_for
@@ -19,30 +18,7 @@ from saturn_client.vllm_plugin import SaturnStatLogger
 MODEL, HARDWARE = "plugin-model-8b", "plugin-gpu"
 
 
-# Stand-ins with the shape of vllm/v1/metrics/stats.py (SchedulerIterationDetails, SchedulerStats) and of the
-# parts of VllmConfig the plugin reads.
-@dataclass
-class IterationDetails:
-    iteration_index: int
-    num_ctx_requests: int
-    num_ctx_tokens: int
-    num_generation_requests: int
-    num_generation_tokens: int
-    elapsed_ms: float
-    num_encoder_inputs: int = 0
-    num_encoder_output_tokens: int = 0
-    is_dummy: bool = False
-
-
-@dataclass
-class SchedulerStats:
-    num_running_reqs: int = 0
-    num_waiting_reqs: int = 0
-    step_counter: int = 0
-    current_wave: int = 0
-    kv_cache_usage: float = 0.0
-    iteration_details: Optional[IterationDetails] = None
-    waiting_lora_adapters: dict = field(default_factory=dict)
+from vllm_stand_ins import IterationDetails, SchedulerStats
 
 
 @dataclass
