@@ -48,7 +48,19 @@ final class AdaptationWorker: Sendable {
         /// installed since (their residuals are then those of a replaced set).
         var lastTests: (drift: DriftDetector.Result?, degradation: DegradationDetector.Result?)?
         var testedAt: UInt64 = 0
+        /// The family the last choice picked (nil before any: refits keep the installed set's family).
+        var family: ModelFamily?
+        /// The last choice of family and its evidence.
+        var familyChoice: FamilyChoice?
+        /// Refits into a newly chosen family rejected in a row (after ``familyRefitLimit`` the choice waits for the
+        /// next one).
+        var familyRefitRejections = 0
+        /// Observations the robust gate kept out, counted once each.
+        var rejections = RejectionLog()
     }
+
+    /// Refits into a newly chosen family tried before the key keeps its installed family until the next choice.
+    static let familyRefitLimit = 3
 
     /// New observations before the drift and degradation tests run again: a tenth of their recent sample (100 at
     /// the default 1,000), so that updates more frequent than that (e.g. every 10 observations) do not repeat
@@ -166,10 +178,21 @@ final class AdaptationWorker: Sendable {
         let current = state.snapshot(for: key)
         var adaptation = keys.withLock { $0[key] } ?? KeyAdaptation(updater: OnlineUpdate().initialState())
         let filter = RowFilter()
-        let kept = work.window.elements().filter {
-            filter.dropReason(batchSize: $0.batchSize, tokens: $0.tokens, latency: $0.latencyMs) == nil
+        let elements = work.window.elements()
+        // The key's observation number of elements[0] (the window and the count were taken under one lock).
+        let firstNumber = work.observations - UInt64(elements.count) + 1
+        var kept: [Observation] = []
+        var numbers: [UInt64] = []
+        kept.reserveCapacity(elements.count)
+        numbers.reserveCapacity(elements.count)
+        for (i, o) in elements.enumerated()
+        where filter.dropReason(batchSize: o.batchSize, tokens: o.tokens, latency: o.latencyMs) == nil {
+            kept.append(o)
+            numbers.append(firstNumber + UInt64(i))
         }
-        let rows = kept.map { StepObservation(batchSize: $0.batchSize, tokens: $0.tokens, latencyMs: $0.latencyMs) }
+        // Each row carries the installed set's terms, so that its base parameters predict what the set predicts
+        // (the updater adapts them with the term coefficients held).
+        let rows = current.model.holdingTerms(kept.map(\.step))
         guard rows.count >= 2 * LatencyFitter.minimumRows else {
             // Too few usable rows for a candidate: keep the count of new observations for the next look.
             state.keys.withLock { $0[key]?.observationsSinceFit += work.sinceUpdate }
@@ -195,7 +218,7 @@ final class AdaptationWorker: Sendable {
         }
 
         let cold = work.observations < UInt64(c.minimumObservations)
-        let trigger: UpdateTrigger
+        var trigger: UpdateTrigger
         var path: UpdatePath
         var trainFrom = 0
         if cold || current.source != .localFit {
@@ -217,6 +240,16 @@ final class AdaptationWorker: Sendable {
             trigger = work.quiet ? .interval : .observations
             path = .updater
         }
+        // The family: chosen again by cross-validation every familySelectionEvery observations; a choice that
+        // differs from the installed set's family is carried out by a refit in it.
+        if current.source == .localFit, trigger != .drift, isFamilyChoiceDue(adaptation, rows: rows, work: work) {
+            chooseFamily(rows: rows, at: work.observations, key: key, adaptation: &adaptation)
+        }
+        let family = adaptation.family ?? current.model.family
+        if family != current.model.family, current.source == .localFit, trigger != .drift {
+            trigger = .family
+            path = .refit
+        }
         switch c.adaptationPaths {
         case .both: break
         case .updater: path = .updater
@@ -226,14 +259,47 @@ final class AdaptationWorker: Sendable {
 
         let started = ContinuousClock.now
         let startedCPU = ThreadCPUTime.now()
-        let window = Array(rows[trainFrom...])
+        var window = Array(rows[trainFrom...])
+        var windowNumbers = Array(numbers[trainFrom...])
+        // The updater's gate: rows the installed set of the key's own predicts far worse than the rest (robust z of
+        // the relative residual above rejectionThreshold) neither train nor validate. A refit gates its own
+        // training rows (the fit's OutlierRejection); after a drift or from a prior the installed set cannot judge.
+        var gated: [RejectedObservation] = []
+        if path == .updater, current.source == .localFit, c.rejectionThreshold > 0 {
+            let outside = Self.gate(window, model: current.model, threshold: c.rejectionThreshold)
+            if !outside.isEmpty && window.count - outside.count >= 2 * LatencyFitter.minimumRows {
+                let out = Set(outside.map(\.position))
+                gated = outside.map {
+                    RejectedObservation(
+                        step: window[$0.position], relativeResidual: $0.residual,
+                        observation: windowNumbers[$0.position])
+                }
+                window = window.indices.filter { !out.contains($0) }.map { window[$0] }
+                windowNumbers = windowNumbers.indices.filter { !out.contains($0) }.map { windowNumbers[$0] }
+            }
+        }
         let heldOut = min(Self.heldOutRows, max(4, window.count / 5))
         var outcome: Outcome
         switch path {
-        case .updater: outcome = update(current: current.parameters, window: window, heldOut: heldOut, state: &adaptation)
-        case .refit: outcome = refit(current: current.parameters, window: window, heldOut: heldOut)
+        case .updater:
+            outcome = update(current: current.model, window: window, heldOut: heldOut, state: &adaptation)
+        case .refit:
+            outcome = refit(current: current.model, family: family, window: window, heldOut: heldOut)
+            gated = outcome.rejectedPositions.map {
+                RejectedObservation(
+                    step: window[$0.position], relativeResidual: $0.residual, observation: windowNumbers[$0.position])
+            }
         }
+        adaptation.rejections.record(gated, oldestInWindow: firstNumber)
         if path == .refit || trigger == .drift { adaptation.updater.reset() }
+        if trigger == .family {
+            adaptation.familyRefitRejections = outcome.accepted ? 0 : adaptation.familyRefitRejections + 1
+            if adaptation.familyRefitRejections >= Self.familyRefitLimit {
+                // The chosen family did not beat the installed set on the newest rows: keep it until the next choice.
+                adaptation.family = current.model.family
+                adaptation.familyRefitRejections = 0
+            }
+        }
 
         var version: UInt64 = 0
         if outcome.accepted {
@@ -242,10 +308,11 @@ final class AdaptationWorker: Sendable {
             let newest = Array(window.suffix(c.accuracyWindow))
             let metrics = QualityMetrics(outcome.candidate, on: StepTable(observations: newest))
             let snapshot = ParameterSnapshot(
-                key: key, parameters: outcome.candidate, version: version, originNode: c.nodeID,
+                key: key, model: outcome.candidate, version: version, originNode: c.nodeID,
                 originEpoch: state.epoch, sampleCount: UInt64(window.count),
                 quality: FitQuality(metrics, rows: newest.count), source: .localFit,
-                sourceDetail: "\(path.rawValue) on \(outcome.trainingRows) rows (\(trigger.rawValue))")
+                sourceDetail: "\(path.rawValue) on \(outcome.trainingRows) rows (\(trigger.rawValue))",
+                termDefaults: TermDefaults(of: newest))
             // Durable before it is visible: a set a query or a peer has seen survives a crash (with a state directory).
             state.writeSets(including: snapshot, logger: logger)
             if state.install(snapshot, replacing: current) {
@@ -253,7 +320,7 @@ final class AdaptationWorker: Sendable {
                 // Instability of the key's own sets: a first fit replacing a prior or a peer's set is not drift.
                 adaptation.parameterDriftRate =
                     current.source == .localFit
-                    ? ParameterDriftRate(from: current.parameters, to: outcome.candidate, on: rows, lastCount: recent)?
+                    ? ParameterDriftRate(from: current.model, to: outcome.candidate, on: rows, lastCount: recent)?
                         .value ?? 0 : 0
                 mailbox.post(.publish(snapshot))
             } else {
@@ -273,6 +340,8 @@ final class AdaptationWorker: Sendable {
         monitor.parameterDriftRate = adaptation.parameterDriftRate
         monitor.updateFailureRate =
             Double(adaptation.recentFailures.filter { $0 }.count) / Double(adaptation.recentFailures.count)
+        monitor.familyChoice = adaptation.familyChoice
+        monitor.rejections = adaptation.rejections
         let finalAdaptation = adaptation
         keys.withLock { $0[key] = finalAdaptation }
         state.counters.withLock { c in
@@ -294,14 +363,16 @@ final class AdaptationWorker: Sendable {
 
         let elapsed = ContinuousClock.now - started
         state.metrics.recordUpdate(path, duration: elapsed)
-        let record = UpdateRecord(
+        var record = UpdateRecord(
             key: key, timeUnixNs: Int64(Date().timeIntervalSince1970 * 1e9), path: path, trigger: trigger,
             accepted: outcome.accepted, reason: outcome.reason,
             validationLossCurrent: outcome.validationLossCurrent, validationLossCandidate: outcome.validationLossCandidate,
             trainingLossBefore: outcome.trainingLossBefore, trainingLossAfter: outcome.trainingLossAfter,
-            parameters: outcome.candidate, version: version, trainingRows: outcome.trainingRows,
+            parameters: outcome.candidate.base, version: version, trainingRows: outcome.trainingRows,
             validationRows: heldOut, durationMs: elapsed.inSeconds * 1000,
-            cpuMs: (ThreadCPUTime.now() - startedCPU).inSeconds * 1000, windowRows: window.count)
+            cpuMs: (ThreadCPUTime.now() - startedCPU).inSeconds * 1000, windowRows: window.count,
+            gatedRows: gated.count)
+        record.model = outcome.candidate
         state.keep(record)
         logger.info(
             outcome.accepted ? "update accepted" : "update rejected",
@@ -312,13 +383,87 @@ final class AdaptationWorker: Sendable {
                 "held_out_loss_candidate": "\(outcome.validationLossCandidate)",
                 "training_loss_before": "\(outcome.trainingLossBefore)",
                 "training_loss_after": "\(outcome.trainingLossAfter)", "rows": "\(outcome.trainingRows)",
-                "parameters": "\(outcome.candidate)", "ms": "\(record.durationMs)", "cpu_ms": "\(record.cpuMs)",
+                "gated_rows": "\(gated.count)", "parameters": "\(outcome.candidate)", "ms": "\(record.durationMs)",
+                "cpu_ms": "\(record.cpuMs)",
             ])
     }
 
+    // MARK: - Robust gate
+
+    /// Positions of `rows` outside the robust gate of `model`'s relative residuals (``OutlierRejection`` with
+    /// `threshold`), with their residuals. The centre and scale come from at most 1,024 evenly spaced rows (a
+    /// median of the whole 5,000-row window would cost the update a few tenths of a millisecond; the sample's
+    /// median and MAD are as good for a 5σ gate).
+    static func gate(_ rows: [StepObservation], model: FamilyParameters, threshold: Double)
+        -> [(position: Int, residual: Double)]
+    {
+        let residuals = rows.map { (model.latency(at: $0) - $0.latencyMs) / $0.latencyMs }
+        let stride = max(1, residuals.count / 1024)
+        let sample = Swift.stride(from: residuals.count - 1, through: 0, by: -stride).map { residuals[$0] }
+            .filter(\.isFinite)
+        guard !sample.isEmpty else { return [] }
+        let rule = OutlierRejection(threshold: threshold)
+        let (centre, scale) = rule.centreAndScale(sample)
+        return residuals.indices.compactMap { i in
+            abs(residuals[i] - centre) <= threshold * scale ? nil : (i, residuals[i])
+        }
+    }
+
+    // MARK: - Family choice
+
+    /// True when the key may choose its family again: more than one family configured, enough rows whose steps
+    /// report `K` or `Q`, and ``AgentConfiguration/familySelectionEvery`` observations since the last choice.
+    private func isFamilyChoiceDue(_ adaptation: KeyAdaptation, rows: [StepObservation], work: Work) -> Bool {
+        let c = state.configuration
+        guard c.families.count > 1, rows.count >= c.familySelectionRows else { return false }
+        if let last = adaptation.familyChoice, work.observations - last.atObservation < UInt64(c.familySelectionEvery) {
+            return false
+        }
+        return rows.contains { $0.kvTokens > 0 || $0.prefillAttentionTokens > 0 }
+    }
+
+    /// Grouped cross-validation (``FamilySelection``) of the configured families on
+    /// ``AgentConfiguration/familySelectionRows`` rows of the window (one from each equal stretch), each fit the
+    /// bounded refit's (``Refit``) behind the robust gate. A richer family is chosen only when it wins out of sample,
+    /// by ``AgentConfiguration/familyMargin`` and one standard error.
+    private func chooseFamily(rows: [StepObservation], at observations: UInt64, key: ModelKey,
+                              adaptation: inout KeyAdaptation) {
+        let c = state.configuration
+        let started = ContinuousClock.now
+        let sample = Refit(rowLimit: c.familySelectionRows).subsample(rows[...])
+        let refit = Refit(objective: c.loss)
+        let configuration = refit.configuration(
+            rejection: c.rejectionThreshold > 0 ? OutlierRejection(threshold: c.rejectionThreshold) : nil)
+        do {
+            let selection = try FamilySelection(
+                table: StepTable(observations: sample), families: c.families, configuration: configuration,
+                margin: c.familyMargin)
+            let choice = FamilyChoice(
+                selection, atObservation: observations, durationMs: (ContinuousClock.now - started).inSeconds * 1000)
+            adaptation.familyChoice = choice
+            if adaptation.family != choice.chosen { adaptation.familyRefitRejections = 0 }
+            adaptation.family = choice.chosen
+            logger.info(
+                "family chosen",
+                metadata: [
+                    "key": "\(key)", "chosen": "\(choice.chosen.rawValue)", "rows": "\(choice.rows)",
+                    "cv_mean_relative_error": "\(choice.candidates.map { "\($0.family.rawValue)=\($0.cvMeanRelativeError)" })",
+                    "ms": "\(choice.durationMs)",
+                ])
+        } catch {
+            // Too few distinct settings for the folds, or the base model could not be fitted: try again later.
+            logger.info("family choice skipped", metadata: ["key": "\(key)", "reason": "\(error)"])
+            adaptation.familyChoice = FamilyChoice(
+                chosen: adaptation.family ?? .base, candidates: [], rows: sample.count, rejectedRows: 0,
+                atObservation: observations, durationMs: (ContinuousClock.now - started).inSeconds * 1000)
+        }
+    }
+
+    // MARK: - Candidates
+
     /// A candidate and its validation.
     struct Outcome {
-        var candidate: LatencyParameters
+        var candidate: FamilyParameters
         var accepted: Bool
         /// Could not be produced, or is non-finite or outside the bounds.
         var failed: Bool
@@ -328,19 +473,22 @@ final class AdaptationWorker: Sendable {
         var trainingLossBefore: Double
         var trainingLossAfter: Double
         var trainingRows: Int
+        /// Training rows (positions in the window) the fit's robust gate rejected, with their residuals.
+        var rejectedPositions: [(position: Int, residual: Double)] = []
     }
 
-    /// The incremental path: momentum steps from the current set (``OnlineUpdate``), which validates itself.
+    /// The incremental path: momentum steps of the base parameters from the current set (``OnlineUpdate``), which
+    /// validates itself; a richer set's term coefficients are held (the rows carry its terms, ``StepObservation/fixedMs``).
     private func update(
-        current: LatencyParameters, window: [StepObservation], heldOut: Int,
+        current: FamilyParameters, window: [StepObservation], heldOut: Int,
         state adaptation: inout KeyAdaptation
     ) -> Outcome {
         let update = OnlineUpdate(heldOutCount: heldOut)
-        let result = update.run(current: current, base: current, window: window, state: adaptation.updater)
+        let result = update.run(current: current.base, base: current.base, window: window, state: adaptation.updater)
         adaptation.updater = result.state
         let verdict = result.verdict
         return Outcome(
-            candidate: result.candidate, accepted: result.isAccepted,
+            candidate: current.replacingBase(result.candidate), accepted: result.isAccepted,
             failed: verdict.reason == .nonFinite || verdict.reason == .outOfBounds,
             reason: verdict.reason.rawValue, validationLossCurrent: verdict.currentLoss,
             validationLossCandidate: verdict.candidateLoss, trainingLossBefore: result.lossBefore,
@@ -348,29 +496,39 @@ final class AdaptationWorker: Sendable {
     }
 
     /// The full-refit path: the bounded global fit (``Refit``: the configured `loss`, relative by default, on at
-    /// most 128 evenly strided training rows, with a local solve from the current set besides the grid's), then
-    /// validation. The training losses are those of the rows the fit read.
-    private func refit(current: LatencyParameters, window: [StepObservation], heldOut: Int) -> Outcome {
-        let objective = state.configuration.loss
+    /// most 96 training rows drawn one per equal stretch, with a local solve from the current set besides the
+    /// grid's) of `family`, behind the robust gate, then validation against the current set on the held-out rows.
+    /// The training losses are those of the rows the fit read.
+    private func refit(current: FamilyParameters, family: ModelFamily, window: [StepObservation], heldOut: Int)
+        -> Outcome
+    {
+        let c = state.configuration
+        let objective = c.loss
         let refit = Refit(objective: objective)
-        let training = StepTable(observations: refit.subsample(window[..<(window.count - heldOut)]))
+        let offsets = refit.subsampleOffsets(count: window.count - heldOut)
+        let training = StepTable(observations: offsets.map { window[$0] })
         let validation = window[(window.count - heldOut)...]
         let before = Loss.value(of: objective, current, on: training)
         let report: FitReport
         do {
-            report = try LatencyFitter.fit(training, configuration: refit.configuration(warmStarts: [current]))
+            report = try LatencyFitter.fit(
+                training,
+                configuration: refit.configuration(
+                    warmStarts: [current.base], family: family,
+                    rejection: c.rejectionThreshold > 0 ? OutlierRejection(threshold: c.rejectionThreshold) : nil))
         } catch {
             return Outcome(
                 candidate: current, accepted: false, failed: true, reason: "fit failed: \(error)",
                 validationLossCurrent: .nan, validationLossCandidate: .nan, trainingLossBefore: before,
                 trainingLossAfter: .nan, trainingRows: training.count)
         }
-        let verdict = Validation.compare(candidate: report.parameters, current: current, heldOut: validation)
+        let verdict = Validation.compare(candidate: report.model, current: current, heldOut: validation)
         return Outcome(
-            candidate: report.parameters, accepted: verdict.isAccepted,
+            candidate: report.model, accepted: verdict.isAccepted,
             failed: verdict.reason == .nonFinite || verdict.reason == .outOfBounds, reason: verdict.reason.rawValue,
             validationLossCurrent: verdict.currentLoss, validationLossCandidate: verdict.candidateLoss,
-            trainingLossBefore: before, trainingLossAfter: Loss.value(of: objective, report.parameters, on: training),
-            trainingRows: training.count)
+            trainingLossBefore: before, trainingLossAfter: Loss.value(of: objective, report.model, on: training),
+            trainingRows: report.rowsUsed,
+            rejectedPositions: report.rejected.map { (offsets[$0.index], $0.relativeResidual) })
     }
 }

@@ -113,6 +113,23 @@ public struct AgentConfiguration: Sendable, Equatable {
     public var accuracyWindow = 1_000
     /// Fit objective: `relative` or `sse`.
     public var loss: FitConfiguration.Objective = .relative
+    /// Model families a key may use, `base` included (``ModelFamily``): grouped cross-validation on the key's window
+    /// chooses among them (``FamilySelection``), a richer one only when it wins out of sample. `[base]` turns the
+    /// choice off.
+    public var families: [ModelFamily] = ModelFamily.allCases
+    /// New observations of a key between two choices of family (the first runs once the key has
+    /// ``familySelectionRows`` usable rows whose steps report `K` or `Q`).
+    public var familySelectionEvery = 2_000
+    /// Rows of the window the choice cross-validates (one drawn from each equal stretch; at least 100).
+    public var familySelectionRows = 400
+    /// How much lower (absolute, a fraction) a richer family's cross-validated mean relative error must be, besides
+    /// one standard error of the per-fold differences, for the agent to choose it: 0.005 (half a point; offline
+    /// `saturn eval --cv` uses 0.001). A live key pays for a switch with a refit and a new set for its peers, and a
+    /// sample of a few hundred steps is noisier than a whole table.
+    public var familyMargin = 0.005
+    /// The robust gate (``OutlierRejection``) in robust standard deviations of the relative residuals: rows beyond
+    /// it are kept out of training and validation and counted per key. 0 turns the gate off.
+    public var rejectionThreshold = 5.0
     /// SUB receive high-water mark (messages).
     public var receiveHighWaterMark: Int32 = 100_000
     /// Time between snapshot retries to a peer that has not answered.
@@ -162,6 +179,13 @@ public struct AgentConfiguration: Sendable, Equatable {
             p.append("coldStartEvery must be >= \(2 * LatencyFitter.minimumRows) (a candidate needs that many rows)")
         }
         if !(errorTrigger > 0) { p.append("errorTrigger must be positive") }
+        if !families.contains(.base) { p.append("families must include base") }
+        if familySelectionEvery < 1 { p.append("familySelectionEvery must be at least 1") }
+        if familySelectionRows < 100 { p.append("familySelectionRows must be at least 100") }
+        if !(familyMargin >= 0 && familyMargin < 1) { p.append("familyMargin must be in [0, 1)") }
+        if !(rejectionThreshold >= 0 && rejectionThreshold.isFinite) {
+            p.append("rejectionThreshold must be finite and >= 0 (0: no gate)")
+        }
         if !(driftSignificance > 0 && driftSignificance < 1) { p.append("driftSignificance must be in (0, 1)") }
         if driftRecentObservations < 50 || driftRecentObservations >= windowSize {
             p.append("driftRecentObservations must be in 50..<windowSize")

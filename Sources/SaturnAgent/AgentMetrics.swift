@@ -43,6 +43,9 @@ public final class AgentMetrics: Sendable {
         Name.degradationAlert: "1 when the key's recent relative errors are significantly above its older ones.",
         Name.drift: "1 when the key's recent residuals differ from its older ones (KS test).",
         Name.degraded: "1 when the key's health status is degraded (any health threshold broken).",
+        Name.rejectedObservations:
+            "Observations of the key the robust gate kept out of its fits (each counted once; see the health reply).",
+        Name.modelFamilyTerms: "Terms the key's installed model family adds to the base model (0 base, 1 kv, 2 kvq).",
     ]
 
     /// The exported names.
@@ -71,6 +74,8 @@ public final class AgentMetrics: Sendable {
         public static let degradationAlert = "saturn_key_degradation_alert"
         public static let drift = "saturn_key_drift"
         public static let degraded = "saturn_key_degraded"
+        public static let rejectedObservations = "saturn_key_rejected_observations"
+        public static let modelFamilyTerms = "saturn_key_model_family_terms"
     }
 
     private let factory: any MetricsFactory
@@ -184,6 +189,8 @@ public final class AgentMetrics: Sendable {
                     (Name.degradationAlert, k.degradationAlert ? 1 : 0),
                     (Name.drift, k.drift ? 1 : 0),
                     (Name.degraded, k.status == "ok" ? 0 : 1),
+                    (Name.rejectedObservations, Double(k.rejectedObservations)),
+                    (Name.modelFamilyTerms, Double(k.family.terms.count)),
                 ]
                 let labels = [("model", k.key.model), ("hardware", k.key.hardware)]
                 var gauges = synced.keyGauges[k.key] ?? [:]

@@ -95,7 +95,7 @@ final class AgentState: Sendable {
     }
 
     /// Records validated steps `(B, S, T)` of one key under one lock (the ingest hot path).
-    func record(_ steps: [(Double, Double, Double)], for key: ModelKey) -> BatchOutcome {
+    func record(_ steps: [StepObservation], for key: ModelKey) -> BatchOutcome {
         let current = snapshot(for: key)
         let c = configuration
         let result: BatchOutcome = keys.withLock { all in
@@ -103,7 +103,7 @@ final class AgentState: Sendable {
                 guard all.count < c.maximumKeys else { return .keyTableFull }
                 all[key] = KeyHistory(windowSize: c.windowSize, accuracyWindow: c.accuracyWindow)
             }
-            all[key]!.record(steps, predictedBy: current.parameters)
+            all[key]!.record(steps, predictedBy: current.model)
             let h = all[key]!
             let figure = h.accuracy
             accuracies.withLock { $0[key] = figure }

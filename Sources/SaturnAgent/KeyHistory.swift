@@ -5,7 +5,17 @@ struct Observation: Sendable {
     var batchSize: Double
     var tokens: Double
     var latencyMs: Double
+    /// `K` and `Q` as reported (0 when not).
+    var kvTokens: Double
+    var prefillAttentionTokens: Double
     var predictedMs: Double
+
+    /// The step as the model reads it.
+    var step: StepObservation {
+        StepObservation(
+            batchSize: batchSize, tokens: tokens, latencyMs: latencyMs, kvTokens: kvTokens,
+            prefillAttentionTokens: prefillAttentionTokens)
+    }
 }
 
 /// What the agent remembers of one key: its window of observations, recent relative errors, and fit
@@ -29,12 +39,15 @@ struct KeyHistory: Sendable {
         relativeErrors = RingBuffer(capacity: accuracyWindow)
     }
 
-    /// Appends steps `(B, S, T)` with the predictions of `parameters` at arrival (in place, no copy of the
-    /// window).
-    mutating func record(_ steps: [(Double, Double, Double)], predictedBy parameters: LatencyParameters) {
-        for (b, s, t) in steps {
-            let predicted = parameters.latency(batchSize: b, tokens: s)
-            window.append(Observation(batchSize: b, tokens: s, latencyMs: t, predictedMs: predicted))
+    /// Appends `steps` with the predictions of `model` at arrival (in place, no copy of the window).
+    mutating func record(_ steps: [StepObservation], predictedBy model: FamilyParameters) {
+        for step in steps {
+            let t = step.latencyMs
+            let predicted = model.latency(at: step)
+            window.append(
+                Observation(
+                    batchSize: step.batchSize, tokens: step.tokens, latencyMs: t, kvTokens: step.kvTokens,
+                    prefillAttentionTokens: step.prefillAttentionTokens, predictedMs: predicted))
             let e = abs(predicted - t) / t
             relativeErrorSum += e - (relativeErrors.append(e) ?? 0)
             // Re-sum exactly once per full turn of the buffer so rounding cannot accumulate.

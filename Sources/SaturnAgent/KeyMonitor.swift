@@ -15,6 +15,10 @@ struct KeyMonitor: Sendable, Equatable {
     /// Failed candidates (could not be produced, non-finite or outside the bounds) over the recent ones; a
     /// candidate that is valid but not better than the current set is a rejection, not a failure.
     var updateFailureRate: Double = 0
+    /// The last choice of model family and its evidence (nil until one ran).
+    var familyChoice: FamilyChoice?
+    /// Observations the robust gate kept out of the key's fits.
+    var rejections = RejectionLog()
 
     /// Recent mean relative error above which the key is degraded (``AgentConfiguration/errorTrigger``).
     var errorRateThreshold = 0.15

@@ -5,15 +5,20 @@ import Locking
 /// The decision queries (requests 14..18): validate, answer from the key's current snapshot, and attach the basis
 /// (version and recent accuracy). Pure reads: nothing in the agent changes, whatever the input.
 extension QueryService {
-    /// The parameter set and recent accuracy a decision for `key` rests on.
+    /// The parameter set and recent accuracy a decision for `key` rests on. Decisions ask about `(B, S)` only: a
+    /// richer family's set answers them through ``ParameterSnapshot/decisionParameters``, its base with the set's
+    /// term defaults folded in.
     func basis(for key: ModelKey) -> DecisionBasis {
         let snapshot = state.snapshot(for: key)
         let accuracy = state.accuracy(for: key)
         let p95 = state.monitors.withLock { $0[key]?.accuracy?.p95 } ?? 0
-        return DecisionBasis(
+        var basis = DecisionBasis(
             version: snapshot.version, source: snapshot.source, recentMeanRelativeError: accuracy.mean,
-            recentP95RelativeError: p95, recentObservations: UInt64(accuracy.count), parameters: snapshot.parameters,
-            originNode: snapshot.originNode)
+            recentP95RelativeError: p95, recentObservations: UInt64(accuracy.count),
+            parameters: snapshot.decisionParameters, originNode: snapshot.originNode)
+        basis.family = snapshot.model.family
+        basis.termCoefficients = snapshot.model.coefficients
+        return basis
     }
 
     func slaInverse(_ p: Saturn_V1_SlaInverseRequest) -> Result<Saturn_V1_SlaInverseReply, QueryError> {

@@ -139,16 +139,38 @@ public struct QueryService {
         guard p.tokens.isFinite, p.tokens >= 1, p.tokens <= WireLimits.maximumTokens else {
             return .failure(QueryError(.invalidArgument, "tokens must be finite and in [1, 1e9], got \(p.tokens)"))
         }
+        if p.hasKvContextTokens {
+            guard p.kvContextTokens.isFinite, p.kvContextTokens >= 0,
+                p.kvContextTokens <= WireLimits.maximumKVContextTokens
+            else {
+                return .failure(QueryError(
+                    .invalidArgument, "kv_context_tokens must be finite and in [0, 1e12], got \(p.kvContextTokens)"))
+            }
+        }
+        if p.hasPrefillAttentionTokens {
+            guard p.prefillAttentionTokens.isFinite, p.prefillAttentionTokens >= 0,
+                p.prefillAttentionTokens <= p.tokens * p.tokens
+            else {
+                return .failure(QueryError(
+                    .invalidArgument,
+                    "prefill_attention_tokens must be finite and in [0, tokens^2], got \(p.prefillAttentionTokens)"))
+            }
+        }
         let key = ModelKey(model: p.model, hardware: p.hardware)
         let snapshot = state.snapshot(for: key)
-        let latency = snapshot.parameters.latency(batchSize: p.batchSize, tokens: p.tokens)
+        let latency = snapshot.model.latency(
+            batchSize: p.batchSize, tokens: p.tokens, kvTokens: p.hasKvContextTokens ? p.kvContextTokens : nil,
+            prefillAttentionTokens: p.hasPrefillAttentionTokens ? p.prefillAttentionTokens : nil,
+            defaults: snapshot.termDefaults)
         guard latency.isFinite else { return .failure(QueryError(.internal, "prediction is not finite")) }
         let accuracy = state.accuracy(for: key)
-        return .success(
-            Prediction(
-                latencyMs: latency, version: snapshot.version, source: snapshot.source,
-                recentMeanRelativeError: accuracy.mean, recentObservations: UInt64(accuracy.count),
-                parameters: snapshot.parameters, originNode: snapshot.originNode))
+        var prediction = Prediction(
+            latencyMs: latency, version: snapshot.version, source: snapshot.source,
+            recentMeanRelativeError: accuracy.mean, recentObservations: UInt64(accuracy.count),
+            parameters: snapshot.parameters, originNode: snapshot.originNode)
+        prediction.family = snapshot.model.family
+        prediction.termCoefficients = snapshot.model.coefficients
+        return .success(prediction)
     }
 
     /// The recorded update candidates of one key (model and hardware given) or of every key (both empty).
@@ -201,6 +223,9 @@ public struct QueryService {
                 k.driftPValue = m.drift?.pValue ?? 1
                 k.parameterDriftRate = m.parameterDriftRate
                 k.updateFailureRate = m.updateFailureRate
+                k.familyChoice = m.familyChoice
+                k.rejectedObservations = m.rejections.total
+                k.recentRejections = m.rejections.recent
                 broken = m.brokenThresholds
             }
             k.status = broken.isEmpty ? "ok" : "degraded: " + broken.joined(separator: ", ")
@@ -208,6 +233,7 @@ public struct QueryService {
             if let s = snapshots[key] {
                 k.source = s.source
                 k.version = s.version
+                k.family = s.model.family
             }
             r.keys.append(k)
         }

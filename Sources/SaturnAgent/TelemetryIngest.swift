@@ -22,7 +22,7 @@ struct TelemetryIngest {
     /// A key and the steps of the current batch for it.
     struct KeySlot {
         var key: ModelKey
-        var pending: [(Double, Double, Double)] = []
+        var pending: [StepObservation] = []
     }
 
     /// One Forward Pass Metrics publisher: its statistics, admission state and key.
@@ -108,7 +108,10 @@ struct TelemetryIngest {
             let k = keySlot(p, m.model, m.hardware)
         else { return }
         if keys[k].pending.isEmpty { touched.append(k) }
-        keys[k].pending.append((Double(m.batchSize), Double(m.tokens), m.latencyMs))
+        keys[k].pending.append(
+            StepObservation(
+                batchSize: Double(m.batchSize), tokens: Double(m.tokens), latencyMs: m.latencyMs,
+                kvTokens: Double(m.kvContextTokens ?? 0), prefillAttentionTokens: Double(m.prefillAttentionTokens ?? 0)))
     }
 
     /// Handles one message of `frameCount` frames from Forward Pass Metrics publisher `index` (its position in
@@ -147,7 +150,10 @@ struct TelemetryIngest {
         case .step(let step):
             guard let k = forwardPassKeySlot(publisher: index) else { return }
             if keys[k].pending.isEmpty { touched.append(k) }
-            keys[k].pending.append((Double(step.batchSize), Double(step.tokens), step.latencyMs))
+            keys[k].pending.append(
+                StepObservation(
+                    batchSize: Double(step.batchSize), tokens: Double(step.tokens), latencyMs: step.latencyMs,
+                    kvTokens: Double(step.kvContextTokens), prefillAttentionTokens: step.prefillAttentionTokens))
             publishers[index].statistics.steps += 1
             publishers[index].statistics.lastStepAt = batchInstant
         }

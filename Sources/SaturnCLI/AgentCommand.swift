@@ -94,6 +94,13 @@ struct AgentCommand: AsyncParsableCommand {
                 + "stateDirectory=...", valueName: "DIR"))
     var stateDirectory: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Model families a key may use, comma-separated, base included (base, kv, kvq; default all). "
+                + "Cross-validation on each key's window chooses among them; 'base' alone turns the choice off. Same as "
+                + "--set families='[\"base\",...]'", valueName: "LIST"))
+    var families: String?
+
     @OptionGroup var logging: LoggingOptions
 
     /// The configuration: defaults, then the file, then `--set`, then the flags (each through
@@ -120,6 +127,10 @@ struct AgentCommand: AsyncParsableCommand {
         if let v = broadcast { flags.append("broadcastEndpoint=" + Self.quoted(v)) }
         if let v = advertise { flags.append("advertisedQueryEndpoint=" + Self.quoted(v)) }
         if let v = metrics { flags.append("metrics=" + Self.quoted(v)) }
+        if let v = families {
+            let names = v.split(separator: ",").map { Self.quoted($0.trimmingCharacters(in: .whitespaces)) }
+            flags.append("families=[" + names.joined(separator: ",") + "]")
+        }
 
         if let v = curveKey { flags.append("curveKey=" + Self.quoted(v)) }
         if let v = allow { flags.append("allowDirectory=" + Self.quoted(v)) }

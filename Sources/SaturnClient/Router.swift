@@ -42,10 +42,17 @@ public final class Router {
         }
     }
 
-    /// The predicted step latency of `batchSize` requests and `tokens` tokens of `key`.
+    /// The predicted step latency of `batchSize` requests and `tokens` tokens of `key`, with the step's KV-context
+    /// tokens `K` and prefill attention `Q` when known (the agent assumes its set's term defaults for the others).
     /// - Throws: ``ClientError``: the agent's error (e.g. `invalid_argument` for NaN), or a timeout.
-    public func predict(_ key: ModelKey, batchSize: Double, tokens: Double) throws(ClientError) -> Prediction {
-        let reply = try call(.predict(key, batchSize: batchSize, tokens: tokens, requestID: takeID()))
+    public func predict(
+        _ key: ModelKey, batchSize: Double, tokens: Double, kvTokens: Double? = nil,
+        prefillAttentionTokens: Double? = nil
+    ) throws(ClientError) -> Prediction {
+        let reply = try call(
+            .predict(
+                key, batchSize: batchSize, tokens: tokens, kvTokens: kvTokens,
+                prefillAttentionTokens: prefillAttentionTokens, requestID: takeID()))
         guard case .predict(let body)? = reply.body, let prediction = Prediction(body) else {
             throw ClientError(.unexpectedReply, "the reply to a predict request is not a prediction")
         }

@@ -82,9 +82,10 @@ public final class Worker {
     ///   - tokens: S, tokens computed in the step.
     ///   - latencyMs: the step's wall time in ms.
     ///   - kvContextTokens: KV-context tokens read by the step's decoding requests, when known.
+    ///   - prefillAttentionTokens: `Q`, the sum over the step's prefill chunks of chunk², when known.
     @discardableResult
     public func publish(batchSize: Int, tokens: Int, latencyMs: Double, kvContextTokens: UInt64? = nil,
-                        timestampNs: Int64? = nil) throws(ClientError) -> UInt64 {
+                        prefillAttentionTokens: UInt64? = nil, timestampNs: Int64? = nil) throws(ClientError) -> UInt64 {
         sequence += 1
         message.batchSize = UInt32(clamping: batchSize)
         message.tokens = UInt64(clamping: tokens)
@@ -92,6 +93,11 @@ public final class Worker {
         message.sequence = sequence
         message.timestampNs = timestampNs ?? Int64(Date().timeIntervalSince1970 * 1e9)
         if let kvContextTokens { message.kvContextTokens = kvContextTokens } else { message.clearKvContextTokens() }
+        if let prefillAttentionTokens {
+            message.prefillAttentionTokens = prefillAttentionTokens
+        } else {
+            message.clearPrefillAttentionTokens()
+        }
         try publish(payload: message.wireBytes())
         return sequence
     }

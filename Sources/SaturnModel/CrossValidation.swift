@@ -135,7 +135,8 @@ public struct GroupedKFold: Sendable, Equatable {
 ///    test rows; ``Candidate/cvMAPE`` is
 ///    the mean `|T̂ − T|/T` over all scored rows, each predicted once by a model that never saw its setting.
 /// 3. The selection rule: start from the first candidate (the base model); a richer candidate replaces the current
-///    choice only when its cross-validated MAPE is lower by more than ``margin`` (0.1 point) and by more than one
+///    choice only when its cross-validated MAPE is lower by more than a margin (``margin``, 0.1 point, unless the
+///    caller asks for a larger one) and by more than one
 ///    standard error of the per-fold differences.
 public struct FamilySelection: Sendable {
     /// One candidate's evidence.
@@ -173,7 +174,8 @@ public struct FamilySelection: Sendable {
     /// - Throws: ``FitError`` when the first candidate cannot be fitted or there are fewer groups than folds.
     public init(
         table: StepTable, families: [ModelFamily] = ModelFamily.allCases, splits: Int = 5,
-        configuration: FitConfiguration = FitConfiguration(objective: .relative, rejection: OutlierRejection())
+        configuration: FitConfiguration = FitConfiguration(objective: .relative, rejection: OutlierRejection()),
+        margin: Double = FamilySelection.margin
     ) throws(FitError) {
         guard !families.isEmpty, splits >= 2 else { throw .invalidConfiguration("need a family and >= 2 folds") }
         let (kept, filterReport) = configuration.filter.apply(to: table)
@@ -234,7 +236,7 @@ public struct FamilySelection: Sendable {
             let mean = d.reduce(0, +) / Double(d.count)
             let variance = d.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(Swift.max(d.count - 1, 1))
             let standardError = (variance / Double(d.count)).squareRoot()
-            if candidates[best].cvMAPE - candidates[k].cvMAPE > Swift.max(Self.margin, standardError) { best = k }
+            if candidates[best].cvMAPE - candidates[k].cvMAPE > Swift.max(margin, standardError) { best = k }
         }
         self.candidates = candidates
         chosen = candidates[best].family

@@ -60,9 +60,22 @@ public struct FamilyParameters: Sendable, Hashable {
         return out
     }
 
-    /// True when the base parameters are within `bounds` and every coefficient is finite and ≥ 0.
+    /// Largest physical coefficient of any term: 1 ms per unit (a KV-context token read in 1 ms, or 1 ms per token²
+    /// of prefill chunk, is a thousand times slower than any GPU); a set beyond it is refused like one outside the
+    /// base bounds.
+    public static let maximumCoefficient = 1.0
+
+    /// True when the base parameters are within `bounds`, every coefficient is finite and in
+    /// `[0, maximumCoefficient]`, and the terms the family lacks have coefficient 0.
     public func isWithin(_ bounds: ParameterBounds) -> Bool {
-        base.isWithin(bounds) && tauK.isFinite && tauK >= 0 && tauQ.isFinite && tauQ >= 0
+        guard base.isWithin(bounds) else { return false }
+        for term in ModelTerm.allCases {
+            let c = self[term]
+            guard c.isFinite, c >= 0, c <= Self.maximumCoefficient, family.terms.contains(term) || c == 0 else {
+                return false
+            }
+        }
+        return true
     }
 }
 

@@ -108,3 +108,32 @@ public enum Loss {
         return s / Double(table.count)
     }
 }
+
+extension Loss {
+    /// The fit objective's value for a set of any family member (its terms read from `table`'s columns): the same
+    /// sums as ``value(of:_:on:)`` with the family's predictions.
+    public static func value(of objective: FitConfiguration.Objective, _ model: FamilyParameters, on table: StepTable)
+        -> Double
+    {
+        if model.family == .base { return value(of: objective, model.base, on: table) }
+        let predicted = model.predictions(for: table)
+        let weights: [Double]
+        if case .exponentiallyWeighted(let d) = objective {
+            weights = decayWeights(count: table.count, decay: d)
+        } else {
+            weights = []
+        }
+        var s = 0.0
+        for i in 0..<table.count {
+            let t = table.latencies[i]
+            var r = predicted[i] - t
+            switch objective {
+            case .sumOfSquares: break
+            case .relative: r /= t
+            case .exponentiallyWeighted: r *= weights[i].squareRoot()
+            }
+            s += r * r
+        }
+        return weights.isEmpty ? s : s / weights.reduce(0, +)
+    }
+}

@@ -2,7 +2,19 @@
 /// prediction reads one consistent set without holding any lock during computation.
 public struct ParameterSnapshot: Sendable, Hashable {
     public var key: ModelKey
-    public var parameters: LatencyParameters
+    /// The set: a member of the model family (``ModelFamily/base`` unless the key's evidence chose a richer one).
+    public var model: FamilyParameters
+    /// The set's eight base parameters (all of it for ``ModelFamily/base``).
+    public var parameters: LatencyParameters {
+        get { model.base }
+        set { model.base = newValue }
+    }
+    /// What a prediction assumes for `K` and `Q` when not given (from the steps the set was fitted on; zero for a
+    /// base set or steps without `K` and `Q`).
+    public var termDefaults = TermDefaults()
+    /// The base set the decisions use: the set with ``termDefaults`` folded into `τ_B` and `τ_S`
+    /// (``FamilyParameters/effectiveBase(_:)``); ``parameters`` itself for a base set.
+    public var decisionParameters: LatencyParameters { model.effectiveBase(termDefaults) }
     /// Per-key version at the origin (0 for priors).
     public var version: UInt64
     /// The node that fitted the set (empty for priors).
@@ -23,7 +35,7 @@ public struct ParameterSnapshot: Sendable, Hashable {
         source: ParameterSource, sourceDetail: String = ""
     ) {
         self.key = key
-        self.parameters = parameters
+        self.model = FamilyParameters(family: .base, base: parameters)
         self.version = version
         self.originNode = originNode
         self.originEpoch = originEpoch
@@ -31,5 +43,18 @@ public struct ParameterSnapshot: Sendable, Hashable {
         self.quality = quality
         self.source = source
         self.sourceDetail = sourceDetail
+    }
+
+    /// A snapshot of a set of any family member.
+    public init(
+        key: ModelKey, model: FamilyParameters, version: UInt64 = 0, originNode: String = "", originEpoch: UInt64 = 0,
+        sampleCount: UInt64 = 0, quality: FitQuality = FitQuality(), source: ParameterSource, sourceDetail: String = "",
+        termDefaults: TermDefaults = TermDefaults()
+    ) {
+        self.init(
+            key: key, parameters: model.base, version: version, originNode: originNode, originEpoch: originEpoch,
+            sampleCount: sampleCount, quality: quality, source: source, sourceDetail: sourceDetail)
+        self.model = model
+        self.termDefaults = termDefaults
     }
 }

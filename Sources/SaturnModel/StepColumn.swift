@@ -16,6 +16,9 @@ public enum StepColumn: String, CaseIterable, Sendable, Hashable, Codable {
     case prefillChunk = "prefill_chunk"
     /// The kind of step, CSV `step_type` (`prefill`, `decode`, `mixed`), stored as ``StepKind/rawValue``.
     case stepType = "step_type"
+    /// `Q` itself, the sum over the step's prefill chunks of chunk² (tokens²), CSV `prefill_attention_tokens`: what
+    /// an engine that knows its chunks reports (telemetry field `prefill_attention_tokens`).
+    case prefillAttention = "prefill_attention_tokens"
 }
 
 /// The kind of a step (CSV column `step_type`).

@@ -7,6 +7,7 @@ extension StepTable {
     /// `Q` per row: the sum over the step's prefill chunks of chunk², in tokens², 0 where it cannot be known.
     ///
     /// The rule, by the columns present:
+    /// - `prefill_attention_tokens`: `Q` as given (a stream's telemetry, or a table that records it).
     /// - `prefill_chunk` (Vidur tables: every prefill request of the step has a chunk of that length):
     ///   `Q = n_prefill_reqs · prefill_chunk²` (one request when `n_prefill_reqs` is absent and the chunk is > 0).
     /// - else `step_type` (Splitwise tables): a `prefill` row is `B` prompts of `P/B` tokens each, with `P` the
@@ -14,6 +15,7 @@ extension StepTable {
     ///   other rows have `Q = 0`.
     /// - else 0.
     public var prefillAttentionTokens: [Double] {
+        if let given = self[.prefillAttention] { return given }
         var q = [Double](repeating: 0, count: count)
         if let chunk = self[.prefillChunk] {
             let requests = self[.prefillRequests]

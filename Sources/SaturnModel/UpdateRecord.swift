@@ -20,6 +20,8 @@ public enum UpdateTrigger: String, Sendable, Hashable, Codable, CaseIterable {
     case observations
     /// The minimum interval passed with new observations.
     case interval
+    /// Cross-validation on the window chose another model family: a refit in that family.
+    case family
 }
 
 /// One candidate parameter set and what became of it: the agent keeps the last ones per key, logs each, and
@@ -40,8 +42,13 @@ public struct UpdateRecord: Sendable, Hashable {
     /// The path's own objective at its start and at the candidate (training rows).
     public var trainingLossBefore: Double
     public var trainingLossAfter: Double
-    /// The candidate.
-    public var parameters: LatencyParameters
+    /// The candidate, a member of the model family.
+    public var model: FamilyParameters
+    /// The candidate's base parameters (all of it for ``ModelFamily/base``).
+    public var parameters: LatencyParameters {
+        get { model.base }
+        set { model.base = newValue }
+    }
     /// The version it was installed as (0 when rejected).
     public var version: UInt64
     public var trainingRows: Int
@@ -54,12 +61,14 @@ public struct UpdateRecord: Sendable, Hashable {
     /// Observations in the window the candidate was built from (training and held out); a refit trains on an evenly
     /// strided subset of them (``trainingRows``). 0 when unknown.
     public var windowRows: Int
+    /// Rows of that window the robust gate kept out of training and validation.
+    public var gatedRows: Int
 
     public init(
         key: ModelKey, timeUnixNs: Int64, path: UpdatePath, trigger: UpdateTrigger, accepted: Bool, reason: String,
         validationLossCurrent: Double, validationLossCandidate: Double, trainingLossBefore: Double,
         trainingLossAfter: Double, parameters: LatencyParameters, version: UInt64, trainingRows: Int,
-        validationRows: Int, durationMs: Double, cpuMs: Double = 0, windowRows: Int = 0
+        validationRows: Int, durationMs: Double, cpuMs: Double = 0, windowRows: Int = 0, gatedRows: Int = 0
     ) {
         self.key = key
         self.timeUnixNs = timeUnixNs
@@ -71,12 +80,13 @@ public struct UpdateRecord: Sendable, Hashable {
         self.validationLossCandidate = validationLossCandidate
         self.trainingLossBefore = trainingLossBefore
         self.trainingLossAfter = trainingLossAfter
-        self.parameters = parameters
+        self.model = FamilyParameters(family: .base, base: parameters)
         self.version = version
         self.trainingRows = trainingRows
         self.validationRows = validationRows
         self.durationMs = durationMs
         self.cpuMs = cpuMs
         self.windowRows = windowRows
+        self.gatedRows = gatedRows
     }
 }

@@ -13,10 +13,15 @@ public struct DecisionBasis: Sendable, Hashable {
     public var recentP95RelativeError: Double
     /// Observations behind the mean.
     public var recentObservations: UInt64
-    /// The parameter set used.
+    /// The base set the decision used: for a richer family, its base with the set's ``TermDefaults`` folded into
+    /// `τ_B` and `τ_S` (``ParameterSnapshot/decisionParameters``).
     public var parameters: LatencyParameters
     /// The node that fitted the set (empty for priors).
     public var originNode: String
+    /// The installed set's family member.
+    public var family: ModelFamily = .base
+    /// Its term coefficients, in ``ModelFamily/terms`` order (empty for ``ModelFamily/base``).
+    public var termCoefficients: [Double] = []
 
     /// Memberwise initialiser.
     public init(
@@ -39,6 +44,8 @@ public struct DecisionBasis: Sendable, Hashable {
             version: proto.version, source: source, recentMeanRelativeError: proto.recentMeanRelativeError,
             recentP95RelativeError: proto.recentP95RelativeError, recentObservations: proto.recentObservations,
             parameters: LatencyParameters(proto.parameters), originNode: proto.originNode)
+        family = ModelFamily(rawValue: proto.family) ?? .base
+        termCoefficients = proto.termCoefficients
     }
 
     /// To the wire.
@@ -51,6 +58,8 @@ public struct DecisionBasis: Sendable, Hashable {
         p.recentObservations = recentObservations
         p.parameters = parameters.proto
         p.originNode = originNode
+        p.family = family.rawValue
+        p.termCoefficients = termCoefficients
         return p
     }
 }

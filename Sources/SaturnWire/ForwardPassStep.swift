@@ -3,6 +3,9 @@
 /// - B = `num_prefill_requests` + `num_decode_requests`
 /// - S = `sum_prefill_tokens` + `num_decode_requests` (one token per decode request, no speculative decoding)
 /// - KV context = `sum_prefill_kv_tokens` + `sum_decode_kv_tokens`
+/// - prefill attention Q = Σ chunk² = `num_prefill_requests` × (`var_prefill_length` + mean²), mean =
+///   `sum_prefill_tokens` / `num_prefill_requests` (a variance that is not finite or negative counts as 0, and Q is
+///   kept within `[P²/n, P²]`, the range any n chunks of P tokens in all can have)
 /// - latency = 1000 × `wall_time` ms
 ///
 /// An idle heartbeat (every scheduled count zero, `wall_time` 0.0) is liveness and maps to ``heartbeat``, never to
@@ -29,9 +32,12 @@ public enum ForwardPassStep: Sendable, Equatable {
         public var decodeRequests: UInt32
         /// KV tokens read: `sum_prefill_kv_tokens` + `sum_decode_kv_tokens`.
         public var kvContextTokens: UInt64
+        /// Q, the sum over the prefill chunks of chunk² (tokens²).
+        public var prefillAttentionTokens: Double
 
         public init(batchSize: UInt32, tokens: UInt64, latencyMs: Double, prefillTokens: UInt64, decodeTokens: UInt64,
-                    prefillRequests: UInt32, decodeRequests: UInt32, kvContextTokens: UInt64) {
+                    prefillRequests: UInt32, decodeRequests: UInt32, kvContextTokens: UInt64,
+                    prefillAttentionTokens: Double = 0) {
             self.batchSize = batchSize
             self.tokens = tokens
             self.latencyMs = latencyMs
@@ -40,6 +46,7 @@ public enum ForwardPassStep: Sendable, Equatable {
             self.prefillRequests = prefillRequests
             self.decodeRequests = decodeRequests
             self.kvContextTokens = kvContextTokens
+            self.prefillAttentionTokens = prefillAttentionTokens
         }
     }
 
@@ -72,6 +79,13 @@ public enum ForwardPassStep: Sendable, Equatable {
         let kv = s.sumPrefillKVTokens + s.sumDecodeKVTokens
         let latencyMs = 1000 * wallTime
         guard batchSize > 0, tokens > 0, latencyMs > 0 else { return .failure(.nonPositive) }
+        var q = 0.0
+        if s.numPrefillRequests > 0 {
+            let n = Double(s.numPrefillRequests)
+            let p = Double(s.sumPrefillTokens)
+            let variance = s.varPrefillLength.isFinite ? Swift.max(0, s.varPrefillLength) : 0
+            q = Swift.min(Swift.max(n * (variance + (p / n) * (p / n)), p * p / n), p * p)
+        }
         guard Double(batchSize) <= WireLimits.maximumBatchSize, Double(tokens) <= WireLimits.maximumTokens,
             latencyMs <= WireLimits.maximumLatencyMs, kv <= maximumKVContextTokens
         else { return .failure(.absurd) }
@@ -81,6 +95,6 @@ public enum ForwardPassStep: Sendable, Equatable {
                     batchSize: UInt32(batchSize), tokens: UInt64(tokens), latencyMs: latencyMs,
                     prefillTokens: UInt64(s.sumPrefillTokens), decodeTokens: UInt64(s.numDecodeRequests),
                     prefillRequests: UInt32(s.numPrefillRequests), decodeRequests: UInt32(s.numDecodeRequests),
-                    kvContextTokens: UInt64(kv))))
+                    kvContextTokens: UInt64(kv), prefillAttentionTokens: q)))
     }
 }

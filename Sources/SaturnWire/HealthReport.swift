@@ -33,6 +33,14 @@ public struct HealthReport: Sendable, Equatable {
         public var updateFailureRate: Double = 0
         /// `ok`, or `degraded: <broken thresholds>`.
         public var status = "ok"
+        /// The installed set's family.
+        public var family: ModelFamily = .base
+        /// The last choice of family and its evidence (nil until one ran).
+        public var familyChoice: FamilyChoice?
+        /// Observations the robust gate kept out of training and validation, each counted once.
+        public var rejectedObservations: UInt64 = 0
+        /// The last of them (at most 20), oldest first.
+        public var recentRejections: [RejectedObservation] = []
 
         public init(key: ModelKey) { self.key = key }
     }
@@ -127,6 +135,27 @@ extension HealthReport {
             key.parameterDriftRate = k.parameterDriftRate
             key.updateFailureRate = k.updateFailureRate
             key.status = k.status
+            key.family = ModelFamily(rawValue: k.family) ?? .base
+            if k.hasFamilySelection {
+                let f = k.familySelection
+                key.familyChoice = FamilyChoice(
+                    chosen: ModelFamily(rawValue: f.chosen) ?? .base,
+                    candidates: f.candidates.compactMap { c in
+                        ModelFamily(rawValue: c.family).map {
+                            FamilyChoice.Candidate(family: $0, cvMeanRelativeError: c.cvMeanRelativeError)
+                        }
+                    },
+                    rows: Int(clamping: f.rows), rejectedRows: Int(clamping: f.rejectedRows),
+                    atObservation: f.atObservation, durationMs: f.durationMs)
+            }
+            key.rejectedObservations = k.rejectedObservations
+            key.recentRejections = k.recentRejections.map { r in
+                RejectedObservation(
+                    step: StepObservation(
+                        batchSize: r.batchSize, tokens: r.tokens, latencyMs: r.latencyMs, kvTokens: r.kvContextTokens,
+                        prefillAttentionTokens: r.prefillAttentionTokens),
+                    relativeResidual: r.relativeResidual, observation: r.observation)
+            }
             return key
         }
         forwardPassSources = proto.fpmSources.map { f in
@@ -182,6 +211,34 @@ extension HealthReport {
             h.parameterDriftRate = k.parameterDriftRate
             h.updateFailureRate = k.updateFailureRate
             h.status = k.status
+            h.family = k.family.rawValue
+            if let choice = k.familyChoice {
+                var f = Saturn_V1_FamilySelection()
+                f.chosen = choice.chosen.rawValue
+                f.candidates = choice.candidates.map { c in
+                    var p = Saturn_V1_FamilyCandidate()
+                    p.family = c.family.rawValue
+                    p.cvMeanRelativeError = c.cvMeanRelativeError
+                    return p
+                }
+                f.rows = UInt64(choice.rows)
+                f.rejectedRows = UInt64(choice.rejectedRows)
+                f.atObservation = choice.atObservation
+                f.durationMs = choice.durationMs
+                h.familySelection = f
+            }
+            h.rejectedObservations = k.rejectedObservations
+            h.recentRejections = k.recentRejections.map { r in
+                var p = Saturn_V1_RejectedObservation()
+                p.batchSize = r.step.batchSize
+                p.tokens = r.step.tokens
+                p.kvContextTokens = r.step.kvTokens
+                p.prefillAttentionTokens = r.step.prefillAttentionTokens
+                p.latencyMs = r.step.latencyMs
+                p.relativeResidual = r.relativeResidual
+                p.observation = r.observation
+                return p
+            }
             return h
         }
         r.fpmSources = forwardPassSources.map { s in

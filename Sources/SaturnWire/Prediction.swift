@@ -16,6 +16,10 @@ public struct Prediction: Sendable, Equatable {
     public var parameters: LatencyParameters
     /// The node that fitted the set (empty for priors).
     public var originNode: String
+    /// The installed set's family member.
+    public var family: ModelFamily = .base
+    /// Its term coefficients, in ``ModelFamily/terms`` order (empty for ``ModelFamily/base``).
+    public var termCoefficients: [Double] = []
 
     public init(latencyMs: Double, version: UInt64, source: ParameterSource, recentMeanRelativeError: Double,
                 recentObservations: UInt64, parameters: LatencyParameters, originNode: String) {
@@ -30,13 +34,16 @@ public struct Prediction: Sendable, Equatable {
 }
 
 extension Prediction {
-    /// From the wire; nil when the source is unknown to this build.
+    /// From the wire; nil when the source is unknown to this build (an unknown family reads as base, with the
+    /// coefficients as sent).
     public init?(_ proto: Saturn_V1_PredictReply) {
         guard let source = ParameterSource(proto.source) else { return nil }
         self.init(
             latencyMs: proto.latencyMs, version: proto.version, source: source,
             recentMeanRelativeError: proto.recentMeanRelativeError, recentObservations: proto.recentObservations,
             parameters: LatencyParameters(proto.parameters), originNode: proto.originNode)
+        family = ModelFamily(rawValue: proto.family) ?? .base
+        termCoefficients = proto.termCoefficients
     }
 
     /// To the wire.
@@ -49,6 +56,8 @@ extension Prediction {
         r.recentObservations = recentObservations
         r.parameters = parameters.proto
         r.originNode = originNode
+        r.family = family.rawValue
+        r.termCoefficients = termCoefficients
         return r
     }
 }

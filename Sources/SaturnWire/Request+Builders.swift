@@ -10,9 +10,12 @@ extension Saturn_V1_Request {
         return r
     }
 
-    /// A latency prediction for `batchSize` requests and `tokens` tokens of `key`.
-    public static func predict(_ key: ModelKey, batchSize: Double, tokens: Double, requestID: UInt64 = 0)
-        -> Saturn_V1_Request
+    /// A latency prediction for `batchSize` requests and `tokens` tokens of `key`, with the step's KV-context tokens
+    /// `K` and prefill attention `Q` when known (the agent assumes its set's ``TermDefaults`` for those not given).
+    public static func predict(
+        _ key: ModelKey, batchSize: Double, tokens: Double, kvTokens: Double? = nil,
+        prefillAttentionTokens: Double? = nil, requestID: UInt64 = 0
+    ) -> Saturn_V1_Request
     {
         make(requestID) { r in
             var p = Saturn_V1_PredictRequest()
@@ -20,6 +23,8 @@ extension Saturn_V1_Request {
             p.hardware = key.hardware
             p.batchSize = batchSize
             p.tokens = tokens
+            if let kvTokens { p.kvContextTokens = kvTokens }
+            if let prefillAttentionTokens { p.prefillAttentionTokens = prefillAttentionTokens }
             r.predict = p
         }
     }

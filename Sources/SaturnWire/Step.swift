@@ -16,4 +16,6 @@ public struct Step: Sendable, Equatable {
     public var sequence: UInt64
     /// KV-context tokens read by the step's decoding requests, when the engine reports them.
     public var kvContextTokens: UInt64?
+    /// `Q`, the sum over the step's prefill chunks of chunk², when the engine reports it.
+    public var prefillAttentionTokens: UInt64? = nil
 }

@@ -16,6 +16,7 @@ public struct RawStep: Sendable, Equatable {
     public var prefillRequests: UInt32? = nil
     public var decodeRequests: UInt32? = nil
     public var kvContextTokens: UInt64? = nil
+    public var prefillAttentionTokens: UInt64? = nil
 
     public init() {}
 }
@@ -68,6 +69,7 @@ public enum StepTelemetryParser {
                 guard let v = varint(p, &i) else { return nil }
                 s.decodeRequests = UInt32(truncatingIfNeeded: v)
             case (14, 0): guard let v = varint(p, &i) else { return nil }; s.kvContextTokens = v
+            case (15, 0): guard let v = varint(p, &i) else { return nil }; s.prefillAttentionTokens = v
             case (7, 1):
                 guard n - i >= 8 else { return nil }
                 let bits = p.loadUnaligned(fromByteOffset: i, as: UInt64.self)
@@ -227,6 +229,9 @@ public enum StepTelemetryParser {
         if m.prefillRequests != nil || m.decodeRequests != nil {
             if UInt64(m.prefillRequests ?? 0) + UInt64(m.decodeRequests ?? 0) > UInt64(m.batchSize) { return .absurd }
         }
+        if let k = m.kvContextTokens, Double(k) > WireLimits.maximumKVContextTokens { return .absurd }
+        // A sum of squares of chunks that add up to at most S tokens is at most S².
+        if let q = m.prefillAttentionTokens, Double(q) > Double(m.tokens) * Double(m.tokens) { return .absurd }
         return nil
     }
 }

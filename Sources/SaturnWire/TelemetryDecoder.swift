@@ -60,7 +60,7 @@ public enum TelemetryDecoder {
                 Step(
                     workerID: worker, key: ModelKey(model: model, hardware: hardware), batchSize: Double(m.batchSize),
                     tokens: Double(m.tokens), latencyMs: m.latencyMs, timestampNs: m.timestampNs, sequence: m.sequence,
-                    kvContextTokens: m.kvContextTokens))
+                    kvContextTokens: m.kvContextTokens, prefillAttentionTokens: m.prefillAttentionTokens))
         }
     }
 

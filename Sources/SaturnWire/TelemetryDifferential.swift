@@ -58,6 +58,9 @@ public enum TelemetryDifferential {
                 if m.kvContextTokens != (r.hasKvContextTokens ? r.kvContextTokens : nil) {
                     list.append("kv_context_tokens")
                 }
+                if m.prefillAttentionTokens != (r.hasPrefillAttentionTokens ? r.prefillAttentionTokens : nil) {
+                    list.append("prefill_attention_tokens")
+                }
             }
             switch decoded {
             case .failure(.malformed):
@@ -70,6 +73,7 @@ public enum TelemetryDifferential {
                     && s.batchSize == Double(r.batchSize) && s.tokens == Double(r.tokens)
                     && s.latencyMs.bitPattern == r.latencyMs.bitPattern && s.timestampNs == r.timestampNs
                     && s.sequence == r.sequence && s.kvContextTokens == (r.hasKvContextTokens ? r.kvContextTokens : nil)
+                    && s.prefillAttentionTokens == (r.hasPrefillAttentionTokens ? r.prefillAttentionTokens : nil)
                 if !same { list.append("TelemetryDecoder step \(s) differs from the reference") }
             }
             return Outcome(bothAccepted: true, problems: list)

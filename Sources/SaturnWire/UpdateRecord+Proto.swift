@@ -29,6 +29,7 @@ extension UpdateTrigger {
         case .error: self = .error
         case .observations: self = .observations
         case .interval: self = .interval
+        case .family: self = .family
         case .unspecified, .UNRECOGNIZED: return nil
         }
     }
@@ -42,15 +43,20 @@ extension UpdateTrigger {
         case .error: .error
         case .observations: .observations
         case .interval: .interval
+        case .family: .family
         }
     }
 }
 
 extension UpdateRecord {
-    /// From the wire; nil when the key, path or trigger is missing or unknown.
+    /// From the wire; nil when the key, path, trigger or family is missing or unknown (or the coefficients do not
+    /// match the family).
     public init?(_ proto: Saturn_V1_UpdateRecord) {
         let key = ModelKey(proto.key)
-        guard key.isValid, let path = UpdatePath(proto.path), let trigger = UpdateTrigger(proto.trigger) else {
+        guard key.isValid, let path = UpdatePath(proto.path), let trigger = UpdateTrigger(proto.trigger),
+            let model = FamilyParameters(
+                family: proto.family, base: LatencyParameters(proto.parameters), coefficients: proto.termCoefficients)
+        else {
             return nil
         }
         self.init(
@@ -60,7 +66,8 @@ extension UpdateRecord {
             trainingLossAfter: proto.trainingLossAfter, parameters: LatencyParameters(proto.parameters),
             version: proto.version, trainingRows: Int(clamping: proto.trainingRows),
             validationRows: Int(clamping: proto.validationRows), durationMs: proto.durationMs, cpuMs: proto.cpuMs,
-            windowRows: Int(clamping: proto.windowRows))
+            windowRows: Int(clamping: proto.windowRows), gatedRows: Int(clamping: proto.gatedRows))
+        self.model = model
     }
 
     /// To the wire.
@@ -83,6 +90,9 @@ extension UpdateRecord {
         r.durationMs = durationMs
         r.cpuMs = cpuMs
         r.windowRows = UInt64(windowRows)
+        r.family = model.familyName
+        r.termCoefficients = model.coefficients
+        r.gatedRows = UInt64(gatedRows)
         return r
     }
 }

@@ -3,6 +3,8 @@ public enum WireLimits {
     public static let maximumBatchSize: Double = 1e6
     public static let maximumTokens: Double = 1e9
     public static let maximumLatencyMs: Double = 1e7
+    /// Most KV-context tokens of one step (`K`): 1e12, far beyond any KV cache.
+    public static let maximumKVContextTokens: Double = 1e12
     /// Most waiting requests in one admission query, and per tenant in an allocation query. The decision limits
     /// bound the work one query can cost the socket thread (best-effort admission with scanning is quadratic in
     /// the waiting requests; allocation visits up to every tenant per admission).

@@ -4,7 +4,7 @@ import Testing
 
 struct ObservationWindowTests {
     static func row(_ i: Int) -> Observation {
-        Observation(batchSize: Double(i), tokens: 1, latencyMs: 1, predictedMs: 1)
+        Observation(batchSize: Double(i), tokens: 1, latencyMs: 1, kvTokens: 0, prefillAttentionTokens: 0, predictedMs: 1)
     }
 
     @Test func keepsTheNewestAcrossChunkBoundaries() {

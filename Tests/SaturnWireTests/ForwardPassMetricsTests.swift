@@ -79,9 +79,27 @@ struct ForwardPassMetricsTests {
         #expect(m.version == 1 && m.dpRank == 1 && m.counterID == 42 && m.wallTime == 0.186494727 && m.unknownKeys == 0)
         #expect(Array(p[m.workerID]) == Array("vllm-worker-0".utf8))
         #expect(m.queued?.numPrefillRequests == 3 && m.queued?.varPrefillLength == 4096 && m.queued?.sumDecodeKVTokens == 700)
-        // B = 2 + 96, S = 2048 + 96, KV = 0 + 98304, T = 1000 x wall_time.
+        // B = 2 + 96, S = 2048 + 96, KV = 0 + 98304, T = 1000 x wall_time, Q = 2 x (0 + 1024²).
         #expect(d.step == .step(.init(batchSize: 98, tokens: 2144, latencyMs: 1000 * 0.186494727, prefillTokens: 2048,
-                                      decodeTokens: 96, prefillRequests: 2, decodeRequests: 96, kvContextTokens: 98304)))
+                                      decodeTokens: 96, prefillRequests: 2, decodeRequests: 96, kvContextTokens: 98304,
+                                      prefillAttentionTokens: 2 * 1024 * 1024)))
+    }
+
+    /// `Q = n (var + mean²)`, kept within `[P²/n, P²]` whatever the variance says.
+    @Test func prefillAttentionComesFromTheChunksMeanAndVariance() {
+        func q(requests: Int64, tokens: Int64, variance: Pack) -> Double? {
+            var scheduled = FPM.scheduled(prefillRequests: requests, prefillTokens: tokens, decodeRequests: 1)
+            scheduled[scheduled.firstIndex { $0.0 == "var_prefill_length" }!] = ("var_prefill_length", variance)
+            guard case .step(let s) = FPM.step(FPM.payload(FPM.fields(wallTime: .double(0.02), scheduled: scheduled)))
+            else { return nil }
+            return s.prefillAttentionTokens
+        }
+        #expect(q(requests: 2, tokens: 100, variance: .double(400)) == 5800.0)  // 2 (400 + 50²): chunks 30 and 70
+        #expect(q(requests: 2, tokens: 100, variance: .double(0)) == 5000)
+        #expect(q(requests: 2, tokens: 100, variance: .double(-1)) == 5000)
+        #expect(q(requests: 2, tokens: 100, variance: .double(.nan)) == 5000)
+        #expect(q(requests: 2, tokens: 100, variance: .double(1e9)) == 10_000)  // at most P²
+        #expect(q(requests: 0, tokens: 0, variance: .double(7)) == 0)
     }
 
     @Test func heartbeatsAreLivenessNotSteps() {
@@ -123,7 +141,7 @@ struct ForwardPassMetricsTests {
         // float32 wall_time.
         #expect(FPM.step(FPM.payload([("wall_time", .float(0.5)), ("scheduled_requests", .map(FPM.scheduled(prefillRequests: 1, prefillTokens: 10)))]))
             == .step(.init(batchSize: 1, tokens: 10, latencyMs: 500, prefillTokens: 10, decodeTokens: 0,
-                           prefillRequests: 1, decodeRequests: 0, kvContextTokens: 0)))
+                           prefillRequests: 1, decodeRequests: 0, kvContextTokens: 0, prefillAttentionTokens: 100)))
     }
 
     @Test func missingAndBadValuesAreDroppedByReason() {

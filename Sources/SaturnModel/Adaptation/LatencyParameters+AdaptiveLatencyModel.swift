@@ -28,13 +28,14 @@ extension LatencyParameters: AdaptiveLatencyModel {
     @inlinable
     public var packed: SIMD8<Double> { SIMD8(pMax, kB, kS, w0, w1, tau0, tauB, tauS) }
 
+    /// `T` plus the step's ``StepObservation/fixedMs`` (the held terms of an installed richer set; usually 0).
     @inlinable
     public func latency(at step: StepObservation) -> Double {
-        latency(batchSize: step.batchSize, tokens: step.tokens)
+        latency(batchSize: step.batchSize, tokens: step.tokens) + step.fixedMs
     }
 
-    /// `T` and ``gradient(batchSize:tokens:)`` sharing their exponentials (2 `expm1` and 2 `exp` per point instead
-    /// of 6). Same formulas, same accuracy (model_eval.json: T rel 1e-12, ∂T/∂θ rel 1e-10).
+    /// `T` (plus ``StepObservation/fixedMs``) and ``gradient(batchSize:tokens:)`` sharing their exponentials
+    /// (2 `expm1` and 2 `exp` per point instead of 6). Same formulas, same accuracy (model_eval.json: T rel 1e-12, ∂T/∂θ rel 1e-10).
     @inlinable
     public func latencyAndGradient(at step: StepObservation) -> (latency: Double, gradient: SIMD8<Double>) {
         let b = step.batchSize
@@ -48,7 +49,7 @@ extension LatencyParameters: AdaptiveLatencyModel {
         let thr = pMax * a * c
         let work = w0 + w1 * s
         let q = work / thr
-        let t = tau0 + q + tauB * b + tauS * s
+        let t = tau0 + q + tauB * b + tauS * s + step.fixedMs
         return (t, SIMD8(-q / pMax, -q * b * eb / a, -q * s * es / c, 1 / thr, s / thr, 1, b, s))
     }
 

@@ -39,14 +39,28 @@ public struct ParameterDriftRate: Sendable, Hashable {
     public init?<Model: AdaptiveLatencyModel>(
         from old: Model, to new: Model, on window: [StepObservation], lastCount: Int = defaultCount
     ) {
+        self.init(before: { old.latency(at: $0) }, after: { new.latency(at: $0) }, on: window, lastCount: lastCount)
+    }
+
+    /// The same measure between two sets of any family members (a refit that changed the terms or the family);
+    /// each row's `K` and `Q` are read, its ``StepObservation/fixedMs`` is not.
+    public init?(from old: FamilyParameters, to new: FamilyParameters, on window: [StepObservation],
+                 lastCount: Int = defaultCount) {
+        self.init(before: { old.latency(at: $0) }, after: { new.latency(at: $0) }, on: window, lastCount: lastCount)
+    }
+
+    private init?(
+        before old: (StepObservation) -> Double, after new: (StepObservation) -> Double, on window: [StepObservation],
+        lastCount: Int
+    ) {
         precondition(lastCount >= 1)
         var seen = Set<OperatingPoint>()
         var sum = 0.0
         var largest = 0.0
         for row in window.suffix(lastCount)
         where seen.insert(OperatingPoint(batchSize: row.batchSize, tokens: row.tokens)).inserted {
-            let before = old.latency(at: row)
-            let change = abs(new.latency(at: row) - before) / before
+            let before = old(row)
+            let change = abs(new(row) - before) / before
             sum += change
             largest = Swift.max(largest, change)
         }
@@ -57,7 +71,6 @@ public struct ParameterDriftRate: Sendable, Hashable {
     }
 }
 
-/// A distinct `(B, S)` of a window.
 struct OperatingPoint: Hashable {
     var batchSize: Double
     var tokens: Double

@@ -58,27 +58,36 @@ public struct Refit: Sendable, Hashable {
     /// with periodic streams (an engine alternating prefill and decode steps, a table replayed in order) and train
     /// on one kind of step only. Deterministic: the draw is seeded by the window's size.
     public func subsample(_ training: ArraySlice<StepObservation>) -> [StepObservation] {
-        let n = training.count
-        guard n > rowLimit else { return Array(training) }
+        subsampleOffsets(count: training.count).map { training[training.startIndex + $0] }
+    }
+
+    /// The offsets (from the first training row, ascending) of the rows ``subsample(_:)`` reads from `count` rows.
+    public func subsampleOffsets(count n: Int) -> [Int] {
+        guard n > rowLimit else { return Array(0..<n) }
         var rng = SplitMix64(seed: 0x5A7E_5AB5 &+ UInt64(n))
-        var rows: [StepObservation] = []
+        var rows: [Int] = []
         rows.reserveCapacity(rowLimit)
         for k in 0..<rowLimit {
             // Stretch k is [lo, hi), never empty since n > rowLimit.
             let lo = k * n / rowLimit
             let hi = (k + 1) * n / rowLimit
-            let pick = k == rowLimit - 1 ? n - 1 : lo + Int(rng.next() % UInt64(hi - lo))
-            rows.append(training[training.startIndex + pick])
+            rows.append(k == rowLimit - 1 ? n - 1 : lo + Int(rng.next() % UInt64(hi - lo)))
         }
         return rows
     }
 
-    /// The fit configuration of a refit from `warmStarts`.
-    public func configuration(warmStarts: [LatencyParameters] = []) -> FitConfiguration {
-        FitConfiguration(
+    /// The fit configuration of a refit of `family` from `warmStarts` (base parameters; a richer family's terms
+    /// start from the best linear completion), behind `rejection` when given.
+    public func configuration(
+        warmStarts: [LatencyParameters] = [], family: ModelFamily = .base, rejection: OutlierRejection? = nil
+    ) -> FitConfiguration {
+        var c = FitConfiguration(
             objective: objective, gridBatchPoints: gridBatchPoints, gridTokenPoints: gridTokenPoints,
             gridRowLimit: rowLimit, gridStarts: gridStarts, maximumEvaluations: maximumEvaluations,
             tolerance: tolerance, explorationRowLimit: rowLimit, polishedEndPoints: 1, warmStarts: warmStarts)
+        c.family = family
+        c.rejection = rejection
+        return c
     }
 
     /// Fits the model to ``subsample(_:)`` of `training` (rows outside the fit's ``RowFilter`` are dropped first).

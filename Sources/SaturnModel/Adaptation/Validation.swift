@@ -95,3 +95,49 @@ public enum Validation {
         compare(candidate: candidate, current: current, heldOut: heldOut[...], residual: residual)
     }
 }
+
+extension Validation {
+    /// `(1/n) Σ ρᵢ²` of a set of any family member over `rows` (each row's ``StepObservation/fixedMs`` is not read:
+    /// the set's own terms are). - Precondition: `rows` is not empty.
+    public static func heldOutLoss(
+        _ model: FamilyParameters, on rows: ArraySlice<StepObservation>, residual: OnlineObjective.Residual
+    ) -> Double {
+        precondition(!rows.isEmpty, "no held-out rows")
+        var sum = 0.0
+        for row in rows {
+            var r = model.latency(at: row) - row.latencyMs
+            if residual == .relative { r /= row.latencyMs }
+            sum += r * r
+        }
+        return sum / Double(rows.count)
+    }
+
+    /// The acceptance rule for sets of any family members (a refit that changes the family, or fits the terms, is
+    /// compared with the installed set on the same held-out rows): as
+    /// ``compare(candidate:current:heldOut:residual:)-(Model,Model,ArraySlice<StepObservation>,_)``, with the
+    /// physical check ``FamilyParameters/isWithin(_:)`` against ``ParameterBounds/physical``.
+    public static func compare(
+        candidate: FamilyParameters, current: FamilyParameters, heldOut: ArraySlice<StepObservation>,
+        residual: OnlineObjective.Residual = .relative
+    ) -> Verdict {
+        guard !heldOut.isEmpty else {
+            return Verdict(reason: .tooFewObservations, candidateLoss: .nan, currentLoss: .nan, heldOutCount: 0)
+        }
+        let candidateLoss = heldOutLoss(candidate, on: heldOut, residual: residual)
+        let currentLoss = heldOutLoss(current, on: heldOut, residual: residual)
+        let finite = (candidate.base.packed.indices.allSatisfy { candidate.base.packed[$0].isFinite })
+            && candidate.tauK.isFinite && candidate.tauQ.isFinite
+        let reason: Reason
+        if !candidate.isWithin(.physical) {
+            reason = finite ? .outOfBounds : .nonFinite
+        } else if !candidateLoss.isFinite {
+            reason = .nonFinite
+        } else if candidateLoss < currentLoss || !currentLoss.isFinite {
+            reason = .improved
+        } else {
+            reason = .notBetter
+        }
+        return Verdict(
+            reason: reason, candidateLoss: candidateLoss, currentLoss: currentLoss, heldOutCount: heldOut.count)
+    }
+}

@@ -26,6 +26,7 @@ UPDATE_PATH_UPDATER: UpdatePath
 UPDATE_TRIGGER_COLD_START: UpdateTrigger
 UPDATE_TRIGGER_DRIFT: UpdateTrigger
 UPDATE_TRIGGER_ERROR: UpdateTrigger
+UPDATE_TRIGGER_FAMILY: UpdateTrigger
 UPDATE_TRIGGER_INTERVAL: UpdateTrigger
 UPDATE_TRIGGER_OBSERVATIONS: UpdateTrigger
 UPDATE_TRIGGER_UNSPECIFIED: UpdateTrigger
@@ -182,22 +183,26 @@ class CapacityRequest(_message.Message):
     def __init__(self, model: _Optional[str] = ..., hardware: _Optional[str] = ..., latency_limit_ms: _Optional[float] = ..., min_batch_size: _Optional[int] = ..., max_batch_size: _Optional[int] = ..., min_tokens: _Optional[float] = ..., max_tokens: _Optional[float] = ..., integer_tokens: bool = ...) -> None: ...
 
 class DecisionBasis(_message.Message):
-    __slots__ = ["origin_node", "parameters", "recent_mean_relative_error", "recent_observations", "recent_p95_relative_error", "source", "version"]
+    __slots__ = ["family", "origin_node", "parameters", "recent_mean_relative_error", "recent_observations", "recent_p95_relative_error", "source", "term_coefficients", "version"]
+    FAMILY_FIELD_NUMBER: _ClassVar[int]
     ORIGIN_NODE_FIELD_NUMBER: _ClassVar[int]
     PARAMETERS_FIELD_NUMBER: _ClassVar[int]
     RECENT_MEAN_RELATIVE_ERROR_FIELD_NUMBER: _ClassVar[int]
     RECENT_OBSERVATIONS_FIELD_NUMBER: _ClassVar[int]
     RECENT_P95_RELATIVE_ERROR_FIELD_NUMBER: _ClassVar[int]
     SOURCE_FIELD_NUMBER: _ClassVar[int]
+    TERM_COEFFICIENTS_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
+    family: str
     origin_node: str
     parameters: Parameters
     recent_mean_relative_error: float
     recent_observations: int
     recent_p95_relative_error: float
     source: ParameterSource
+    term_coefficients: _containers.RepeatedScalarFieldContainer[float]
     version: int
-    def __init__(self, version: _Optional[int] = ..., source: _Optional[_Union[ParameterSource, str]] = ..., recent_mean_relative_error: _Optional[float] = ..., recent_p95_relative_error: _Optional[float] = ..., recent_observations: _Optional[int] = ..., parameters: _Optional[_Union[Parameters, _Mapping]] = ..., origin_node: _Optional[str] = ...) -> None: ...
+    def __init__(self, version: _Optional[int] = ..., source: _Optional[_Union[ParameterSource, str]] = ..., recent_mean_relative_error: _Optional[float] = ..., recent_p95_relative_error: _Optional[float] = ..., recent_observations: _Optional[int] = ..., parameters: _Optional[_Union[Parameters, _Mapping]] = ..., origin_node: _Optional[str] = ..., family: _Optional[str] = ..., term_coefficients: _Optional[_Iterable[float]] = ...) -> None: ...
 
 class Error(_message.Message):
     __slots__ = ["code", "message"]
@@ -206,6 +211,30 @@ class Error(_message.Message):
     code: ErrorCode
     message: str
     def __init__(self, code: _Optional[_Union[ErrorCode, str]] = ..., message: _Optional[str] = ...) -> None: ...
+
+class FamilyCandidate(_message.Message):
+    __slots__ = ["cv_mean_relative_error", "family"]
+    CV_MEAN_RELATIVE_ERROR_FIELD_NUMBER: _ClassVar[int]
+    FAMILY_FIELD_NUMBER: _ClassVar[int]
+    cv_mean_relative_error: float
+    family: str
+    def __init__(self, family: _Optional[str] = ..., cv_mean_relative_error: _Optional[float] = ...) -> None: ...
+
+class FamilySelection(_message.Message):
+    __slots__ = ["at_observation", "candidates", "chosen", "duration_ms", "rejected_rows", "rows"]
+    AT_OBSERVATION_FIELD_NUMBER: _ClassVar[int]
+    CANDIDATES_FIELD_NUMBER: _ClassVar[int]
+    CHOSEN_FIELD_NUMBER: _ClassVar[int]
+    DURATION_MS_FIELD_NUMBER: _ClassVar[int]
+    REJECTED_ROWS_FIELD_NUMBER: _ClassVar[int]
+    ROWS_FIELD_NUMBER: _ClassVar[int]
+    at_observation: int
+    candidates: _containers.RepeatedCompositeFieldContainer[FamilyCandidate]
+    chosen: str
+    duration_ms: float
+    rejected_rows: int
+    rows: int
+    def __init__(self, chosen: _Optional[str] = ..., candidates: _Optional[_Iterable[_Union[FamilyCandidate, _Mapping]]] = ..., rows: _Optional[int] = ..., rejected_rows: _Optional[int] = ..., at_observation: _Optional[int] = ..., duration_ms: _Optional[float] = ...) -> None: ...
 
 class FitQuality(_message.Message):
     __slots__ = ["mean_relative_error", "p95_relative_error", "r2", "rows"]
@@ -304,11 +333,13 @@ class HealthRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class KeyHealth(_message.Message):
-    __slots__ = ["degradation_alert", "degradation_p_value", "drift", "drift_p_value", "fits_accepted", "fits_rejected", "fitted_observations", "key", "observations", "parameter_drift_rate", "recent_mean_relative_error", "recent_p95_relative_error", "recent_p99_relative_error", "source", "status", "update_failure_rate", "version"]
+    __slots__ = ["degradation_alert", "degradation_p_value", "drift", "drift_p_value", "family", "family_selection", "fits_accepted", "fits_rejected", "fitted_observations", "key", "observations", "parameter_drift_rate", "recent_mean_relative_error", "recent_p95_relative_error", "recent_p99_relative_error", "recent_rejections", "rejected_observations", "source", "status", "update_failure_rate", "version"]
     DEGRADATION_ALERT_FIELD_NUMBER: _ClassVar[int]
     DEGRADATION_P_VALUE_FIELD_NUMBER: _ClassVar[int]
     DRIFT_FIELD_NUMBER: _ClassVar[int]
     DRIFT_P_VALUE_FIELD_NUMBER: _ClassVar[int]
+    FAMILY_FIELD_NUMBER: _ClassVar[int]
+    FAMILY_SELECTION_FIELD_NUMBER: _ClassVar[int]
     FITS_ACCEPTED_FIELD_NUMBER: _ClassVar[int]
     FITS_REJECTED_FIELD_NUMBER: _ClassVar[int]
     FITTED_OBSERVATIONS_FIELD_NUMBER: _ClassVar[int]
@@ -318,6 +349,8 @@ class KeyHealth(_message.Message):
     RECENT_MEAN_RELATIVE_ERROR_FIELD_NUMBER: _ClassVar[int]
     RECENT_P95_RELATIVE_ERROR_FIELD_NUMBER: _ClassVar[int]
     RECENT_P99_RELATIVE_ERROR_FIELD_NUMBER: _ClassVar[int]
+    RECENT_REJECTIONS_FIELD_NUMBER: _ClassVar[int]
+    REJECTED_OBSERVATIONS_FIELD_NUMBER: _ClassVar[int]
     SOURCE_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     UPDATE_FAILURE_RATE_FIELD_NUMBER: _ClassVar[int]
@@ -326,6 +359,8 @@ class KeyHealth(_message.Message):
     degradation_p_value: float
     drift: bool
     drift_p_value: float
+    family: str
+    family_selection: FamilySelection
     fits_accepted: int
     fits_rejected: int
     fitted_observations: int
@@ -335,11 +370,13 @@ class KeyHealth(_message.Message):
     recent_mean_relative_error: float
     recent_p95_relative_error: float
     recent_p99_relative_error: float
+    recent_rejections: _containers.RepeatedCompositeFieldContainer[RejectedObservation]
+    rejected_observations: int
     source: ParameterSource
     status: str
     update_failure_rate: float
     version: int
-    def __init__(self, key: _Optional[_Union[ModelKey, _Mapping]] = ..., observations: _Optional[int] = ..., fits_accepted: _Optional[int] = ..., fits_rejected: _Optional[int] = ..., recent_mean_relative_error: _Optional[float] = ..., source: _Optional[_Union[ParameterSource, str]] = ..., version: _Optional[int] = ..., fitted_observations: _Optional[int] = ..., recent_p95_relative_error: _Optional[float] = ..., recent_p99_relative_error: _Optional[float] = ..., degradation_alert: bool = ..., degradation_p_value: _Optional[float] = ..., drift: bool = ..., drift_p_value: _Optional[float] = ..., parameter_drift_rate: _Optional[float] = ..., update_failure_rate: _Optional[float] = ..., status: _Optional[str] = ...) -> None: ...
+    def __init__(self, key: _Optional[_Union[ModelKey, _Mapping]] = ..., observations: _Optional[int] = ..., fits_accepted: _Optional[int] = ..., fits_rejected: _Optional[int] = ..., recent_mean_relative_error: _Optional[float] = ..., source: _Optional[_Union[ParameterSource, str]] = ..., version: _Optional[int] = ..., fitted_observations: _Optional[int] = ..., recent_p95_relative_error: _Optional[float] = ..., recent_p99_relative_error: _Optional[float] = ..., degradation_alert: bool = ..., degradation_p_value: _Optional[float] = ..., drift: bool = ..., drift_p_value: _Optional[float] = ..., parameter_drift_rate: _Optional[float] = ..., update_failure_rate: _Optional[float] = ..., status: _Optional[str] = ..., family: _Optional[str] = ..., family_selection: _Optional[_Union[FamilySelection, _Mapping]] = ..., rejected_observations: _Optional[int] = ..., recent_rejections: _Optional[_Iterable[_Union[RejectedObservation, _Mapping]]] = ...) -> None: ...
 
 class ModelKey(_message.Message):
     __slots__ = ["hardware", "model"]
@@ -374,7 +411,8 @@ class ParameterHeartbeat(_message.Message):
     def __init__(self, protocol_version: _Optional[int] = ..., origin_node: _Optional[str] = ..., origin_epoch: _Optional[int] = ..., last_sequence: _Optional[int] = ..., query_endpoint: _Optional[str] = ..., interval_ms: _Optional[int] = ...) -> None: ...
 
 class ParameterSet(_message.Message):
-    __slots__ = ["key", "origin_epoch", "origin_node", "parameters", "quality", "sample_count", "source", "source_detail", "version"]
+    __slots__ = ["family", "key", "origin_epoch", "origin_node", "parameters", "quality", "sample_count", "source", "source_detail", "term_coefficients", "term_defaults", "version"]
+    FAMILY_FIELD_NUMBER: _ClassVar[int]
     KEY_FIELD_NUMBER: _ClassVar[int]
     ORIGIN_EPOCH_FIELD_NUMBER: _ClassVar[int]
     ORIGIN_NODE_FIELD_NUMBER: _ClassVar[int]
@@ -383,7 +421,10 @@ class ParameterSet(_message.Message):
     SAMPLE_COUNT_FIELD_NUMBER: _ClassVar[int]
     SOURCE_DETAIL_FIELD_NUMBER: _ClassVar[int]
     SOURCE_FIELD_NUMBER: _ClassVar[int]
+    TERM_COEFFICIENTS_FIELD_NUMBER: _ClassVar[int]
+    TERM_DEFAULTS_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
+    family: str
     key: ModelKey
     origin_epoch: int
     origin_node: str
@@ -392,8 +433,10 @@ class ParameterSet(_message.Message):
     sample_count: int
     source: ParameterSource
     source_detail: str
+    term_coefficients: _containers.RepeatedScalarFieldContainer[float]
+    term_defaults: _containers.RepeatedScalarFieldContainer[float]
     version: int
-    def __init__(self, key: _Optional[_Union[ModelKey, _Mapping]] = ..., parameters: _Optional[_Union[Parameters, _Mapping]] = ..., version: _Optional[int] = ..., origin_node: _Optional[str] = ..., origin_epoch: _Optional[int] = ..., sample_count: _Optional[int] = ..., quality: _Optional[_Union[FitQuality, _Mapping]] = ..., source: _Optional[_Union[ParameterSource, str]] = ..., source_detail: _Optional[str] = ...) -> None: ...
+    def __init__(self, key: _Optional[_Union[ModelKey, _Mapping]] = ..., parameters: _Optional[_Union[Parameters, _Mapping]] = ..., version: _Optional[int] = ..., origin_node: _Optional[str] = ..., origin_epoch: _Optional[int] = ..., sample_count: _Optional[int] = ..., quality: _Optional[_Union[FitQuality, _Mapping]] = ..., source: _Optional[_Union[ParameterSource, str]] = ..., source_detail: _Optional[str] = ..., family: _Optional[str] = ..., term_coefficients: _Optional[_Iterable[float]] = ..., term_defaults: _Optional[_Iterable[float]] = ...) -> None: ...
 
 class ParameterUpdate(_message.Message):
     __slots__ = ["origin_epoch", "origin_node", "protocol_version", "query_endpoint", "sequence", "set"]
@@ -524,34 +567,60 @@ class PlanRequest(_message.Message):
     def __init__(self, model: _Optional[str] = ..., hardware: _Optional[str] = ..., sla_ms: _Optional[float] = ..., ttft_ms: _Optional[float] = ..., rate: _Optional[float] = ..., mean_prompt_tokens: _Optional[float] = ..., prompt_tokens_sd: _Optional[float] = ..., prompt_tokens_at_quantile: _Optional[float] = ..., quantile: _Optional[float] = ..., mean_output_tokens: _Optional[float] = ..., margin: _Optional[_Union[SafetyMargin, _Mapping]] = ..., utilisation_cap: _Optional[float] = ..., sequence_caps: _Optional[_Iterable[int]] = ..., token_granularity: _Optional[int] = ...) -> None: ...
 
 class PredictReply(_message.Message):
-    __slots__ = ["latency_ms", "origin_node", "parameters", "recent_mean_relative_error", "recent_observations", "source", "version"]
+    __slots__ = ["family", "latency_ms", "origin_node", "parameters", "recent_mean_relative_error", "recent_observations", "source", "term_coefficients", "version"]
+    FAMILY_FIELD_NUMBER: _ClassVar[int]
     LATENCY_MS_FIELD_NUMBER: _ClassVar[int]
     ORIGIN_NODE_FIELD_NUMBER: _ClassVar[int]
     PARAMETERS_FIELD_NUMBER: _ClassVar[int]
     RECENT_MEAN_RELATIVE_ERROR_FIELD_NUMBER: _ClassVar[int]
     RECENT_OBSERVATIONS_FIELD_NUMBER: _ClassVar[int]
     SOURCE_FIELD_NUMBER: _ClassVar[int]
+    TERM_COEFFICIENTS_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
+    family: str
     latency_ms: float
     origin_node: str
     parameters: Parameters
     recent_mean_relative_error: float
     recent_observations: int
     source: ParameterSource
+    term_coefficients: _containers.RepeatedScalarFieldContainer[float]
     version: int
-    def __init__(self, latency_ms: _Optional[float] = ..., version: _Optional[int] = ..., source: _Optional[_Union[ParameterSource, str]] = ..., recent_mean_relative_error: _Optional[float] = ..., recent_observations: _Optional[int] = ..., parameters: _Optional[_Union[Parameters, _Mapping]] = ..., origin_node: _Optional[str] = ...) -> None: ...
+    def __init__(self, latency_ms: _Optional[float] = ..., version: _Optional[int] = ..., source: _Optional[_Union[ParameterSource, str]] = ..., recent_mean_relative_error: _Optional[float] = ..., recent_observations: _Optional[int] = ..., parameters: _Optional[_Union[Parameters, _Mapping]] = ..., origin_node: _Optional[str] = ..., family: _Optional[str] = ..., term_coefficients: _Optional[_Iterable[float]] = ...) -> None: ...
 
 class PredictRequest(_message.Message):
-    __slots__ = ["batch_size", "hardware", "model", "tokens"]
+    __slots__ = ["batch_size", "hardware", "kv_context_tokens", "model", "prefill_attention_tokens", "tokens"]
     BATCH_SIZE_FIELD_NUMBER: _ClassVar[int]
     HARDWARE_FIELD_NUMBER: _ClassVar[int]
+    KV_CONTEXT_TOKENS_FIELD_NUMBER: _ClassVar[int]
     MODEL_FIELD_NUMBER: _ClassVar[int]
+    PREFILL_ATTENTION_TOKENS_FIELD_NUMBER: _ClassVar[int]
     TOKENS_FIELD_NUMBER: _ClassVar[int]
     batch_size: float
     hardware: str
+    kv_context_tokens: float
     model: str
+    prefill_attention_tokens: float
     tokens: float
-    def __init__(self, model: _Optional[str] = ..., hardware: _Optional[str] = ..., batch_size: _Optional[float] = ..., tokens: _Optional[float] = ...) -> None: ...
+    def __init__(self, model: _Optional[str] = ..., hardware: _Optional[str] = ..., batch_size: _Optional[float] = ..., tokens: _Optional[float] = ..., kv_context_tokens: _Optional[float] = ..., prefill_attention_tokens: _Optional[float] = ...) -> None: ...
+
+class RejectedObservation(_message.Message):
+    __slots__ = ["batch_size", "kv_context_tokens", "latency_ms", "observation", "prefill_attention_tokens", "relative_residual", "tokens"]
+    BATCH_SIZE_FIELD_NUMBER: _ClassVar[int]
+    KV_CONTEXT_TOKENS_FIELD_NUMBER: _ClassVar[int]
+    LATENCY_MS_FIELD_NUMBER: _ClassVar[int]
+    OBSERVATION_FIELD_NUMBER: _ClassVar[int]
+    PREFILL_ATTENTION_TOKENS_FIELD_NUMBER: _ClassVar[int]
+    RELATIVE_RESIDUAL_FIELD_NUMBER: _ClassVar[int]
+    TOKENS_FIELD_NUMBER: _ClassVar[int]
+    batch_size: float
+    kv_context_tokens: float
+    latency_ms: float
+    observation: int
+    prefill_attention_tokens: float
+    relative_residual: float
+    tokens: float
+    def __init__(self, batch_size: _Optional[float] = ..., tokens: _Optional[float] = ..., kv_context_tokens: _Optional[float] = ..., prefill_attention_tokens: _Optional[float] = ..., latency_ms: _Optional[float] = ..., relative_residual: _Optional[float] = ..., observation: _Optional[int] = ...) -> None: ...
 
 class Reply(_message.Message):
     __slots__ = ["admission", "allocation", "capacity", "error", "health", "parameters", "plan", "predict", "protocol_version", "request_id", "sla_inverse", "update_history"]
@@ -732,7 +801,7 @@ class StaticBudgetAnswer(_message.Message):
     def __init__(self, found: bool = ..., max_num_batched_tokens: _Optional[int] = ..., max_num_seqs: _Optional[int] = ..., worst_step_ms: _Optional[float] = ..., saturation_requests_per_second: _Optional[float] = ..., ttft_ms: _Optional[float] = ..., ttft_target_missed: bool = ...) -> None: ...
 
 class StepTelemetry(_message.Message):
-    __slots__ = ["batch_size", "decode_requests", "decode_tokens", "hardware", "kv_context_tokens", "latency_ms", "model", "prefill_requests", "prefill_tokens", "protocol_version", "sequence", "timestamp_ns", "tokens", "worker_id"]
+    __slots__ = ["batch_size", "decode_requests", "decode_tokens", "hardware", "kv_context_tokens", "latency_ms", "model", "prefill_attention_tokens", "prefill_requests", "prefill_tokens", "protocol_version", "sequence", "timestamp_ns", "tokens", "worker_id"]
     BATCH_SIZE_FIELD_NUMBER: _ClassVar[int]
     DECODE_REQUESTS_FIELD_NUMBER: _ClassVar[int]
     DECODE_TOKENS_FIELD_NUMBER: _ClassVar[int]
@@ -740,6 +809,7 @@ class StepTelemetry(_message.Message):
     KV_CONTEXT_TOKENS_FIELD_NUMBER: _ClassVar[int]
     LATENCY_MS_FIELD_NUMBER: _ClassVar[int]
     MODEL_FIELD_NUMBER: _ClassVar[int]
+    PREFILL_ATTENTION_TOKENS_FIELD_NUMBER: _ClassVar[int]
     PREFILL_REQUESTS_FIELD_NUMBER: _ClassVar[int]
     PREFILL_TOKENS_FIELD_NUMBER: _ClassVar[int]
     PROTOCOL_VERSION_FIELD_NUMBER: _ClassVar[int]
@@ -754,6 +824,7 @@ class StepTelemetry(_message.Message):
     kv_context_tokens: int
     latency_ms: float
     model: str
+    prefill_attention_tokens: int
     prefill_requests: int
     prefill_tokens: int
     protocol_version: int
@@ -761,7 +832,7 @@ class StepTelemetry(_message.Message):
     timestamp_ns: int
     tokens: int
     worker_id: str
-    def __init__(self, protocol_version: _Optional[int] = ..., worker_id: _Optional[str] = ..., model: _Optional[str] = ..., hardware: _Optional[str] = ..., batch_size: _Optional[int] = ..., tokens: _Optional[int] = ..., latency_ms: _Optional[float] = ..., timestamp_ns: _Optional[int] = ..., sequence: _Optional[int] = ..., prefill_tokens: _Optional[int] = ..., decode_tokens: _Optional[int] = ..., prefill_requests: _Optional[int] = ..., decode_requests: _Optional[int] = ..., kv_context_tokens: _Optional[int] = ...) -> None: ...
+    def __init__(self, protocol_version: _Optional[int] = ..., worker_id: _Optional[str] = ..., model: _Optional[str] = ..., hardware: _Optional[str] = ..., batch_size: _Optional[int] = ..., tokens: _Optional[int] = ..., latency_ms: _Optional[float] = ..., timestamp_ns: _Optional[int] = ..., sequence: _Optional[int] = ..., prefill_tokens: _Optional[int] = ..., decode_tokens: _Optional[int] = ..., prefill_requests: _Optional[int] = ..., decode_requests: _Optional[int] = ..., kv_context_tokens: _Optional[int] = ..., prefill_attention_tokens: _Optional[int] = ...) -> None: ...
 
 class TenantAdmissions(_message.Message):
     __slots__ = ["ids", "indices", "name"]
@@ -790,14 +861,17 @@ class UpdateHistoryRequest(_message.Message):
     def __init__(self, model: _Optional[str] = ..., hardware: _Optional[str] = ..., limit: _Optional[int] = ...) -> None: ...
 
 class UpdateRecord(_message.Message):
-    __slots__ = ["accepted", "cpu_ms", "duration_ms", "key", "parameters", "path", "reason", "time_unix_ns", "training_loss_after", "training_loss_before", "training_rows", "trigger", "validation_loss_candidate", "validation_loss_current", "validation_rows", "version", "window_rows"]
+    __slots__ = ["accepted", "cpu_ms", "duration_ms", "family", "gated_rows", "key", "parameters", "path", "reason", "term_coefficients", "time_unix_ns", "training_loss_after", "training_loss_before", "training_rows", "trigger", "validation_loss_candidate", "validation_loss_current", "validation_rows", "version", "window_rows"]
     ACCEPTED_FIELD_NUMBER: _ClassVar[int]
     CPU_MS_FIELD_NUMBER: _ClassVar[int]
     DURATION_MS_FIELD_NUMBER: _ClassVar[int]
+    FAMILY_FIELD_NUMBER: _ClassVar[int]
+    GATED_ROWS_FIELD_NUMBER: _ClassVar[int]
     KEY_FIELD_NUMBER: _ClassVar[int]
     PARAMETERS_FIELD_NUMBER: _ClassVar[int]
     PATH_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
+    TERM_COEFFICIENTS_FIELD_NUMBER: _ClassVar[int]
     TIME_UNIX_NS_FIELD_NUMBER: _ClassVar[int]
     TRAINING_LOSS_AFTER_FIELD_NUMBER: _ClassVar[int]
     TRAINING_LOSS_BEFORE_FIELD_NUMBER: _ClassVar[int]
@@ -811,10 +885,13 @@ class UpdateRecord(_message.Message):
     accepted: bool
     cpu_ms: float
     duration_ms: float
+    family: str
+    gated_rows: int
     key: ModelKey
     parameters: Parameters
     path: UpdatePath
     reason: str
+    term_coefficients: _containers.RepeatedScalarFieldContainer[float]
     time_unix_ns: int
     training_loss_after: float
     training_loss_before: float
@@ -825,7 +902,7 @@ class UpdateRecord(_message.Message):
     validation_rows: int
     version: int
     window_rows: int
-    def __init__(self, key: _Optional[_Union[ModelKey, _Mapping]] = ..., time_unix_ns: _Optional[int] = ..., path: _Optional[_Union[UpdatePath, str]] = ..., trigger: _Optional[_Union[UpdateTrigger, str]] = ..., accepted: bool = ..., reason: _Optional[str] = ..., validation_loss_current: _Optional[float] = ..., validation_loss_candidate: _Optional[float] = ..., training_loss_before: _Optional[float] = ..., training_loss_after: _Optional[float] = ..., parameters: _Optional[_Union[Parameters, _Mapping]] = ..., version: _Optional[int] = ..., training_rows: _Optional[int] = ..., validation_rows: _Optional[int] = ..., duration_ms: _Optional[float] = ..., cpu_ms: _Optional[float] = ..., window_rows: _Optional[int] = ...) -> None: ...
+    def __init__(self, key: _Optional[_Union[ModelKey, _Mapping]] = ..., time_unix_ns: _Optional[int] = ..., path: _Optional[_Union[UpdatePath, str]] = ..., trigger: _Optional[_Union[UpdateTrigger, str]] = ..., accepted: bool = ..., reason: _Optional[str] = ..., validation_loss_current: _Optional[float] = ..., validation_loss_candidate: _Optional[float] = ..., training_loss_before: _Optional[float] = ..., training_loss_after: _Optional[float] = ..., parameters: _Optional[_Union[Parameters, _Mapping]] = ..., version: _Optional[int] = ..., training_rows: _Optional[int] = ..., validation_rows: _Optional[int] = ..., duration_ms: _Optional[float] = ..., cpu_ms: _Optional[float] = ..., window_rows: _Optional[int] = ..., family: _Optional[str] = ..., term_coefficients: _Optional[_Iterable[float]] = ..., gated_rows: _Optional[int] = ...) -> None: ...
 
 class ParameterSource(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = []

@@ -220,6 +220,9 @@ public nonisolated enum Saturn_V1_UpdateTrigger: SwiftProtobuf.Enum, Swift.CaseI
 
   /// new observations, then idleFitSeconds without telemetry
   case interval // = 6
+
+  /// cross-validation chose another model family: refit in that family
+  case family // = 7
   case UNRECOGNIZED(Int)
 
   public init() {
@@ -235,6 +238,7 @@ public nonisolated enum Saturn_V1_UpdateTrigger: SwiftProtobuf.Enum, Swift.CaseI
     case 4: self = .error
     case 5: self = .observations
     case 6: self = .interval
+    case 7: self = .family
     default: self = .UNRECOGNIZED(rawValue)
     }
   }
@@ -248,6 +252,7 @@ public nonisolated enum Saturn_V1_UpdateTrigger: SwiftProtobuf.Enum, Swift.CaseI
     case .error: return 4
     case .observations: return 5
     case .interval: return 6
+    case .family: return 7
     case .UNRECOGNIZED(let i): return i
     }
   }
@@ -261,6 +266,7 @@ public nonisolated enum Saturn_V1_UpdateTrigger: SwiftProtobuf.Enum, Swift.CaseI
     .error,
     .observations,
     .interval,
+    .family,
   ]
 
 }
@@ -438,6 +444,17 @@ public nonisolated struct Saturn_V1_StepTelemetry: Sendable {
   /// Clears the value of `kvContextTokens`. Subsequent reads from it will return its default value.
   public mutating func clearKvContextTokens() {self._kvContextTokens = nil}
 
+  /// Q: the sum over the step's prefill chunks of chunk length squared (tokens^2), <= tokens^2. Read by the kvq
+  /// model family's prefill-attention term; absent: 0.
+  public var prefillAttentionTokens: UInt64 {
+    get {_prefillAttentionTokens ?? 0}
+    set {_prefillAttentionTokens = newValue}
+  }
+  /// Returns true if `prefillAttentionTokens` has been explicitly set.
+  public var hasPrefillAttentionTokens: Bool {self._prefillAttentionTokens != nil}
+  /// Clears the value of `prefillAttentionTokens`. Subsequent reads from it will return its default value.
+  public mutating func clearPrefillAttentionTokens() {self._prefillAttentionTokens = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -447,6 +464,7 @@ public nonisolated struct Saturn_V1_StepTelemetry: Sendable {
   fileprivate var _prefillRequests: UInt32? = nil
   fileprivate var _decodeRequests: UInt32? = nil
   fileprivate var _kvContextTokens: UInt64? = nil
+  fileprivate var _prefillAttentionTokens: UInt64? = nil
 }
 
 /// The eight model parameters in original units (B requests, S tokens, T milliseconds).
@@ -566,6 +584,28 @@ public nonisolated struct Saturn_V1_ParameterSet: @unchecked Sendable {
     set {_uniqueStorage()._sourceDetail = newValue}
   }
 
+  /// The model family member: "" or "base" (the 8 parameters alone), "kv" (+ tau_K * K), "kvq" (+ tau_K * K +
+  /// tau_Q * Q). A receiver that does not know the family refuses the set.
+  public var family: String {
+    get {_storage._family}
+    set {_uniqueStorage()._family = newValue}
+  }
+
+  /// The family's term coefficients in its order (kv: [tau_K]; kvq: [tau_K, tau_Q]), each in [0, 1] ms per unit;
+  /// empty for base.
+  public var termCoefficients: [Double] {
+    get {_storage._termCoefficients}
+    set {_uniqueStorage()._termCoefficients = newValue}
+  }
+
+  /// What predictions assume for each term's quantity when a question does not give it: [K per request, Q per
+  /// token] of the steps the set was fitted on (ratios of sums; >= 0). Decisions, which ask about (B, S) only, use
+  /// the set with these folded into tau_B and tau_S. Empty: zeros.
+  public var termDefaults: [Double] {
+    get {_storage._termDefaults}
+    set {_uniqueStorage()._termDefaults = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -654,9 +694,32 @@ public nonisolated struct Saturn_V1_PredictRequest: Sendable {
   /// >= 1 and <= 1e9
   public var tokens: Double = 0
 
+  /// K of the step, >= 0 and <= 1e12; absent: 0
+  public var kvContextTokens: Double {
+    get {_kvContextTokens ?? 0}
+    set {_kvContextTokens = newValue}
+  }
+  /// Returns true if `kvContextTokens` has been explicitly set.
+  public var hasKvContextTokens: Bool {self._kvContextTokens != nil}
+  /// Clears the value of `kvContextTokens`. Subsequent reads from it will return its default value.
+  public mutating func clearKvContextTokens() {self._kvContextTokens = nil}
+
+  /// Q of the step, >= 0 and <= tokens^2; absent: 0
+  public var prefillAttentionTokens: Double {
+    get {_prefillAttentionTokens ?? 0}
+    set {_prefillAttentionTokens = newValue}
+  }
+  /// Returns true if `prefillAttentionTokens` has been explicitly set.
+  public var hasPrefillAttentionTokens: Bool {self._prefillAttentionTokens != nil}
+  /// Clears the value of `prefillAttentionTokens`. Subsequent reads from it will return its default value.
+  public mutating func clearPrefillAttentionTokens() {self._prefillAttentionTokens = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
+
+  fileprivate var _kvContextTokens: Double? = nil
+  fileprivate var _prefillAttentionTokens: Double? = nil
 }
 
 public nonisolated struct Saturn_V1_PredictReply: Sendable {
@@ -687,6 +750,12 @@ public nonisolated struct Saturn_V1_PredictReply: Sendable {
   public mutating func clearParameters() {self._parameters = nil}
 
   public var originNode: String = String()
+
+  /// as in ParameterSet
+  public var family: String = String()
+
+  /// as in ParameterSet
+  public var termCoefficients: [Double] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -838,11 +907,110 @@ public nonisolated struct Saturn_V1_KeyHealth: @unchecked Sendable {
     set {_uniqueStorage()._status = newValue}
   }
 
+  /// the installed set's family ("base", "kv", "kvq")
+  public var family: String {
+    get {_storage._family}
+    set {_uniqueStorage()._family = newValue}
+  }
+
+  /// the last choice of family by cross-validation (unset: not yet run)
+  public var familySelection: Saturn_V1_FamilySelection {
+    get {_storage._familySelection ?? Saturn_V1_FamilySelection()}
+    set {_uniqueStorage()._familySelection = newValue}
+  }
+  /// Returns true if `familySelection` has been explicitly set.
+  public var hasFamilySelection: Bool {_storage._familySelection != nil}
+  /// Clears the value of `familySelection`. Subsequent reads from it will return its default value.
+  public mutating func clearFamilySelection() {_uniqueStorage()._familySelection = nil}
+
+  /// Observations the robust gate kept out of training and validation (each counted once), and the last ones.
+  public var rejectedObservations: UInt64 {
+    get {_storage._rejectedObservations}
+    set {_uniqueStorage()._rejectedObservations = newValue}
+  }
+
+  /// at most 20, oldest first
+  public var recentRejections: [Saturn_V1_RejectedObservation] {
+    get {_storage._recentRejections}
+    set {_uniqueStorage()._recentRejections = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+/// The agent's choice of model family for a key: grouped cross-validation on a sample of its window.
+public nonisolated struct Saturn_V1_FamilySelection: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var chosen: String = String()
+
+  /// every family tried, in order of richness
+  public var candidates: [Saturn_V1_FamilyCandidate] = []
+
+  /// rows cross-validated (sampled from the window, gate applied)
+  public var rows: UInt64 = 0
+
+  /// of the sample, rows every candidate's gate rejected
+  public var rejectedRows: UInt64 = 0
+
+  /// the key's observation count when it ran
+  public var atObservation: UInt64 = 0
+
+  /// wall time of the selection
+  public var durationMs: Double = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Saturn_V1_FamilyCandidate: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var family: String = String()
+
+  /// out of sample, grouped folds; +Inf when a fold could not be fitted
+  public var cvMeanRelativeError: Double = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// One observation the robust gate rejected: no smooth latency surface explains it (a stall, a restart's first
+/// steps, a physically impossible row).
+public nonisolated struct Saturn_V1_RejectedObservation: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var batchSize: Double = 0
+
+  public var tokens: Double = 0
+
+  public var kvContextTokens: Double = 0
+
+  public var prefillAttentionTokens: Double = 0
+
+  public var latencyMs: Double = 0
+
+  /// (predicted - measured) / measured under the set that judged it
+  public var relativeResidual: Double = 0
+
+  /// the key's observation number (1 = its first)
+  public var observation: UInt64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
 }
 
 public nonisolated struct Saturn_V1_HealthReply: @unchecked Sendable {
@@ -1339,6 +1507,24 @@ public nonisolated struct Saturn_V1_UpdateRecord: @unchecked Sendable {
     set {_uniqueStorage()._windowRows = newValue}
   }
 
+  /// and held-out; a refit trains on an evenly strided subset of them)
+  public var family: String {
+    get {_storage._family}
+    set {_uniqueStorage()._family = newValue}
+  }
+
+  /// the candidate's term coefficients, as in ParameterSet
+  public var termCoefficients: [Double] {
+    get {_storage._termCoefficients}
+    set {_uniqueStorage()._termCoefficients = newValue}
+  }
+
+  /// window rows the robust gate kept out of training and validation
+  public var gatedRows: UInt64 {
+    get {_storage._gatedRows}
+    set {_uniqueStorage()._gatedRows = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1395,6 +1581,7 @@ public nonisolated struct Saturn_V1_DecisionBasis: Sendable {
 
   public var recentObservations: UInt64 = 0
 
+  /// The base set the decision used: a richer family's base with its term defaults folded into tau_B and tau_S.
   public var parameters: Saturn_V1_Parameters {
     get {_parameters ?? Saturn_V1_Parameters()}
     set {_parameters = newValue}
@@ -1405,6 +1592,12 @@ public nonisolated struct Saturn_V1_DecisionBasis: Sendable {
   public mutating func clearParameters() {self._parameters = nil}
 
   public var originNode: String = String()
+
+  /// the installed set's family, as in ParameterSet
+  public var family: String = String()
+
+  /// as in ParameterSet
+  public var termCoefficients: [Double] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -1487,27 +1680,30 @@ public nonisolated struct Saturn_V1_SlaInverseRow: Sendable {
   public init() {}
 }
 
-public nonisolated struct Saturn_V1_SlaInverseReply: Sendable {
+public nonisolated struct Saturn_V1_SlaInverseReply: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
   public var basis: Saturn_V1_DecisionBasis {
-    get {_basis ?? Saturn_V1_DecisionBasis()}
-    set {_basis = newValue}
+    get {_storage._basis ?? Saturn_V1_DecisionBasis()}
+    set {_uniqueStorage()._basis = newValue}
   }
   /// Returns true if `basis` has been explicitly set.
-  public var hasBasis: Bool {self._basis != nil}
+  public var hasBasis: Bool {_storage._basis != nil}
   /// Clears the value of `basis`. Subsequent reads from it will return its default value.
-  public mutating func clearBasis() {self._basis = nil}
+  public mutating func clearBasis() {_uniqueStorage()._basis = nil}
 
-  public var rows: [Saturn_V1_SlaInverseRow] = []
+  public var rows: [Saturn_V1_SlaInverseRow] {
+    get {_storage._rows}
+    set {_uniqueStorage()._rows = newValue}
+  }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
-  fileprivate var _basis: Saturn_V1_DecisionBasis? = nil
+  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
 /// The (B, S) maximising S / T(B,S) (tokens/ms) with T <= latency_limit_ms, B an integer in the range and S in
@@ -2362,7 +2558,7 @@ nonisolated extension Saturn_V1_UpdatePath: SwiftProtobuf._ProtoNameProviding {
 }
 
 nonisolated extension Saturn_V1_UpdateTrigger: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0UPDATE_TRIGGER_UNSPECIFIED\0\u{1}UPDATE_TRIGGER_COLD_START\0\u{1}UPDATE_TRIGGER_DRIFT\0\u{1}UPDATE_TRIGGER_UPDATER_FAILING\0\u{1}UPDATE_TRIGGER_ERROR\0\u{1}UPDATE_TRIGGER_OBSERVATIONS\0\u{1}UPDATE_TRIGGER_INTERVAL\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0UPDATE_TRIGGER_UNSPECIFIED\0\u{1}UPDATE_TRIGGER_COLD_START\0\u{1}UPDATE_TRIGGER_DRIFT\0\u{1}UPDATE_TRIGGER_UPDATER_FAILING\0\u{1}UPDATE_TRIGGER_ERROR\0\u{1}UPDATE_TRIGGER_OBSERVATIONS\0\u{1}UPDATE_TRIGGER_INTERVAL\0\u{1}UPDATE_TRIGGER_FAMILY\0")
 }
 
 nonisolated extension Saturn_V1_ErrorCode: SwiftProtobuf._ProtoNameProviding {
@@ -2406,7 +2602,7 @@ nonisolated extension Saturn_V1_ModelKey: SwiftProtobuf.Message, SwiftProtobuf._
 
 nonisolated extension Saturn_V1_StepTelemetry: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".StepTelemetry"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}protocol_version\0\u{3}worker_id\0\u{1}model\0\u{1}hardware\0\u{3}batch_size\0\u{1}tokens\0\u{3}latency_ms\0\u{3}timestamp_ns\0\u{1}sequence\0\u{3}prefill_tokens\0\u{3}decode_tokens\0\u{3}prefill_requests\0\u{3}decode_requests\0\u{3}kv_context_tokens\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}protocol_version\0\u{3}worker_id\0\u{1}model\0\u{1}hardware\0\u{3}batch_size\0\u{1}tokens\0\u{3}latency_ms\0\u{3}timestamp_ns\0\u{1}sequence\0\u{3}prefill_tokens\0\u{3}decode_tokens\0\u{3}prefill_requests\0\u{3}decode_requests\0\u{3}kv_context_tokens\0\u{3}prefill_attention_tokens\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2428,6 +2624,7 @@ nonisolated extension Saturn_V1_StepTelemetry: SwiftProtobuf.Message, SwiftProto
       case 12: try { try decoder.decodeSingularUInt32Field(value: &self._prefillRequests) }()
       case 13: try { try decoder.decodeSingularUInt32Field(value: &self._decodeRequests) }()
       case 14: try { try decoder.decodeSingularUInt64Field(value: &self._kvContextTokens) }()
+      case 15: try { try decoder.decodeSingularUInt64Field(value: &self._prefillAttentionTokens) }()
       default: break
       }
     }
@@ -2480,6 +2677,9 @@ nonisolated extension Saturn_V1_StepTelemetry: SwiftProtobuf.Message, SwiftProto
     try { if let v = self._kvContextTokens {
       try visitor.visitSingularUInt64Field(value: v, fieldNumber: 14)
     } }()
+    try { if let v = self._prefillAttentionTokens {
+      try visitor.visitSingularUInt64Field(value: v, fieldNumber: 15)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2498,6 +2698,7 @@ nonisolated extension Saturn_V1_StepTelemetry: SwiftProtobuf.Message, SwiftProto
     if lhs._prefillRequests != rhs._prefillRequests {return false}
     if lhs._decodeRequests != rhs._decodeRequests {return false}
     if lhs._kvContextTokens != rhs._kvContextTokens {return false}
+    if lhs._prefillAttentionTokens != rhs._prefillAttentionTokens {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2615,7 +2816,7 @@ nonisolated extension Saturn_V1_FitQuality: SwiftProtobuf.Message, SwiftProtobuf
 
 nonisolated extension Saturn_V1_ParameterSet: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ParameterSet"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}key\0\u{1}parameters\0\u{1}version\0\u{3}origin_node\0\u{3}origin_epoch\0\u{3}sample_count\0\u{1}quality\0\u{1}source\0\u{3}source_detail\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}key\0\u{1}parameters\0\u{1}version\0\u{3}origin_node\0\u{3}origin_epoch\0\u{3}sample_count\0\u{1}quality\0\u{1}source\0\u{3}source_detail\0\u{1}family\0\u{3}term_coefficients\0\u{3}term_defaults\0")
 
   fileprivate class _StorageClass {
     var _key: Saturn_V1_ModelKey? = nil
@@ -2627,6 +2828,9 @@ nonisolated extension Saturn_V1_ParameterSet: SwiftProtobuf.Message, SwiftProtob
     var _quality: Saturn_V1_FitQuality? = nil
     var _source: Saturn_V1_ParameterSource = .unspecified
     var _sourceDetail: String = String()
+    var _family: String = String()
+    var _termCoefficients: [Double] = []
+    var _termDefaults: [Double] = []
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -2646,6 +2850,9 @@ nonisolated extension Saturn_V1_ParameterSet: SwiftProtobuf.Message, SwiftProtob
       _quality = source._quality
       _source = source._source
       _sourceDetail = source._sourceDetail
+      _family = source._family
+      _termCoefficients = source._termCoefficients
+      _termDefaults = source._termDefaults
     }
   }
 
@@ -2673,6 +2880,9 @@ nonisolated extension Saturn_V1_ParameterSet: SwiftProtobuf.Message, SwiftProtob
         case 7: try { try decoder.decodeSingularMessageField(value: &_storage._quality) }()
         case 8: try { try decoder.decodeSingularEnumField(value: &_storage._source) }()
         case 9: try { try decoder.decodeSingularStringField(value: &_storage._sourceDetail) }()
+        case 10: try { try decoder.decodeSingularStringField(value: &_storage._family) }()
+        case 11: try { try decoder.decodeRepeatedDoubleField(value: &_storage._termCoefficients) }()
+        case 12: try { try decoder.decodeRepeatedDoubleField(value: &_storage._termDefaults) }()
         default: break
         }
       }
@@ -2712,6 +2922,15 @@ nonisolated extension Saturn_V1_ParameterSet: SwiftProtobuf.Message, SwiftProtob
       if !_storage._sourceDetail.isEmpty {
         try visitor.visitSingularStringField(value: _storage._sourceDetail, fieldNumber: 9)
       }
+      if !_storage._family.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._family, fieldNumber: 10)
+      }
+      if !_storage._termCoefficients.isEmpty {
+        try visitor.visitPackedDoubleField(value: _storage._termCoefficients, fieldNumber: 11)
+      }
+      if !_storage._termDefaults.isEmpty {
+        try visitor.visitPackedDoubleField(value: _storage._termDefaults, fieldNumber: 12)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -2730,6 +2949,9 @@ nonisolated extension Saturn_V1_ParameterSet: SwiftProtobuf.Message, SwiftProtob
         if _storage._quality != rhs_storage._quality {return false}
         if _storage._source != rhs_storage._source {return false}
         if _storage._sourceDetail != rhs_storage._sourceDetail {return false}
+        if _storage._family != rhs_storage._family {return false}
+        if _storage._termCoefficients != rhs_storage._termCoefficients {return false}
+        if _storage._termDefaults != rhs_storage._termDefaults {return false}
         return true
       }
       if !storagesAreEqual {return false}
@@ -2855,7 +3077,7 @@ nonisolated extension Saturn_V1_ParameterHeartbeat: SwiftProtobuf.Message, Swift
 
 nonisolated extension Saturn_V1_PredictRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".PredictRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}model\0\u{1}hardware\0\u{3}batch_size\0\u{1}tokens\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}model\0\u{1}hardware\0\u{3}batch_size\0\u{1}tokens\0\u{3}kv_context_tokens\0\u{3}prefill_attention_tokens\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2867,12 +3089,18 @@ nonisolated extension Saturn_V1_PredictRequest: SwiftProtobuf.Message, SwiftProt
       case 2: try { try decoder.decodeSingularStringField(value: &self.hardware) }()
       case 3: try { try decoder.decodeSingularDoubleField(value: &self.batchSize) }()
       case 4: try { try decoder.decodeSingularDoubleField(value: &self.tokens) }()
+      case 5: try { try decoder.decodeSingularDoubleField(value: &self._kvContextTokens) }()
+      case 6: try { try decoder.decodeSingularDoubleField(value: &self._prefillAttentionTokens) }()
       default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
     if !self.model.isEmpty {
       try visitor.visitSingularStringField(value: self.model, fieldNumber: 1)
     }
@@ -2885,6 +3113,12 @@ nonisolated extension Saturn_V1_PredictRequest: SwiftProtobuf.Message, SwiftProt
     if self.tokens.bitPattern != 0 {
       try visitor.visitSingularDoubleField(value: self.tokens, fieldNumber: 4)
     }
+    try { if let v = self._kvContextTokens {
+      try visitor.visitSingularDoubleField(value: v, fieldNumber: 5)
+    } }()
+    try { if let v = self._prefillAttentionTokens {
+      try visitor.visitSingularDoubleField(value: v, fieldNumber: 6)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2893,6 +3127,8 @@ nonisolated extension Saturn_V1_PredictRequest: SwiftProtobuf.Message, SwiftProt
     if lhs.hardware != rhs.hardware {return false}
     if lhs.batchSize != rhs.batchSize {return false}
     if lhs.tokens != rhs.tokens {return false}
+    if lhs._kvContextTokens != rhs._kvContextTokens {return false}
+    if lhs._prefillAttentionTokens != rhs._prefillAttentionTokens {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2900,7 +3136,7 @@ nonisolated extension Saturn_V1_PredictRequest: SwiftProtobuf.Message, SwiftProt
 
 nonisolated extension Saturn_V1_PredictReply: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".PredictReply"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}latency_ms\0\u{1}version\0\u{1}source\0\u{3}recent_mean_relative_error\0\u{3}recent_observations\0\u{1}parameters\0\u{3}origin_node\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}latency_ms\0\u{1}version\0\u{1}source\0\u{3}recent_mean_relative_error\0\u{3}recent_observations\0\u{1}parameters\0\u{3}origin_node\0\u{1}family\0\u{3}term_coefficients\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2915,6 +3151,8 @@ nonisolated extension Saturn_V1_PredictReply: SwiftProtobuf.Message, SwiftProtob
       case 5: try { try decoder.decodeSingularUInt64Field(value: &self.recentObservations) }()
       case 6: try { try decoder.decodeSingularMessageField(value: &self._parameters) }()
       case 7: try { try decoder.decodeSingularStringField(value: &self.originNode) }()
+      case 8: try { try decoder.decodeSingularStringField(value: &self.family) }()
+      case 9: try { try decoder.decodeRepeatedDoubleField(value: &self.termCoefficients) }()
       default: break
       }
     }
@@ -2946,6 +3184,12 @@ nonisolated extension Saturn_V1_PredictReply: SwiftProtobuf.Message, SwiftProtob
     if !self.originNode.isEmpty {
       try visitor.visitSingularStringField(value: self.originNode, fieldNumber: 7)
     }
+    if !self.family.isEmpty {
+      try visitor.visitSingularStringField(value: self.family, fieldNumber: 8)
+    }
+    if !self.termCoefficients.isEmpty {
+      try visitor.visitPackedDoubleField(value: self.termCoefficients, fieldNumber: 9)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2957,6 +3201,8 @@ nonisolated extension Saturn_V1_PredictReply: SwiftProtobuf.Message, SwiftProtob
     if lhs.recentObservations != rhs.recentObservations {return false}
     if lhs._parameters != rhs._parameters {return false}
     if lhs.originNode != rhs.originNode {return false}
+    if lhs.family != rhs.family {return false}
+    if lhs.termCoefficients != rhs.termCoefficients {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -3047,7 +3293,7 @@ nonisolated extension Saturn_V1_HealthRequest: SwiftProtobuf.Message, SwiftProto
 
 nonisolated extension Saturn_V1_KeyHealth: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".KeyHealth"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}key\0\u{1}observations\0\u{3}fits_accepted\0\u{3}fits_rejected\0\u{3}recent_mean_relative_error\0\u{1}source\0\u{1}version\0\u{3}fitted_observations\0\u{3}recent_p95_relative_error\0\u{3}recent_p99_relative_error\0\u{3}degradation_alert\0\u{3}degradation_p_value\0\u{1}drift\0\u{3}drift_p_value\0\u{3}parameter_drift_rate\0\u{3}update_failure_rate\0\u{1}status\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}key\0\u{1}observations\0\u{3}fits_accepted\0\u{3}fits_rejected\0\u{3}recent_mean_relative_error\0\u{1}source\0\u{1}version\0\u{3}fitted_observations\0\u{3}recent_p95_relative_error\0\u{3}recent_p99_relative_error\0\u{3}degradation_alert\0\u{3}degradation_p_value\0\u{1}drift\0\u{3}drift_p_value\0\u{3}parameter_drift_rate\0\u{3}update_failure_rate\0\u{1}status\0\u{1}family\0\u{3}family_selection\0\u{3}rejected_observations\0\u{3}recent_rejections\0")
 
   fileprivate class _StorageClass {
     var _key: Saturn_V1_ModelKey? = nil
@@ -3067,6 +3313,10 @@ nonisolated extension Saturn_V1_KeyHealth: SwiftProtobuf.Message, SwiftProtobuf.
     var _parameterDriftRate: Double = 0
     var _updateFailureRate: Double = 0
     var _status: String = String()
+    var _family: String = String()
+    var _familySelection: Saturn_V1_FamilySelection? = nil
+    var _rejectedObservations: UInt64 = 0
+    var _recentRejections: [Saturn_V1_RejectedObservation] = []
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -3094,6 +3344,10 @@ nonisolated extension Saturn_V1_KeyHealth: SwiftProtobuf.Message, SwiftProtobuf.
       _parameterDriftRate = source._parameterDriftRate
       _updateFailureRate = source._updateFailureRate
       _status = source._status
+      _family = source._family
+      _familySelection = source._familySelection
+      _rejectedObservations = source._rejectedObservations
+      _recentRejections = source._recentRejections
     }
   }
 
@@ -3129,6 +3383,10 @@ nonisolated extension Saturn_V1_KeyHealth: SwiftProtobuf.Message, SwiftProtobuf.
         case 15: try { try decoder.decodeSingularDoubleField(value: &_storage._parameterDriftRate) }()
         case 16: try { try decoder.decodeSingularDoubleField(value: &_storage._updateFailureRate) }()
         case 17: try { try decoder.decodeSingularStringField(value: &_storage._status) }()
+        case 18: try { try decoder.decodeSingularStringField(value: &_storage._family) }()
+        case 19: try { try decoder.decodeSingularMessageField(value: &_storage._familySelection) }()
+        case 20: try { try decoder.decodeSingularUInt64Field(value: &_storage._rejectedObservations) }()
+        case 21: try { try decoder.decodeRepeatedMessageField(value: &_storage._recentRejections) }()
         default: break
         }
       }
@@ -3192,6 +3450,18 @@ nonisolated extension Saturn_V1_KeyHealth: SwiftProtobuf.Message, SwiftProtobuf.
       if !_storage._status.isEmpty {
         try visitor.visitSingularStringField(value: _storage._status, fieldNumber: 17)
       }
+      if !_storage._family.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._family, fieldNumber: 18)
+      }
+      try { if let v = _storage._familySelection {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 19)
+      } }()
+      if _storage._rejectedObservations != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._rejectedObservations, fieldNumber: 20)
+      }
+      if !_storage._recentRejections.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._recentRejections, fieldNumber: 21)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -3218,10 +3488,164 @@ nonisolated extension Saturn_V1_KeyHealth: SwiftProtobuf.Message, SwiftProtobuf.
         if _storage._parameterDriftRate != rhs_storage._parameterDriftRate {return false}
         if _storage._updateFailureRate != rhs_storage._updateFailureRate {return false}
         if _storage._status != rhs_storage._status {return false}
+        if _storage._family != rhs_storage._family {return false}
+        if _storage._familySelection != rhs_storage._familySelection {return false}
+        if _storage._rejectedObservations != rhs_storage._rejectedObservations {return false}
+        if _storage._recentRejections != rhs_storage._recentRejections {return false}
         return true
       }
       if !storagesAreEqual {return false}
     }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Saturn_V1_FamilySelection: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".FamilySelection"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}chosen\0\u{1}candidates\0\u{1}rows\0\u{3}rejected_rows\0\u{3}at_observation\0\u{3}duration_ms\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.chosen) }()
+      case 2: try { try decoder.decodeRepeatedMessageField(value: &self.candidates) }()
+      case 3: try { try decoder.decodeSingularUInt64Field(value: &self.rows) }()
+      case 4: try { try decoder.decodeSingularUInt64Field(value: &self.rejectedRows) }()
+      case 5: try { try decoder.decodeSingularUInt64Field(value: &self.atObservation) }()
+      case 6: try { try decoder.decodeSingularDoubleField(value: &self.durationMs) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.chosen.isEmpty {
+      try visitor.visitSingularStringField(value: self.chosen, fieldNumber: 1)
+    }
+    if !self.candidates.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.candidates, fieldNumber: 2)
+    }
+    if self.rows != 0 {
+      try visitor.visitSingularUInt64Field(value: self.rows, fieldNumber: 3)
+    }
+    if self.rejectedRows != 0 {
+      try visitor.visitSingularUInt64Field(value: self.rejectedRows, fieldNumber: 4)
+    }
+    if self.atObservation != 0 {
+      try visitor.visitSingularUInt64Field(value: self.atObservation, fieldNumber: 5)
+    }
+    if self.durationMs.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.durationMs, fieldNumber: 6)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Saturn_V1_FamilySelection, rhs: Saturn_V1_FamilySelection) -> Bool {
+    if lhs.chosen != rhs.chosen {return false}
+    if lhs.candidates != rhs.candidates {return false}
+    if lhs.rows != rhs.rows {return false}
+    if lhs.rejectedRows != rhs.rejectedRows {return false}
+    if lhs.atObservation != rhs.atObservation {return false}
+    if lhs.durationMs != rhs.durationMs {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Saturn_V1_FamilyCandidate: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".FamilyCandidate"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}family\0\u{3}cv_mean_relative_error\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.family) }()
+      case 2: try { try decoder.decodeSingularDoubleField(value: &self.cvMeanRelativeError) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.family.isEmpty {
+      try visitor.visitSingularStringField(value: self.family, fieldNumber: 1)
+    }
+    if self.cvMeanRelativeError.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.cvMeanRelativeError, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Saturn_V1_FamilyCandidate, rhs: Saturn_V1_FamilyCandidate) -> Bool {
+    if lhs.family != rhs.family {return false}
+    if lhs.cvMeanRelativeError != rhs.cvMeanRelativeError {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Saturn_V1_RejectedObservation: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RejectedObservation"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}batch_size\0\u{1}tokens\0\u{3}kv_context_tokens\0\u{3}prefill_attention_tokens\0\u{3}latency_ms\0\u{3}relative_residual\0\u{1}observation\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularDoubleField(value: &self.batchSize) }()
+      case 2: try { try decoder.decodeSingularDoubleField(value: &self.tokens) }()
+      case 3: try { try decoder.decodeSingularDoubleField(value: &self.kvContextTokens) }()
+      case 4: try { try decoder.decodeSingularDoubleField(value: &self.prefillAttentionTokens) }()
+      case 5: try { try decoder.decodeSingularDoubleField(value: &self.latencyMs) }()
+      case 6: try { try decoder.decodeSingularDoubleField(value: &self.relativeResidual) }()
+      case 7: try { try decoder.decodeSingularUInt64Field(value: &self.observation) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.batchSize.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.batchSize, fieldNumber: 1)
+    }
+    if self.tokens.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.tokens, fieldNumber: 2)
+    }
+    if self.kvContextTokens.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.kvContextTokens, fieldNumber: 3)
+    }
+    if self.prefillAttentionTokens.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.prefillAttentionTokens, fieldNumber: 4)
+    }
+    if self.latencyMs.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.latencyMs, fieldNumber: 5)
+    }
+    if self.relativeResidual.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.relativeResidual, fieldNumber: 6)
+    }
+    if self.observation != 0 {
+      try visitor.visitSingularUInt64Field(value: self.observation, fieldNumber: 7)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Saturn_V1_RejectedObservation, rhs: Saturn_V1_RejectedObservation) -> Bool {
+    if lhs.batchSize != rhs.batchSize {return false}
+    if lhs.tokens != rhs.tokens {return false}
+    if lhs.kvContextTokens != rhs.kvContextTokens {return false}
+    if lhs.prefillAttentionTokens != rhs.prefillAttentionTokens {return false}
+    if lhs.latencyMs != rhs.latencyMs {return false}
+    if lhs.relativeResidual != rhs.relativeResidual {return false}
+    if lhs.observation != rhs.observation {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -3883,7 +4307,7 @@ nonisolated extension Saturn_V1_OwnVersion: SwiftProtobuf.Message, SwiftProtobuf
 
 nonisolated extension Saturn_V1_UpdateRecord: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".UpdateRecord"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}key\0\u{3}time_unix_ns\0\u{1}path\0\u{1}trigger\0\u{1}accepted\0\u{1}reason\0\u{3}validation_loss_current\0\u{3}validation_loss_candidate\0\u{3}training_loss_before\0\u{3}training_loss_after\0\u{1}parameters\0\u{1}version\0\u{3}training_rows\0\u{3}validation_rows\0\u{3}duration_ms\0\u{3}cpu_ms\0\u{3}window_rows\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}key\0\u{3}time_unix_ns\0\u{1}path\0\u{1}trigger\0\u{1}accepted\0\u{1}reason\0\u{3}validation_loss_current\0\u{3}validation_loss_candidate\0\u{3}training_loss_before\0\u{3}training_loss_after\0\u{1}parameters\0\u{1}version\0\u{3}training_rows\0\u{3}validation_rows\0\u{3}duration_ms\0\u{3}cpu_ms\0\u{3}window_rows\0\u{1}family\0\u{3}term_coefficients\0\u{3}gated_rows\0")
 
   fileprivate class _StorageClass {
     var _key: Saturn_V1_ModelKey? = nil
@@ -3903,6 +4327,9 @@ nonisolated extension Saturn_V1_UpdateRecord: SwiftProtobuf.Message, SwiftProtob
     var _durationMs: Double = 0
     var _cpuMs: Double = 0
     var _windowRows: UInt64 = 0
+    var _family: String = String()
+    var _termCoefficients: [Double] = []
+    var _gatedRows: UInt64 = 0
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -3930,6 +4357,9 @@ nonisolated extension Saturn_V1_UpdateRecord: SwiftProtobuf.Message, SwiftProtob
       _durationMs = source._durationMs
       _cpuMs = source._cpuMs
       _windowRows = source._windowRows
+      _family = source._family
+      _termCoefficients = source._termCoefficients
+      _gatedRows = source._gatedRows
     }
   }
 
@@ -3965,6 +4395,9 @@ nonisolated extension Saturn_V1_UpdateRecord: SwiftProtobuf.Message, SwiftProtob
         case 15: try { try decoder.decodeSingularDoubleField(value: &_storage._durationMs) }()
         case 16: try { try decoder.decodeSingularDoubleField(value: &_storage._cpuMs) }()
         case 17: try { try decoder.decodeSingularUInt64Field(value: &_storage._windowRows) }()
+        case 18: try { try decoder.decodeSingularStringField(value: &_storage._family) }()
+        case 19: try { try decoder.decodeRepeatedDoubleField(value: &_storage._termCoefficients) }()
+        case 20: try { try decoder.decodeSingularUInt64Field(value: &_storage._gatedRows) }()
         default: break
         }
       }
@@ -4028,6 +4461,15 @@ nonisolated extension Saturn_V1_UpdateRecord: SwiftProtobuf.Message, SwiftProtob
       if _storage._windowRows != 0 {
         try visitor.visitSingularUInt64Field(value: _storage._windowRows, fieldNumber: 17)
       }
+      if !_storage._family.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._family, fieldNumber: 18)
+      }
+      if !_storage._termCoefficients.isEmpty {
+        try visitor.visitPackedDoubleField(value: _storage._termCoefficients, fieldNumber: 19)
+      }
+      if _storage._gatedRows != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._gatedRows, fieldNumber: 20)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -4054,6 +4496,9 @@ nonisolated extension Saturn_V1_UpdateRecord: SwiftProtobuf.Message, SwiftProtob
         if _storage._durationMs != rhs_storage._durationMs {return false}
         if _storage._cpuMs != rhs_storage._cpuMs {return false}
         if _storage._windowRows != rhs_storage._windowRows {return false}
+        if _storage._family != rhs_storage._family {return false}
+        if _storage._termCoefficients != rhs_storage._termCoefficients {return false}
+        if _storage._gatedRows != rhs_storage._gatedRows {return false}
         return true
       }
       if !storagesAreEqual {return false}
@@ -4135,7 +4580,7 @@ nonisolated extension Saturn_V1_UpdateHistoryReply: SwiftProtobuf.Message, Swift
 
 nonisolated extension Saturn_V1_DecisionBasis: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".DecisionBasis"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}version\0\u{1}source\0\u{3}recent_mean_relative_error\0\u{3}recent_p95_relative_error\0\u{3}recent_observations\0\u{1}parameters\0\u{3}origin_node\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}version\0\u{1}source\0\u{3}recent_mean_relative_error\0\u{3}recent_p95_relative_error\0\u{3}recent_observations\0\u{1}parameters\0\u{3}origin_node\0\u{1}family\0\u{3}term_coefficients\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -4150,6 +4595,8 @@ nonisolated extension Saturn_V1_DecisionBasis: SwiftProtobuf.Message, SwiftProto
       case 5: try { try decoder.decodeSingularUInt64Field(value: &self.recentObservations) }()
       case 6: try { try decoder.decodeSingularMessageField(value: &self._parameters) }()
       case 7: try { try decoder.decodeSingularStringField(value: &self.originNode) }()
+      case 8: try { try decoder.decodeSingularStringField(value: &self.family) }()
+      case 9: try { try decoder.decodeRepeatedDoubleField(value: &self.termCoefficients) }()
       default: break
       }
     }
@@ -4181,6 +4628,12 @@ nonisolated extension Saturn_V1_DecisionBasis: SwiftProtobuf.Message, SwiftProto
     if !self.originNode.isEmpty {
       try visitor.visitSingularStringField(value: self.originNode, fieldNumber: 7)
     }
+    if !self.family.isEmpty {
+      try visitor.visitSingularStringField(value: self.family, fieldNumber: 8)
+    }
+    if !self.termCoefficients.isEmpty {
+      try visitor.visitPackedDoubleField(value: self.termCoefficients, fieldNumber: 9)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -4192,6 +4645,8 @@ nonisolated extension Saturn_V1_DecisionBasis: SwiftProtobuf.Message, SwiftProto
     if lhs.recentObservations != rhs.recentObservations {return false}
     if lhs._parameters != rhs._parameters {return false}
     if lhs.originNode != rhs.originNode {return false}
+    if lhs.family != rhs.family {return false}
+    if lhs.termCoefficients != rhs.termCoefficients {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -4356,36 +4811,74 @@ nonisolated extension Saturn_V1_SlaInverseReply: SwiftProtobuf.Message, SwiftPro
   public static let protoMessageName: String = _protobuf_package + ".SlaInverseReply"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}basis\0\u{1}rows\0")
 
+  fileprivate class _StorageClass {
+    var _basis: Saturn_V1_DecisionBasis? = nil
+    var _rows: [Saturn_V1_SlaInverseRow] = []
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _basis = source._basis
+      _rows = source._rows
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeSingularMessageField(value: &self._basis) }()
-      case 2: try { try decoder.decodeRepeatedMessageField(value: &self.rows) }()
-      default: break
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularMessageField(value: &_storage._basis) }()
+        case 2: try { try decoder.decodeRepeatedMessageField(value: &_storage._rows) }()
+        default: break
+        }
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    // The use of inline closures is to circumvent an issue where the compiler
-    // allocates stack space for every if/case branch local when no optimizations
-    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-    // https://github.com/apple/swift-protobuf/issues/1182
-    try { if let v = self._basis {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
-    } }()
-    if !self.rows.isEmpty {
-      try visitor.visitRepeatedMessageField(value: self.rows, fieldNumber: 2)
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      try { if let v = _storage._basis {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+      } }()
+      if !_storage._rows.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._rows, fieldNumber: 2)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Saturn_V1_SlaInverseReply, rhs: Saturn_V1_SlaInverseReply) -> Bool {
-    if lhs._basis != rhs._basis {return false}
-    if lhs.rows != rhs.rows {return false}
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._basis != rhs_storage._basis {return false}
+        if _storage._rows != rhs_storage._rows {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

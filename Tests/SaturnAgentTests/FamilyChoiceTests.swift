@@ -1,0 +1,172 @@
+import Foundation
+import Logging
+import SaturnAgent
+import SaturnClient
+import SaturnModel
+import SaturnNumerics
+import SaturnTestKit
+import SaturnWire
+import Testing
+
+/// The choice of model family and the robust gate, seen from outside: agents on loopback fed real step tables with
+/// `K` and `Q` by a ``Worker``, their health, update history and predictions read by a ``Router``.
+@Suite(.timeLimit(.minutes(3)))
+struct FamilyChoiceTests {
+    static let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+    static let vidur = "steps_vidur_llama2-7b_a100_tp1.csv"
+    static let splitwise = "steps_splitwise_llama2-70b_a100-80gb_tp4.csv"
+
+    /// The usable steps of `data/<name>` (the fit's row filter applied), with `K` and `Q` from its columns, split
+    /// into the settings streamed and the settings held out (one fold of five, grouped like the offline
+    /// cross-validation: no setting on both sides).
+    static func split(_ name: String, where conditions: [(String, String)] = []) throws
+        -> (streamed: [StepObservation], heldOut: [StepObservation])
+    {
+        let text = try String(contentsOf: Repository.dataFile(name), encoding: .utf8)
+        let parsed = try StepCSV.parse(text, where: conditions)
+        let (table, _) = RowFilter().apply(to: parsed)
+        let rows = table.observations
+        let folds = GroupedKFold(groups: GroupedKFold.groups(of: table), splits: 5)
+        return (folds.folds[0].train.map { rows[$0] }, folds.folds[0].test.map { rows[$0] })
+    }
+
+    static func agent(_ node: String, families: [ModelFamily] = ModelFamily.allCases) throws -> Agent {
+        var c = AgentConfiguration.ephemeralLoopback(nodeID: node)
+        c.families = families
+        return try Agent(configuration: c, logger: logger)
+    }
+
+    /// A worker and a router on one agent, publishing steps drawn from a table with 2% noise.
+    final class Feed {
+        let worker: Worker
+        let router: Router
+        let key: ModelKey
+        var rng: SplitMix64
+        private(set) var published: UInt64 = 0
+
+        init(_ e: BoundEndpoints, key: ModelKey, seed: UInt64) throws {
+            self.key = key
+            worker = try Worker(endpoint: e.telemetry, workerID: "family-w", key: key)
+            router = try Router(endpoint: e.query, timeout: .seconds(5))
+            rng = SplitMix64(seed: seed)
+        }
+
+        func connect() throws -> Bool {
+            guard try worker.waitUntilConnected(settle: .zero) else { return false }
+            let before = try router.health().drops["telemetry.non_positive"] ?? 0
+            return try eventually(.seconds(10)) {
+                try worker.publish(batchSize: 0, tokens: 1, latencyMs: 1)
+                return try router.health().drops["telemetry.non_positive"] ?? 0 > before
+            }
+        }
+
+        func close() {
+            worker.close()
+            router.close()
+        }
+
+        func gaussian() -> Double {
+            let u = Double.random(in: Double.ulpOfOne..<1, using: &rng)
+            let v = Double.random(in: 0..<1, using: &rng)
+            return (-2 * log(u)).squareRoot() * cos(2 * .pi * v)
+        }
+
+        /// Publishes `count` steps drawn with replacement from `rows` (every one with its `K` and `Q`), latencies
+        /// times (1 + 0.02 N(0, 1)), then `stalls` steps of `stall` (a stalled engine: 20 times the step's latency),
+        /// and returns once the agent has recorded all of them.
+        func publish(_ count: Int, of rows: [StepObservation], stalls: [StepObservation] = []) throws -> Bool {
+            for _ in 0..<count {
+                let r = rows[Int(rng.next() % UInt64(rows.count))]
+                try publish(r, latencyMs: r.latencyMs * max(0.5, 1 + 0.02 * gaussian()))
+            }
+            for r in stalls { try publish(r, latencyMs: r.latencyMs * 20) }
+            published += UInt64(count + stalls.count)
+            return try eventually { try health()?.observations == published }
+        }
+
+        private func publish(_ r: StepObservation, latencyMs: Double) throws {
+            try worker.publish(
+                batchSize: Int(r.batchSize), tokens: Int(r.tokens), latencyMs: latencyMs,
+                kvContextTokens: UInt64(r.kvTokens), prefillAttentionTokens: UInt64(r.prefillAttentionTokens))
+        }
+
+        func health() throws -> HealthReport.Key? { try router.health().keys.first { $0.key == key } }
+
+        /// Update candidates decided on for the key.
+        func updates() throws -> UInt64 { try health().map { $0.fitsAccepted + $0.fitsRejected } ?? 0 }
+
+        /// Mean relative error of the agent's predictions (given each step's `K` and `Q`) on `rows`.
+        func meanRelativeError(on rows: [StepObservation]) throws -> Double {
+            var sum = 0.0
+            for r in rows {
+                let p = try router.predict(
+                    key, batchSize: r.batchSize, tokens: r.tokens, kvTokens: r.kvTokens,
+                    prefillAttentionTokens: r.prefillAttentionTokens)
+                sum += abs(p.latencyMs - r.latencyMs) / r.latencyMs
+            }
+            return sum / Double(rows.count)
+        }
+    }
+
+    /// Streams `rows` to an agent until its key has a set of its own and one choice of family has run (or, with
+    /// `families == [base]`, the same number of steps), and returns its held-out error, health and the set.
+    static func run(
+        _ node: String, families: [ModelFamily], key: ModelKey, rows: (streamed: [StepObservation], heldOut: [StepObservation]),
+        steps: Int, seed: UInt64
+    ) async throws -> (error: Double, health: HealthReport.Key?, set: Prediction) {
+        let agent = try agent(node, families: families)
+        return try await agent.withRunning { e in
+            let feed = try Feed(e, key: key, seed: seed)
+            defer { feed.close() }
+            #expect(try feed.connect())
+            // Chunks of 100 (the update interval), each followed by one more decided candidate: the agent sees the
+            // stream at the pace it adapts, whatever the machine's load.
+            while feed.published < UInt64(steps) {
+                let before = try feed.updates()
+                #expect(try feed.publish(100, of: rows.streamed))
+                try #require(try eventually(.seconds(60)) { try feed.updates() > before }, "no update after \(feed.published)")
+            }
+            let set = try feed.router.predict(key, batchSize: 1, tokens: 1)
+            if ProcessInfo.processInfo.environment["SATURN_TEST_VERBOSE"] != nil {
+                for r in try feed.router.updateHistory(key) {
+                    print("\(node) \(r.trigger.rawValue) \(r.path.rawValue) \(r.accepted) \(r.reason) \(r.model.family.rawValue) cur \(r.validationLossCurrent) cand \(r.validationLossCandidate) rows \(r.trainingRows) gated \(r.gatedRows)")
+                }
+            }
+            return (try feed.meanRelativeError(on: rows.heldOut), try feed.health(), set)
+        }
+    }
+
+    /// A stream of Vidur steps whose decode cost grows with KV context: the agent's cross-validation chooses a
+    /// KV-aware family, a refit installs it, and the error on settings never streamed drops well below that of an
+    /// agent kept on the base model (offline, grouped cross-validation: 11.8% base, 5.7% kv, 4.0% kvq).
+    @Test func aKVVaryingStreamEndsOnAKVAwareFamily() async throws {
+        let rows = try Self.split(Self.vidur, where: [("fits_kv_capacity", "1")])
+        let key = ModelKey(model: "llama2-7b", hardware: "a100-tp1")
+        let rich = try await Self.run("family-kv", families: ModelFamily.allCases, key: key, rows: rows, steps: 3_000, seed: 5)
+        let base = try await Self.run("family-base", families: [.base], key: key, rows: rows, steps: 3_000, seed: 5)
+        let choice = try #require(rich.health?.familyChoice, "no family choice in the health reply")
+        print(
+            "vidur stream: chosen \(choice.chosen.rawValue), installed \(rich.health?.family.rawValue ?? "?"), "
+                + "cv \(choice.candidates.map { "\($0.family.rawValue) \($0.cvMeanRelativeError)" }), "
+                + "held-out error \(rich.error) against \(base.error) on base only, choice \(choice.durationMs) ms")
+        #expect(choice.chosen != .base)
+        #expect(choice.candidates.map(\.family) == ModelFamily.allCases)
+        #expect(rich.health?.family == choice.chosen)
+        #expect(rich.set.family == choice.chosen && rich.set.termCoefficients.count == choice.chosen.terms.count)
+        #expect(base.health?.family == .base && base.health?.familyChoice == nil)
+        #expect(rich.error < 0.7 * base.error, "held-out error \(rich.error) against \(base.error) on base only")
+    }
+
+    /// A stream from a Splitwise table, whose `K` is nearly a function of `(B, S)` and the step kind: the choice
+    /// runs and keeps the base model.
+    @Test func aSplitwiseStreamStaysOnTheBaseModel() async throws {
+        let rows = try Self.split(Self.splitwise)
+        let key = ModelKey(model: "llama2-70b", hardware: "a100-80gb-tp4")
+        let run = try await Self.run("family-sw", families: ModelFamily.allCases, key: key, rows: rows, steps: 3_000, seed: 9)
+        let choice = try #require(run.health?.familyChoice, "no family choice in the health reply")
+        print("splitwise stream: chosen \(choice.chosen.rawValue), cv \(choice.candidates.map { "\($0.family.rawValue) \($0.cvMeanRelativeError)" }), held-out error \(run.error)")
+        #expect(choice.chosen == .base)
+        #expect(run.health?.family == .base)
+        #expect(run.set.family == .base && run.set.termCoefficients.isEmpty)
+    }
+}
