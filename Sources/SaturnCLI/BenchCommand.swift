@@ -9,6 +9,9 @@ import SaturnNumerics
 /// SciPy as a seed user runs it (the design's single start, finite differences); and SciPy running Saturn's own
 /// algorithm (same starts, schedule and tolerances, analytic Jacobian; `ops/saturn_algorithm.py`). The first ratio
 /// is what a user gets; the other two split it into the language (with the local solver) and the algorithm.
+///
+/// `saturn bench --families [--table FILE]` measures instead the fit and prediction cost of each model family on a
+/// step table (``FamilyBenchmark``).
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
@@ -38,13 +41,60 @@ struct BenchCommand: ParsableCommand {
     @Option(help: .hidden)
     var writeTable: String?
 
+    @Flag(
+        help: ArgumentHelp(
+            "Measure instead the fit time and the prediction cost of each model family (base, kv, kvq) on a step "
+                + "table (--table; --loss, the row filter and the robust gate as given)."))
+    var families = false
+
+    @Option(
+        help: ArgumentHelp(
+            "Step CSV of --families (default: \(Self.defaultFamilyTable) with --where \(Self.defaultFamilyCondition)).",
+            valueName: "FILE"))
+    var table: String?
+
+    @Option(help: "Predictions per arm and round of --families (rounded up to whole passes over 4,096 rows).")
+    var predictionCalls: Int = 4_000_000
+
+    @OptionGroup var tableOptions: TableOptions
+
+    @OptionGroup var rejectionOptions: RejectionOptions
+
+    /// The table of `--families` without `--table`: Vidur's, where K carries signal (README "Out-of-sample
+    /// accuracy"), restricted to the steps that fit the KV capacity.
+    static let defaultFamilyTable = "data/steps_vidur_llama2-7b_a100_tp1.csv"
+    static let defaultFamilyCondition = "fits_kv_capacity=1"
+
     func validate() throws {
         guard rows >= 100, rows <= 10_000_000 else { throw ValidationError("--rows must be in 100...10000000") }
         guard repeats >= 1, repeats <= 100 else { throw ValidationError("--repeats must be in 1...100") }
         guard scipyThreads >= 1 else { throw ValidationError("--scipy-threads must be >= 1") }
+        guard predictionCalls >= 1, predictionCalls <= 1_000_000_000 else {
+            throw ValidationError("--prediction-calls must be in 1...1000000000")
+        }
+        if families {
+            if writeTable != nil { throw ValidationError("--write-table does not combine with --families") }
+        } else {
+            let defaults = try TableOptions.parse([])
+            let tableOptionsGiven =
+                table != nil || !tableOptions.conditions.isEmpty || tableOptions.dropInvalid
+                || tableOptions.minimumLatency != defaults.minimumLatency
+                || tableOptions.maximumLatency != defaults.maximumLatency
+            let defaultGate = try RejectionOptions.parse([])
+            let gateGiven = rejectionOptions.noReject || rejectionOptions.rejectZ != defaultGate.rejectZ
+            if tableOptionsGiven || gateGiven {
+                throw ValidationError(
+                    "--table, --where, --min-ms, --max-ms, --drop-invalid, --reject-z and --no-reject apply to "
+                        + "--families only")
+            }
+        }
     }
 
     func run() throws {
+        if families {
+            print(try familyBenchmark().text)
+            return
+        }
         if let writeTable {
             // The benchmark's input, for ops/bench_fit_command.py (the whole `saturn fit` command against Python).
             try Self.writeCSV(Self.syntheticTable(rows: rows, seed: 42), to: writeTable)
@@ -142,6 +192,25 @@ struct BenchCommand: ParsableCommand {
               + "; SciPy same algorithm " + same.map { String(format: "%.1f", $0.seconds * 1000) }
               .joined(separator: ", ") + "; SciPy seed " + seed.map { String(format: "%.0f", $0.seconds * 1000) }
               .joined(separator: ", "))
+    }
+
+    /// `--families`: loads the table (``defaultFamilyTable`` and its condition when `--table` is not given) and runs
+    /// ``FamilyBenchmark``.
+    func familyBenchmark() throws -> FamilyBenchmark {
+        #if DEBUG
+            print("note: debug build; run `swift run -c release saturn bench --families` for meaningful numbers")
+        #endif
+        var options = tableOptions
+        if table == nil && options.conditions.isEmpty { options.conditions = [Self.defaultFamilyCondition] }
+        let path = table ?? Self.defaultFamilyTable
+        let steps = try options.load(path)
+        let source = ([path] + options.conditions.map { "--where \($0)" }).joined(separator: " ")
+        let configuration = FitConfiguration(
+            objective: loss == .sse ? .sumOfSquares : .relative, filter: options.filter,
+            rejection: rejectionOptions.rejection)
+        return try FamilyBenchmark.measure(
+            table: steps, source: source, configuration: configuration, repeats: repeats,
+            predictionCalls: predictionCalls)
     }
 
     static func median(_ values: [Double]) -> Double {
