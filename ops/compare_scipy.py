@@ -171,7 +171,8 @@ def extrapolation_split(B, S):
 
 
 def saturn_eval(saturn, path, where):
-    cmd = [saturn, "eval", "--json", path] + sum((["--where", f"{k}={v}"] for k, v in where), [])
+    # The window is explicit: these gates are on the rows below 500 ms (eval's own default has no upper end).
+    cmd = [saturn, "eval", "--json", "--max-ms", "500", path] + sum((["--where", f"{k}={v}"] for k, v in where), [])
     try:
         out = subprocess.run(cmd, capture_output=True, text=True)
     except OSError as e:

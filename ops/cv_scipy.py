@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """SciPy cross-check of `saturn eval --cv` (grouped cross-validation of the model family), without the robust gate.
 
-Reads a step table, keeps the rows `saturn eval --cv` keeps (0.1 < T_ms < 500 unless --max-ms, plus --where),
+Reads a step table, keeps the rows 0.1 < T_ms < 500 (--max-ms moves the upper end; `saturn eval --cv` has none by
+default, so pass it the same --max-ms) and --where,
 derives K (kv_tokens) and Q (sum of prefill chunk^2, the rule of StepTable+Terms.swift), splits the rows into 5
 folds grouped by distinct (B, S, step_type, kv_tokens) with GroupKFold's rule (largest group first, to the fold
 with the fewest rows; ties by first appearance and lowest fold, as GroupedKFold in CrossValidation.swift), and

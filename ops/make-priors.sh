@@ -18,7 +18,7 @@ out=${2:-Sources/SaturnModel/ShippedPriors.swift}
     name=$(basename "$f" .csv)
     where=""
     case "$name" in *vidur*) where="--where fits_kv_capacity=1";; esac
-    json=$("$saturn" fit --json --loss relative --no-reject $where "$f")
+    json=$("$saturn" fit --json --loss relative --no-reject --max-ms 500 $where "$f")   # the agent's window
     python3 - "$name" "$json" <<'PY'
 import json, sys
 name, doc = sys.argv[1], json.loads(sys.argv[2])

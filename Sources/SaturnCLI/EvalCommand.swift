@@ -23,7 +23,7 @@ struct EvalCommand: ParsableCommand {
                 + "by distinct (B, S, step_type, kv_tokens), the choice, and the rows rejected."))
     var cv = false
 
-    @OptionGroup var table: TableOptions
+    @OptionGroup var table: OfflineTableOptions
 
     @OptionGroup var rejectionOptions: RejectionOptions
 
@@ -69,19 +69,34 @@ struct EvalCommand: ParsableCommand {
             do {
                 documents.append(
                     CrossValidationDocument(
-                        file: file, selection: try FamilySelection(table: steps, configuration: configuration)))
+                        file: file, table: steps,
+                        selection: try FamilySelection(table: steps, configuration: configuration)))
             } catch {
                 throw CLIError("\(file): \(error.description)")
             }
         }
         if json { return documents.count == 1 ? try Format.encode(documents[0]) : try Format.encode(documents) }
-        var lines = ["| file | base | kv | kvq | chosen | chosen CV MAPE | rows scored | rejected | groups |",
-                     "|---|---|---|---|---|---|---|---|---|"]
+        var lines = [
+            "| file | base | kv | kvq | chosen | chosen CV MAPE | noise floor | x floor | rows scored | rejected | groups |",
+            "|---|---|---|---|---|---|---|---|---|---|---|",
+        ]
         for d in documents {
-            let byName = Dictionary(uniqueKeysWithValues: d.models.map { ($0.name, $0.cv_mape) })
+            let byName = Dictionary(uniqueKeysWithValues: d.models.map { ($0.name, $0) })
             lines.append("| \(URL(fileURLWithPath: d.file).lastPathComponent) | "
-                + ["base", "kv", "kvq"].map { Format.percent(byName[$0] ?? nil) }.joined(separator: " | ")
-                + " | \(d.chosen) | \(Format.percent(d.cv_mape)) | \(d.rows_scored) | \(d.rejected.count) | \(d.groups) |")
+                + ["base", "kv", "kvq"].map { Format.percent(byName[$0]?.cv_mape) }.joined(separator: " | ")
+                + " | \(d.chosen) | \(Format.percent(d.cv_mape)) | \(Format.percent(d.noise_floor)) | "
+                + "\(Format.fixed(byName[d.chosen]?.floor_ratio, 1)) | \(d.rows_scored) | \(d.rejected.count) | \(d.groups) |")
+        }
+        lines.append("")
+        lines.append("noise floor: mean leave-one-out error of the repeats of each setting (n/a: no setting repeated; "
+            + "over \(documents.map { String($0.noise_floor_rows) }.joined(separator: ", ")) rows)")
+        for d in documents {
+            let parts = d.largest_error_settings.prefix(3).map { s in
+                "row \(s.index) (B=\(Format.number(s.B)), S=\(Format.number(s.S)), \(s.rows) rows) "
+                    + "\(Format.percent(s.share)) of the error, CV \(Format.percent(s.cv_mape)), "
+                    + "floor \(Format.percent(s.noise_floor))"
+            }
+            lines.append("\(URL(fileURLWithPath: d.file).lastPathComponent), \(d.chosen): " + parts.joined(separator: "; "))
         }
         return lines.joined(separator: "\n")
     }
@@ -177,6 +192,24 @@ struct CrossValidationDocument: Encodable {
         var fold_mape: [Double]
         /// Rows this model's full-data fit rejected.
         var rejected_rows: Int
+        /// `cv_mape / noise_floor`; null when there is no floor (or it is zero) or no cv_mape.
+        var floor_ratio: Double?
+        /// Each scored row's out-of-fold relative error, in the order of `scored_indices`; empty when a fold could
+        /// not be fitted.
+        var out_of_fold_errors: [Double]
+    }
+    /// One measured setting's part of the chosen model's out-of-fold error.
+    struct Setting: Encodable {
+        /// 0-based data row of the setting's first scored row.
+        var index: Int
+        var B: Double
+        var S: Double
+        var rows: Int
+        var cv_mape: Double?
+        /// The setting's mean leave-one-out error; null when it was measured once.
+        var noise_floor: Double?
+        /// Part of the chosen model's summed out-of-fold error (fraction).
+        var share: Double?
     }
     struct Rejected: Encodable {
         /// 0-based data row (the header not counted).
@@ -191,13 +224,35 @@ struct CrossValidationDocument: Encodable {
     var folds: Int
     var groups: Int
     var rows_scored: Int
+    /// 0-based data rows scored, ascending.
+    var scored_indices: [Int]
     var rejected: [Rejected]
+    /// Mean leave-one-out relative error of the repeats of each setting (``NoiseFloor``) over the scored rows;
+    /// null when no setting is repeated.
+    var noise_floor: Double?
+    /// Scored rows in settings with repeats (those `noise_floor` is over).
+    var noise_floor_rows: Int
+    /// The chosen model's five settings with the largest part of its out-of-fold error.
+    var largest_error_settings: [Setting]
 
-    init(file: String, selection s: FamilySelection) {
+    /// Settings listed in `largest_error_settings`.
+    static let listedSettings = 5
+
+    init(file: String, table: StepTable, selection s: FamilySelection) {
         self.file = file
         models = s.candidates.map {
             Model(name: $0.family.rawValue, cv_mape: Format.json($0.cvMAPE), fold_mape: $0.foldMAPEs,
-                  rejected_rows: $0.fullFit.rejected.count)
+                  rejected_rows: $0.fullFit.rejected.count,
+                  floor_ratio: $0.cvMAPE.isFinite ? s.noiseFloor.ratio($0.cvMAPE).flatMap(Format.json) : nil,
+                  out_of_fold_errors: $0.outOfFoldErrors)
+        }
+        scored_indices = s.scoredIndices
+        noise_floor = s.noiseFloor.meanRelativeError
+        noise_floor_rows = s.noiseFloor.rows
+        largest_error_settings = s.settingErrors(of: s.chosenCandidate).prefix(Self.listedSettings).map {
+            Setting(index: $0.firstIndex, B: table.batchSizes[$0.firstIndex], S: table.tokens[$0.firstIndex],
+                    rows: $0.rows, cv_mape: Format.json($0.cvMAPE), noise_floor: $0.noiseFloor,
+                    share: Format.json($0.share))
         }
         chosen = s.chosen.rawValue
         cv_mape = Format.json(s.chosenCandidate.cvMAPE)

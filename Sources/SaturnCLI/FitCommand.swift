@@ -34,7 +34,7 @@ struct FitCommand: ParsableCommand {
     @Flag(help: "Print one JSON object instead of a table.")
     var json = false
 
-    @OptionGroup var table: TableOptions
+    @OptionGroup var table: OfflineTableOptions
 
     @Option(
         help: ArgumentHelp(
@@ -85,7 +85,7 @@ struct FitCommand: ParsableCommand {
         let residuals = ResidualAnalysis(report.model, on: used)
         var document = FitDocument(report: report, metrics: metrics, residuals: residuals, seconds: seconds,
                                    loss: loss.rawValue)
-        if let selection { document.selection = CrossValidationDocument(file: name, selection: selection) }
+        if let selection { document.selection = CrossValidationDocument(file: name, table: steps, selection: selection) }
         if json { return try Format.encode(document) }
         return document.text(name: name)
     }
@@ -187,7 +187,8 @@ struct FitDocument: Encodable {
         }
         if let selection {
             lines.append("cross-validated MAPE: " + selection.models.map { "\($0.name) \(Format.percent($0.cv_mape))" }
-                .joined(separator: ", ") + "; chosen: \(selection.chosen)")
+                .joined(separator: ", ") + "; chosen: \(selection.chosen); noise floor "
+                + "\(Format.percent(selection.noise_floor)) over \(selection.noise_floor_rows) rows")
         }
         lines.append("")
         lines.append("parameter        value")

@@ -2,13 +2,40 @@ import ArgumentParser
 import Foundation
 import SaturnModel
 
-/// Options shared by the commands that read step CSV files.
-struct TableOptions: ParsableArguments {
+/// The default upper end of a command's latency window (`--max-ms`).
+protocol LatencyWindowDefault {
+    /// Exclusive upper end (ms); `.infinity` for none.
+    static var maximumLatency: Double { get }
+}
+
+/// `saturn fit` and `saturn eval`: no upper end. Long steps (large prefills, seconds) are what a router asks about
+/// for big batches, and they are the evidence the robust gate needs against impossible rows; stalls are the gate's
+/// job, not the window's (README, "Out-of-sample accuracy", measured on every table in data/).
+enum OfflineWindow: LatencyWindowDefault {
+    static let maximumLatency = Double.infinity
+}
+
+/// `saturn plan --table` and `saturn experiment`: the agent's window (``RowFilter``'s default, 500 ms), so that
+/// what they fit is what the agent would fit.
+enum AgentWindow: LatencyWindowDefault {
+    static let maximumLatency = RowFilter().maximumLatency
+}
+
+/// Options of the commands that fit the agent's way (`plan`, `experiment`).
+typealias TableOptions = WindowedTableOptions<AgentWindow>
+
+/// Options of the offline fit (`fit`, `eval`).
+typealias OfflineTableOptions = WindowedTableOptions<OfflineWindow>
+
+/// Options shared by the commands that read step CSV files; `Window` gives the default of `--max-ms`.
+struct WindowedTableOptions<Window: LatencyWindowDefault>: ParsableArguments {
     @Option(name: .customLong("min-ms"), help: "Exclusive lower end of the latency window (ms).")
     var minimumLatency: Double = 0.1
 
-    @Option(name: .customLong("max-ms"), help: "Exclusive upper end of the latency window (ms).")
-    var maximumLatency: Double = 500
+    @Option(
+        name: .customLong("max-ms"),
+        help: "Exclusive upper end of the latency window (ms); inf for none.")
+    var maximumLatency: Double = Window.maximumLatency
 
     @Flag(
         name: .customLong("drop-invalid"),
@@ -21,8 +48,7 @@ struct TableOptions: ParsableArguments {
     var conditions: [String] = []
 
     func validate() throws {
-        guard minimumLatency.isFinite, maximumLatency.isFinite, minimumLatency >= 0,
-            minimumLatency < maximumLatency
+        guard minimumLatency.isFinite, !maximumLatency.isNaN, minimumLatency >= 0, minimumLatency < maximumLatency
         else {
             throw ValidationError("--min-ms must be >= 0 and below --max-ms")
         }

@@ -138,6 +138,10 @@ public struct GroupedKFold: Sendable, Equatable {
 ///    choice only when its cross-validated MAPE is lower by more than a margin (``margin``, 0.1 point, unless the
 ///    caller asks for a larger one) and by more than one
 ///    standard error of the per-fold differences.
+///
+/// ``noiseFloor`` is the ``NoiseFloor`` of the same scored rows: what the repeats of each setting say no model of
+/// these columns can beat. ``settingErrors(of:)`` splits a candidate's cross-validated error by setting, so the
+/// settings that keep it above the floor can be named.
 public struct FamilySelection: Sendable {
     /// One candidate's evidence.
     public struct Candidate: Sendable {
@@ -146,6 +150,9 @@ public struct FamilySelection: Sendable {
         public var cvMAPE: Double
         /// Mean relative error of each fold's test rows.
         public var foldMAPEs: [Double]
+        /// Each scored row's out-of-fold relative error `|T̂ − T|/T`, in the order of ``FamilySelection/scoredIndices``;
+        /// empty when a fold could not be fitted.
+        public var outOfFoldErrors: [Double]
         /// The fit to all filtered rows.
         public var fullFit: FitReport
     }
@@ -161,6 +168,12 @@ public struct FamilySelection: Sendable {
     public var rejected: [FitReport.RejectedRow]
     /// Rows scored (filtered, not rejected).
     public var scoredRows: Int
+    /// Indices (into the input table) of the scored rows, ascending.
+    public var scoredIndices: [Int]
+    /// The group label (``GroupedKFold/groups(of:)``) of each scored row, in the order of ``scoredIndices``.
+    public var groups: [Int]
+    /// The noise floor of the scored rows.
+    public var noiseFloor: NoiseFloor
     /// Distinct groups among the scored rows.
     public var groupCount: Int
     /// Folds.
@@ -208,6 +221,7 @@ public struct FamilySelection: Sendable {
             let familyRejected = Set(fullFits[k].rejected.map(\.index))
             var total = 0.0
             var foldMAPEs: [Double] = []
+            var errors = [Double](repeating: 0, count: scored.count)
             var failed = false
             for fold in split.folds {
                 let train = fold.train.filter { !familyRejected.contains(scoredPositions[$0]) }
@@ -218,7 +232,11 @@ public struct FamilySelection: Sendable {
                 let test = scored.rows(fold.test)
                 let predicted = fit.model.predictions(for: test)
                 var sum = 0.0
-                for i in 0..<test.count { sum += abs(predicted[i] - test.latencies[i]) / test.latencies[i] }
+                for i in 0..<test.count {
+                    let e = abs(predicted[i] - test.latencies[i]) / test.latencies[i]
+                    errors[fold.test[i]] = e
+                    sum += e
+                }
                 total += sum
                 foldMAPEs.append(sum / Double(test.count))
             }
@@ -227,7 +245,8 @@ public struct FamilySelection: Sendable {
             }
             candidates.append(
                 Candidate(family: family, cvMAPE: failed ? .infinity : total / Double(scored.count),
-                          foldMAPEs: failed ? [] : foldMAPEs, fullFit: fullFits[k]))
+                          foldMAPEs: failed ? [] : foldMAPEs, outOfFoldErrors: failed ? [] : errors,
+                          fullFit: fullFits[k]))
         }
         // 3. Selection.
         var best = 0
@@ -250,7 +269,49 @@ public struct FamilySelection: Sendable {
                 relativeResidual: residualByPosition[p] ?? (predicted[p] - kept.latencies[p]) / kept.latencies[p])
         }
         scoredRows = scored.count
+        scoredIndices = scoredPositions.map { original[$0] }
+        self.groups = groups
+        noiseFloor = NoiseFloor(latencies: scored.latencies, groups: groups)
         groupCount = split.groupCount
         self.splits = splits
+    }
+
+    /// One measured setting's part of a candidate's cross-validated error.
+    public struct SettingError: Sendable, Equatable {
+        /// Index (into the input table) of the setting's first scored row.
+        public var firstIndex: Int
+        /// Scored rows of the setting.
+        public var rows: Int
+        /// Mean out-of-fold relative error over the setting's rows.
+        public var cvMAPE: Double
+        /// Mean leave-one-out error of the setting's repeats (``NoiseFloor``); nil for a setting measured once.
+        public var noiseFloor: Double?
+        /// The setting's part of the candidate's summed out-of-fold error (0…1; the parts add up to 1).
+        public var share: Double
+    }
+
+    /// `candidate`'s out-of-fold error by measured setting, largest share first (ties: first row first); empty when
+    /// a fold could not be fitted.
+    public func settingErrors(of candidate: Candidate) -> [SettingError] {
+        guard candidate.outOfFoldErrors.count == scoredIndices.count else { return [] }
+        let total = candidate.outOfFoldErrors.reduce(0, +)
+        var order: [Int] = []
+        var members: [Int: [Int]] = [:]
+        for (position, g) in groups.enumerated() {
+            if members[g] == nil { order.append(g) }
+            members[g, default: []].append(position)
+        }
+        let settings = order.map { g -> SettingError in
+            let positions = members[g]!
+            let sum = positions.map { candidate.outOfFoldErrors[$0] }.reduce(0, +)
+            let floors = positions.compactMap { noiseFloor.rowErrors[$0] }
+            return SettingError(
+                firstIndex: scoredIndices[positions[0]], rows: positions.count, cvMAPE: sum / Double(positions.count),
+                noiseFloor: floors.isEmpty ? nil : floors.reduce(0, +) / Double(floors.count),
+                share: total > 0 ? sum / total : 0)
+        }
+        return settings.enumerated().sorted {
+            $0.element.share != $1.element.share ? $0.element.share > $1.element.share : $0.offset < $1.offset
+        }.map(\.element)
     }
 }

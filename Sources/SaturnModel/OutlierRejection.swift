@@ -11,8 +11,8 @@ import SaturnNumerics
 /// set no longer changes or ``maximumRounds`` refits have run. Every rejected row is listed in
 /// ``FitReport/rejected``.
 ///
-/// With the default threshold (5σ) and scale floor (1%), a row is rejected only when its relative error exceeds
-/// the typical one by at least 5 points; on clean data (Gaussian-like residuals) nothing is rejected.
+/// With the default threshold (5σ) and scale floor (``minimumScale``, 5%), a row is rejected only when its relative
+/// residual lies at least 25 points from the median one; on clean data (Gaussian-like residuals) nothing is rejected.
 public struct OutlierRejection: Sendable, Hashable {
     /// The gate in robust standard deviations, > 0. Default 5.
     public var threshold: Double

@@ -1,5 +1,7 @@
 /// The fit's row filter (DESIGN §2.1): keep rows with `minimumLatency < T < maximumLatency`, `B > 0`, `S > 0`,
 /// all finite. All comparisons are strict, so `T = 0.1` and `T = 500` are dropped with the default window.
+/// `maximumLatency` may be `.infinity` (no upper end; `saturn fit` and `saturn eval` use that by default, the agent
+/// this type's default).
 public struct RowFilter: Sendable, Hashable, Codable {
     /// Exclusive lower end of the latency window (ms). Default 0.1.
     public var minimumLatency: Double

@@ -50,9 +50,15 @@ func temporaryFile(_ name: String, _ contents: String) throws -> String {
 struct CLIParsingTests {
     @Test func subcommandsParseWithDefaults() throws {
         let fit = try #require(try SaturnCommand.parseAsRoot(["fit", "x.csv"]) as? FitCommand)
-        #expect(fit.loss == .relative && !fit.json && fit.table.maximumLatency == 500)
+        // The offline commands have no upper end to the latency window; plan keeps the agent's 500 ms.
+        #expect(fit.loss == .relative && !fit.json && fit.table.maximumLatency == .infinity)
         let eval = try #require(try SaturnCommand.parseAsRoot(["eval", "a.csv", "b.csv", "--out", "o"]) as? EvalCommand)
-        #expect(eval.files == ["a.csv", "b.csv"] && eval.out == "o")
+        #expect(eval.files == ["a.csv", "b.csv"] && eval.out == "o" && eval.table.maximumLatency == .infinity)
+        let windowed = try #require(try SaturnCommand.parseAsRoot(["fit", "x.csv", "--max-ms", "500"]) as? FitCommand)
+        #expect(windowed.table.filter == RowFilter())
+        let plan = try #require(
+            try SaturnCommand.parseAsRoot(["plan", "--table", "x.csv", "--sla-ms", "80"]) as? PlanCommand)
+        #expect(plan.tableOptions.maximumLatency == RowFilter().maximumLatency)
         let bench = try #require(try SaturnCommand.parseAsRoot(["bench", "--no-scipy"]) as? BenchCommand)
         #expect(bench.rows == 10_000 && bench.noScipy)
     }
@@ -60,6 +66,8 @@ struct CLIParsingTests {
     @Test func invalidOptionsFailValidation() {
         #expect(throws: (any Error).self) { try SaturnCommand.parseAsRoot(["fit", "x.csv", "--loss", "l1"]) }
         #expect(throws: (any Error).self) { try SaturnCommand.parseAsRoot(["fit", "x.csv", "--min-ms", "9", "--max-ms", "5"]) }
+        #expect(throws: (any Error).self) { try SaturnCommand.parseAsRoot(["fit", "x.csv", "--max-ms", "nan"]) }
+        #expect(throws: (any Error).self) { try SaturnCommand.parseAsRoot(["fit", "x.csv", "--min-ms", "inf"]) }
         #expect(throws: (any Error).self) { try SaturnCommand.parseAsRoot(["eval", "x.csv", "--where", "nothing"]) }
         #expect(throws: (any Error).self) { try SaturnCommand.parseAsRoot(["bench", "--rows", "5"]) }
     }
@@ -85,9 +93,10 @@ struct CLIRunTests {
         }
         #expect(metrics["mape"]! < 0.1)
         let rows = try #require(doc["rows"] as? [String: Any])
-        // 190 rows pass the filter; the robust gate (on by default) leaves some out, each one listed.
+        // All 210 rows pass the filter (no upper end by default); the robust gate (on by default) leaves some out,
+        // each one listed.
         let rejected = try #require(doc["rejected"] as? [[String: Any]])
-        #expect(rows["used"] as? Int == 190 - rejected.count && rows["dropped"] as? Int == 20)
+        #expect(rows["used"] as? Int == 210 - rejected.count && rows["dropped"] as? Int == 0)
         #expect(rows["rejected"] as? Int == rejected.count)
         #expect(doc["model"] as? String == "base")
         let fit = try #require(doc["fit"] as? [String: Any])
@@ -95,7 +104,8 @@ struct CLIRunTests {
         // The offline fit gives the same parameters as the library call.
         let lib = try LatencyFitter.fit(
             StepCSV.parse(String(contentsOfFile: Self.table, encoding: .utf8)),
-            configuration: FitConfiguration(objective: .relative, rejection: OutlierRejection()))
+            configuration: FitConfiguration(
+                objective: .relative, filter: RowFilter(maximumLatency: .infinity), rejection: OutlierRejection()))
         #expect(lib.rejected.map(\.index) == rejected.map { $0["index"] as? Int })
         #expect(isClose(params["k_S"]!, lib.parameters.kS, rel: 1e-12))
     }
@@ -116,11 +126,45 @@ struct CLIRunTests {
         #expect(doc["cv_mape"] as? Double == mape[models.firstIndex { $0["name"] as? String == chosen }!])
         #expect(doc["folds"] as? Int == 5 && doc["rows_scored"] as? Int == 298)
         #expect(doc["rejected"] is [Any])
+        // Every setting of the Vidur table is measured once: no noise floor, no ratio to it.
+        #expect(doc["noise_floor"] == nil && doc["noise_floor_rows"] as? Int == 0)
+        #expect(models.allSatisfy { $0["floor_ratio"] == nil })
+        let scored = try #require(doc["scored_indices"] as? [Int])
+        #expect(scored.count == 298)
+        for (m, cv) in zip(models, mape) {
+            let errors = try #require(m["out_of_fold_errors"] as? [Double])
+            #expect(errors.count == 298 && isClose(errors.reduce(0, +) / 298, cv, rel: 1e-12))
+        }
         let fit = try runSaturn(["fit", vidur, "--model", "auto", "--json", "--where", "fits_kv_capacity=1"])
         #expect(fit.status == 0, "\(fit.err)")
         let f = try #require(try JSONSerialization.jsonObject(with: Data(fit.out.utf8)) as? [String: Any])
         #expect(f["model"] as? String == chosen)
         #expect((f["parameters"] as? [String: Double])?["tau_K"] != nil)
+    }
+
+    @Test func evalCrossValidationReportsTheNoiseFloorOfRepeatedSettings() throws {
+        let r = try runSaturn(["eval", Self.table, "--cv", "--json", "--max-ms", "500"])
+        #expect(r.status == 0, "\(r.err)")
+        let doc = try #require(try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
+        let floor = try #require(doc["noise_floor"] as? Double)
+        #expect(floor > 0 && floor < 0.05)
+        // Every setting of the Splitwise table is measured at least 3 times.
+        #expect(doc["noise_floor_rows"] as? Int == doc["rows_scored"] as? Int)
+        let models = try #require(doc["models"] as? [[String: Any]])
+        for m in models {
+            let cv = try #require(m["cv_mape"] as? Double)
+            #expect(isClose(try #require(m["floor_ratio"] as? Double), cv / floor, rel: 1e-12))
+        }
+        let settings = try #require(doc["largest_error_settings"] as? [[String: Any]])
+        #expect(settings.count == 5)
+        let shares = settings.map { $0["share"] as? Double ?? -1 }
+        #expect(shares == shares.sorted(by: >) && shares.allSatisfy { $0 > 0 } && shares.reduce(0, +) <= 1)
+        for key in ["index", "B", "S", "rows", "cv_mape", "noise_floor"] {
+            #expect(settings.allSatisfy { $0[key] != nil }, "largest_error_settings.\(key)")
+        }
+        let text = try runSaturn(["eval", Self.table, "--cv", "--max-ms", "500"])
+        #expect(text.status == 0 && text.out.contains("| noise floor | x floor |"))
+        #expect(text.out.contains(String(format: "%.2f%%", floor * 100)))
     }
 
     @Test func fitTableIsReadable() throws {
@@ -154,7 +198,7 @@ struct CLIRunTests {
         ("columns.csv", "B,T_ms\n1,3\n", "missing column 'S'"),
         ("few.csv", "B,S,T_ms\n1,2,3\n2,4,5\n", "only 2 usable rows"),
         ("ragged.csv", "B,S,T_ms\n1,2\n", "line 2: expected 3 fields"),
-        ("window.csv", "B,S,T_ms\n" + String(repeating: "1,2,900\n", count: 20), "only 0 usable rows (20 dropped"),
+        ("window.csv", "B,S,T_ms\n" + String(repeating: "1,2,0.05\n", count: 20), "only 0 usable rows (20 dropped"),
     ])
     func badInputGivesOneLineAndNonZeroExit(name: String, contents: String, message: String) throws {
         let path = try temporaryFile(name, contents)
