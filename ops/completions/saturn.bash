@@ -233,7 +233,7 @@ _saturn_agent() {
     repeating_flags=()
     non_repeating_flags=(--print-config --insecure -h --help)
     repeating_options=(--set --peer --snapshot-from --forwarder --fpm)
-    non_repeating_options=(--config --node-id --telemetry --query --broadcast --advertise --metrics --curve-key --allow --state-dir --log-level)
+    non_repeating_options=(--config --node-id --telemetry --query --broadcast --advertise --metrics --curve-key --allow --state-dir --families --log-level)
     __saturn_offer_flags_options 0
 
     # Offer option value completions
@@ -281,6 +281,9 @@ _saturn_agent() {
         return
         ;;
     '--state-dir')
+        return
+        ;;
+    '--families')
         return
         ;;
     '--log-level')
@@ -373,9 +376,9 @@ _saturn_eval() {
 
 _saturn_bench() {
     repeating_flags=()
-    non_repeating_flags=(--no-scipy --families --drop-invalid --no-reject -h --help)
-    repeating_options=(--where)
-    non_repeating_options=(--rows --repeats --python --scipy-script --loss --scipy-threads --table --prediction-calls --min-ms --max-ms --reject-z)
+    non_repeating_flags=(--no-scipy -h --help)
+    repeating_options=()
+    non_repeating_options=(--rows --repeats --python --scipy-script --loss --scipy-threads)
     __saturn_offer_flags_options 0
 
     # Offer option value completions
@@ -397,24 +400,6 @@ _saturn_bench() {
         return
         ;;
     '--scipy-threads')
-        return
-        ;;
-    '--table')
-        return
-        ;;
-    '--prediction-calls')
-        return
-        ;;
-    '--min-ms')
-        return
-        ;;
-    '--max-ms')
-        return
-        ;;
-    '--where')
-        return
-        ;;
-    '--reject-z')
         return
         ;;
     esac
