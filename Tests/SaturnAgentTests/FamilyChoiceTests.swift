@@ -72,14 +72,14 @@ struct FamilyChoiceTests {
         }
 
         /// Publishes `count` steps drawn with replacement from `rows` (every one with its `K` and `Q`), latencies
-        /// times (1 + 0.02 N(0, 1)), then `stalls` steps of `stall` (a stalled engine: 20 times the step's latency),
+        /// times (1 + 0.02 N(0, 1)), then the steps `stalls` stalled (4 times their latency),
         /// and returns once the agent has recorded all of them.
         func publish(_ count: Int, of rows: [StepObservation], stalls: [StepObservation] = []) throws -> Bool {
             for _ in 0..<count {
                 let r = rows[Int(rng.next() % UInt64(rows.count))]
                 try publish(r, latencyMs: r.latencyMs * max(0.5, 1 + 0.02 * gaussian()))
             }
-            for r in stalls { try publish(r, latencyMs: r.latencyMs * 20) }
+            for r in stalls { try publish(r, latencyMs: r.latencyMs * 4) }
             published += UInt64(count + stalls.count)
             return try eventually { try health()?.observations == published }
         }
@@ -168,5 +168,65 @@ struct FamilyChoiceTests {
         #expect(choice.chosen == .base)
         #expect(run.health?.family == .base)
         #expect(run.set.family == .base && run.set.termCoefficients.isEmpty)
+    }
+
+    /// Stalled steps (4 times the latency of their setting, still inside the fits' 500 ms window) among clean ones: the robust gate keeps them out of the
+    /// fits, counts each once however many updates judge it again, lists them in the health reply with their
+    /// residuals, and the key's predictions stay where the clean steps put them.
+    @Test func stalledStepsAreGatedCountedOnceAndInspectable() async throws {
+        let rows = try Self.split(Self.splitwise)
+        let key = ModelKey(model: "llama2-70b", hardware: "a100-80gb-tp4-stalls")
+        let agent = try Self.agent("family-stalls", families: [.base])
+        try await agent.withRunning { e in
+            let feed = try Feed(e, key: key, seed: 3)
+            defer { feed.close() }
+            #expect(try feed.connect())
+            // A set of the key's own first (the gate judges with it), then the stalls.
+            while try feed.router.predict(key, batchSize: 1, tokens: 1).source != .localFit || feed.published < 500 {
+                try #require(feed.published < 3_000, "no local set after \(feed.published) steps")
+                let before = try feed.updates()
+                #expect(try feed.publish(100, of: rows.streamed))
+                _ = try eventually(.seconds(60)) { try feed.updates() > before }
+            }
+            let clean = try feed.meanRelativeError(on: rows.heldOut)
+            let stalls = Array(rows.streamed.filter { $0.latencyMs < 100 }.prefix(5))
+            try #require(stalls.count == 5)
+            let firstStall = feed.published + 101
+            #expect(try feed.publish(100, of: rows.streamed, stalls: stalls))
+            // Five more updates after the stalls: each judges the stalls again while they stay in the window.
+            for _ in 0..<5 {
+                let before = try feed.updates()
+                #expect(try feed.publish(100, of: rows.streamed))
+                try #require(try eventually(.seconds(60)) { try feed.updates() > before })
+            }
+            let health = try #require(try feed.health())
+            let history = try feed.router.updateHistory(key)
+            print("stalls: rejected \(health.rejectedObservations), recent \(health.recentRejections.map { "\($0.observation) \($0.relativeResidual)" }), gated per update \(history.suffix(6).map(\.gatedRows))")
+            #expect(health.rejectedObservations == 5)
+            #expect(health.recentRejections.map(\.observation) == Array(firstStall..<(firstStall + 5)))
+            #expect(health.recentRejections.allSatisfy { $0.relativeResidual < -0.6 })
+            #expect(history.suffix(5).allSatisfy { $0.gatedRows >= 5 || $0.path == .refit }, "\(history.suffix(5))")
+            let after = try feed.meanRelativeError(on: rows.heldOut)
+            #expect(after < clean + 0.02, "held-out error \(after) after the stalls, \(clean) before")
+        }
+    }
+
+    /// `K` and `Q` in a predict request are checked like every other field: out of range is an error reply.
+    @Test func predictRequestsWithBadTermsAreRefused() async throws {
+        let agent = try Self.agent("family-predict")
+        try await agent.withRunning { e in
+            let router = try Router(endpoint: e.query, timeout: .seconds(5))
+            defer { router.close() }
+            let key = ModelKey(model: "m", hardware: "h")
+            for (k, q) in [(-1.0, 0.0), (.nan, 0), (2e12, 0), (0, -1), (0, 65.0 * 65)] {
+                #expect(throws: ClientError.self) {
+                    try router.predict(key, batchSize: 8, tokens: 64, kvTokens: k, prefillAttentionTokens: q)
+                }
+            }
+            // A base set ignores K and Q.
+            let plain = try router.predict(key, batchSize: 8, tokens: 64)
+            let given = try router.predict(key, batchSize: 8, tokens: 64, kvTokens: 1e6, prefillAttentionTokens: 4096)
+            #expect(plain.family == .base && given.latencyMs == plain.latencyMs)
+        }
     }
 }

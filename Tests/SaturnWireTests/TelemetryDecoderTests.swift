@@ -11,12 +11,15 @@ struct TelemetryDecoderTests {
         let step = try TelemetryDecoder.decode(bytes).get()
         #expect(step.batchSize == 4 && step.tokens == 64 && step.latencyMs == 20 && step.kvContextTokens == 1000)
         #expect(step.key == ModelKey(model: "m", hardware: "h") && step.sequence == 3 && step.workerID == "w")
+        #expect(step.prefillAttentionTokens == nil)
+        let withQ = try StepTelemetryParserTests.valid { $0.prefillAttentionTokens = 64 * 64 }
+        #expect(try TelemetryDecoder.decode(withQ).get().prefillAttentionTokens == 4096)
     }
 
     @Test(arguments: [
         ("version", DropReason.unsupportedVersion), ("model", .missingField), ("nan", .nonFinite),
         ("batch0", .nonPositive), ("negative", .nonPositive), ("huge", .absurd), ("split", .absurd),
-        ("requests", .absurd), ("long", .absurd),
+        ("requests", .absurd), ("long", .absurd), ("kv", .absurd), ("q", .absurd),
     ])
     func invalidTelemetryIsClassified(field: String, reason: DropReason) throws {
         let b = try StepTelemetryParserTests.valid { m in
@@ -29,6 +32,8 @@ struct TelemetryDecoderTests {
             case "huge": m.latencyMs = 1e9
             case "split": m.prefillTokens = 60; m.decodeTokens = 10
             case "long": m.hardware = String(repeating: "h", count: WireLimits.maximumStringBytes + 1)
+            case "kv": m.kvContextTokens = 1_000_000_000_001
+            case "q": m.prefillAttentionTokens = 64 * 64 + 1  // more than S² for S = 64
             default: m.prefillRequests = 3; m.decodeRequests = 2
             }
         }
