@@ -146,6 +146,10 @@ class Prediction:
     recent_observations: int
     origin_node: str
     parameters: Dict[str, float] = field(default_factory=dict)
+    family: str = "base"
+    """The installed set's model family: "base", "kv" (+ tau_K K) or "kvq" (+ tau_K K + tau_Q Q)."""
+    term_coefficients: List[float] = field(default_factory=list)
+    """tau_K (and tau_Q) of a richer family, in ms per token (per token squared); empty for base."""
 
 
 class Worker:
@@ -186,8 +190,13 @@ class Worker:
     def publish_step(self, batch_size: int, tokens: int, latency_ms: float, *, timestamp_ns: Optional[int] = None,
                      prefill_tokens: Optional[int] = None, decode_tokens: Optional[int] = None,
                      prefill_requests: Optional[int] = None, decode_requests: Optional[int] = None,
-                     kv_context_tokens: Optional[int] = None, sequence: Optional[int] = None) -> int:
-        """Publishes one step; returns its sequence number. Never blocks."""
+                     kv_context_tokens: Optional[int] = None, prefill_attention_tokens: Optional[int] = None,
+                     sequence: Optional[int] = None) -> int:
+        """Publishes one step; returns its sequence number. Never blocks.
+
+        kv_context_tokens is K, the KV-context tokens attention reads in the step; prefill_attention_tokens is Q,
+        the sum over the step's prefill chunks of chunk length squared (at most tokens squared). The agent's kv and
+        kvq model families use them; steps without them are fitted by the base model."""
         m = pb.StepTelemetry(protocol_version=PROTOCOL_VERSION, worker_id=self.worker_id, model=self.model,
                              hardware=self.hardware, batch_size=int(batch_size), tokens=int(tokens),
                              latency_ms=float(latency_ms),
@@ -195,7 +204,8 @@ class Worker:
                              sequence=next(self._sequence) if sequence is None else int(sequence))
         for name, value in (("prefill_tokens", prefill_tokens), ("decode_tokens", decode_tokens),
                             ("prefill_requests", prefill_requests), ("decode_requests", decode_requests),
-                            ("kv_context_tokens", kv_context_tokens)):
+                            ("kv_context_tokens", kv_context_tokens),
+                            ("prefill_attention_tokens", prefill_attention_tokens)):
             if value is not None:
                 setattr(m, name, int(value))
         try:
@@ -286,14 +296,23 @@ class Router:
             raise SaturnError(pb.ERROR_CODE_INTERNAL, "reply does not match the request id")
         return reply
 
-    def predict(self, model: str, hardware: str, batch_size: float, tokens: float) -> Prediction:
-        r = self._call(predict=pb.PredictRequest(model=model, hardware=hardware, batch_size=float(batch_size),
-                                                 tokens=float(tokens))).predict
+    def predict(self, model: str, hardware: str, batch_size: float, tokens: float, *,
+                kv_context_tokens: Optional[float] = None,
+                prefill_attention_tokens: Optional[float] = None) -> Prediction:
+        """The step latency of batch_size requests and tokens tokens. K and Q of the step may be given; the agent
+        assumes its set's term defaults (K per request, Q per token of the key's recent steps) for those not given."""
+        request = pb.PredictRequest(model=model, hardware=hardware, batch_size=float(batch_size), tokens=float(tokens))
+        if kv_context_tokens is not None:
+            request.kv_context_tokens = float(kv_context_tokens)
+        if prefill_attention_tokens is not None:
+            request.prefill_attention_tokens = float(prefill_attention_tokens)
+        r = self._call(predict=request).predict
         return Prediction(latency_ms=r.latency_ms, version=r.version,
                           source=pb.ParameterSource.Name(r.source).replace("PARAMETER_SOURCE_", "").lower(),
                           recent_mean_relative_error=r.recent_mean_relative_error,
                           recent_observations=r.recent_observations, origin_node=r.origin_node,
-                          parameters={n: getattr(r.parameters, n) for n in PARAMETER_NAMES})
+                          parameters={n: getattr(r.parameters, n) for n in PARAMETER_NAMES},
+                          family=r.family or "base", term_coefficients=list(r.term_coefficients))
 
     def parameters(self) -> Dict[str, Any]:
         """Every key's current parameters, versions and provenance (the late-joiner snapshot)."""

@@ -13,7 +13,7 @@ RECORD_KEYS = {"time_unix_ns", "path", "trigger", "accepted", "reason", "validat
                "training_rows", "validation_rows", "duration_ms"}
 PATHS = {"UPDATE_PATH_UPDATER", "UPDATE_PATH_REFIT"}
 TRIGGERS = {"UPDATE_TRIGGER_COLD_START", "UPDATE_TRIGGER_DRIFT", "UPDATE_TRIGGER_UPDATER_FAILING",
-            "UPDATE_TRIGGER_ERROR", "UPDATE_TRIGGER_OBSERVATIONS", "UPDATE_TRIGGER_INTERVAL"}
+            "UPDATE_TRIGGER_ERROR", "UPDATE_TRIGGER_OBSERVATIONS", "UPDATE_TRIGGER_INTERVAL", "UPDATE_TRIGGER_FAMILY"}
 PARAMETER_NAMES = {"p_max", "k_b", "k_s", "w_0", "w_1", "tau_0", "tau_b", "tau_s"}
 HEALTH_KEYS = {"recent_p95_relative_error", "degradation_alert", "drift", "parameter_drift_rate",
                "update_failure_rate", "status"}
