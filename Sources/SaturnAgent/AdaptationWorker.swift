@@ -261,11 +261,14 @@ final class AdaptationWorker: Sendable {
         let startedCPU = ThreadCPUTime.now()
         var window = Array(rows[trainFrom...])
         var windowNumbers = Array(numbers[trainFrom...])
-        // The updater's gate: rows the installed set of the key's own predicts far worse than the rest (robust z of
-        // the relative residual above rejectionThreshold) neither train nor validate. A refit gates its own
-        // training rows (the fit's OutlierRejection); after a drift or from a prior the installed set cannot judge.
+        // The robust gate: in the steady state (observations, interval, updater failing), rows the installed set of
+        // the key's own predicts far worse than the rest (robust z of the relative residual above
+        // rejectionThreshold) neither train nor validate, on either path. After a drift, from a prior, with a high
+        // error rate or for a new family the installed set cannot judge the rows; those refits are not gated (the
+        // fitter's own gate refits up to 8 times, beyond the update's 2 ms budget) and are validated as ever.
         var gated: [RejectedObservation] = []
-        if path == .updater, current.source == .localFit, c.rejectionThreshold > 0 {
+        let steady: Set<UpdateTrigger> = [.observations, .interval, .updaterFailing]
+        if steady.contains(trigger), current.source == .localFit, c.rejectionThreshold > 0 {
             let outside = Self.gate(window, model: current.model, threshold: c.rejectionThreshold)
             if !outside.isEmpty && window.count - outside.count >= 2 * LatencyFitter.minimumRows {
                 let out = Set(outside.map(\.position))
@@ -285,10 +288,6 @@ final class AdaptationWorker: Sendable {
             outcome = update(current: current.model, window: window, heldOut: heldOut, state: &adaptation)
         case .refit:
             outcome = refit(current: current.model, family: family, window: window, heldOut: heldOut)
-            gated = outcome.rejectedPositions.map {
-                RejectedObservation(
-                    step: window[$0.position], relativeResidual: $0.residual, observation: windowNumbers[$0.position])
-            }
         }
         adaptation.rejections.record(gated, oldestInWindow: firstNumber)
         if path == .refit || trigger == .drift { adaptation.updater.reset() }
@@ -393,7 +392,8 @@ final class AdaptationWorker: Sendable {
     /// Positions of `rows` outside the robust gate of `model`'s relative residuals (``OutlierRejection`` with
     /// `threshold`), with their residuals. The centre and scale come from at most 1,024 evenly spaced rows (a
     /// median of the whole 5,000-row window would cost the update a few tenths of a millisecond; the sample's
-    /// median and MAD are as good for a 5σ gate).
+    /// median and MAD are as good for a 5σ gate). Nothing is outside when more than a fifth of the newest
+    /// ``heldOutRows`` rows would be: that is a change of the key, not outliers.
     static func gate(_ rows: [StepObservation], model: FamilyParameters, threshold: Double)
         -> [(position: Int, residual: Double)]
     {
@@ -404,9 +404,14 @@ final class AdaptationWorker: Sendable {
         guard !sample.isEmpty else { return [] }
         let rule = OutlierRejection(threshold: threshold)
         let (centre, scale) = rule.centreAndScale(sample)
-        return residuals.indices.compactMap { i in
+        let outside = residuals.indices.compactMap { i in
             abs(residuals[i] - centre) <= threshold * scale ? nil : (i, residuals[i])
         }
+        // Outliers are rare: when more than a fifth of the newest rows are outside, the key has changed (the
+        // installed set no longer describes it), and those rows are what the update must learn from.
+        let newest = min(heldOutRows, rows.count)
+        let outsideNewest = outside.reversed().prefix { $0.0 >= rows.count - newest }.count
+        return outsideNewest * 5 > newest ? [] : outside
     }
 
     // MARK: - Family choice
@@ -473,8 +478,6 @@ final class AdaptationWorker: Sendable {
         var trainingLossBefore: Double
         var trainingLossAfter: Double
         var trainingRows: Int
-        /// Training rows (positions in the window) the fit's robust gate rejected, with their residuals.
-        var rejectedPositions: [(position: Int, residual: Double)] = []
     }
 
     /// The incremental path: momentum steps of the base parameters from the current set (``OnlineUpdate``), which
@@ -497,13 +500,12 @@ final class AdaptationWorker: Sendable {
 
     /// The full-refit path: the bounded global fit (``Refit``: the configured `loss`, relative by default, on at
     /// most 96 training rows drawn one per equal stretch, with a local solve from the current set besides the
-    /// grid's) of `family`, behind the robust gate, then validation against the current set on the held-out rows.
+    /// grid's) of `family`, then validation against the current set on the held-out rows.
     /// The training losses are those of the rows the fit read.
     private func refit(current: FamilyParameters, family: ModelFamily, window: [StepObservation], heldOut: Int)
         -> Outcome
     {
-        let c = state.configuration
-        let objective = c.loss
+        let objective = state.configuration.loss
         let refit = Refit(objective: objective)
         let offsets = refit.subsampleOffsets(count: window.count - heldOut)
         let training = StepTable(observations: offsets.map { window[$0] })
@@ -512,10 +514,7 @@ final class AdaptationWorker: Sendable {
         let report: FitReport
         do {
             report = try LatencyFitter.fit(
-                training,
-                configuration: refit.configuration(
-                    warmStarts: [current.base], family: family,
-                    rejection: c.rejectionThreshold > 0 ? OutlierRejection(threshold: c.rejectionThreshold) : nil))
+                training, configuration: refit.configuration(warmStarts: [current.base], family: family))
         } catch {
             return Outcome(
                 candidate: current, accepted: false, failed: true, reason: "fit failed: \(error)",
@@ -528,7 +527,6 @@ final class AdaptationWorker: Sendable {
             failed: verdict.reason == .nonFinite || verdict.reason == .outOfBounds, reason: verdict.reason.rawValue,
             validationLossCurrent: verdict.currentLoss, validationLossCandidate: verdict.candidateLoss,
             trainingLossBefore: before, trainingLossAfter: Loss.value(of: objective, report.model, on: training),
-            trainingRows: report.rowsUsed,
-            rejectedPositions: report.rejected.map { (offsets[$0.index], $0.relativeResidual) })
+            trainingRows: report.rowsUsed)
     }
 }
