@@ -18,12 +18,20 @@ import SaturnModel
 ///   full refit;
 /// - **error**: the recent mean relative error is above ``AgentConfiguration/errorTrigger``: full refit;
 /// - **observations**: ``AgentConfiguration/fitEvery`` new observations: updater;
-/// - **interval**: new observations and ``AgentConfiguration/idleFitInterval`` of quiet: updater.
+/// - **interval**: new observations and ``AgentConfiguration/idleFitInterval`` of quiet: updater;
+/// - **family**: the last choice of model family (grouped cross-validation on the window, every
+///   ``AgentConfiguration/familySelectionEvery`` observations once the steps report `K` or `Q`) differs from the
+///   installed set's: refit in the chosen family (given up after ``familyRefitLimit`` rejections until the next
+///   choice). It takes the place of the error, updater-failing, observations and interval triggers.
 /// No key is updated more often than ``AgentConfiguration/minimumFitInterval``. With
 /// ``AgentConfiguration/adaptationPaths`` set to one path, that path runs for every trigger.
 ///
 /// The drift and degradation tests run at most every tenth of their recent sample (100 new observations by
 /// default, ``testInterval(_:)``) and after every installed set; updates in between read their last results.
+///
+/// The robust gate: in the steady state (observations, interval, updater failing) rows the installed set predicts
+/// far worse than the rest are kept out of training and validation and counted (``gate(_:model:threshold:)``,
+/// ``RejectionLog``).
 ///
 /// Validation: the newest observations (100, or a fifth of a short window) are held out from training; a candidate
 /// is accepted only when its mean squared relative error there is below the current set's.

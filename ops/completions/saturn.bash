@@ -376,9 +376,9 @@ _saturn_eval() {
 
 _saturn_bench() {
     repeating_flags=()
-    non_repeating_flags=(--no-scipy -h --help)
-    repeating_options=()
-    non_repeating_options=(--rows --repeats --python --scipy-script --loss --scipy-threads)
+    non_repeating_flags=(--no-scipy --families --drop-invalid --no-reject -h --help)
+    repeating_options=(--where)
+    non_repeating_options=(--rows --repeats --python --scipy-script --loss --scipy-threads --table --prediction-calls --min-ms --max-ms --reject-z)
     __saturn_offer_flags_options 0
 
     # Offer option value completions
@@ -400,6 +400,24 @@ _saturn_bench() {
         return
         ;;
     '--scipy-threads')
+        return
+        ;;
+    '--table')
+        return
+        ;;
+    '--prediction-calls')
+        return
+        ;;
+    '--min-ms')
+        return
+        ;;
+    '--max-ms')
+        return
+        ;;
+    '--where')
+        return
+        ;;
+    '--reject-z')
         return
         ;;
     esac
