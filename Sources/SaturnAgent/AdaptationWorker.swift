@@ -251,7 +251,8 @@ final class AdaptationWorker: Sendable {
         // The family: chosen again by cross-validation every familySelectionEvery observations; a choice that
         // differs from the installed set's family is carried out by a refit in it.
         if current.source == .localFit, trigger != .drift, isFamilyChoiceDue(adaptation, rows: rows, work: work) {
-            chooseFamily(rows: rows, at: work.observations, key: key, adaptation: &adaptation)
+            chooseFamily(
+                rows: rows, at: work.observations, key: key, installed: current.model.family, adaptation: &adaptation)
         }
         let family = adaptation.family ?? current.model.family
         if family != current.model.family, current.source == .localFit, trigger != .drift {
@@ -273,7 +274,7 @@ final class AdaptationWorker: Sendable {
         // the key's own predicts far worse than the rest (robust z of the relative residual above
         // rejectionThreshold) neither train nor validate, on either path. After a drift, from a prior, with a high
         // error rate or for a new family the installed set cannot judge the rows; those refits are not gated (the
-        // fitter's own gate refits up to 8 times, beyond the update's 2 ms budget) and are validated as ever.
+        // fitter's own gate runs up to 8 fits, beyond the update's 2 ms budget) and are validated as ever.
         var gated: [RejectedObservation] = []
         let steady: Set<UpdateTrigger> = [.observations, .interval, .updaterFailing]
         if steady.contains(trigger), current.source == .localFit, c.rejectionThreshold > 0 {
@@ -406,29 +407,25 @@ final class AdaptationWorker: Sendable {
         -> [(position: Int, residual: Double)]
     {
         let residuals = rows.map { (model.latency(at: $0) - $0.latencyMs) / $0.latencyMs }
-        let stride = max(1, residuals.count / 1024)
-        let sample = Swift.stride(from: residuals.count - 1, through: 0, by: -stride).map { residuals[$0] }
-            .filter(\.isFinite)
-        guard !sample.isEmpty else { return [] }
-        let rule = OutlierRejection(threshold: threshold)
-        let (centre, scale) = rule.centreAndScale(sample)
-        let outside = residuals.indices.compactMap { i in
-            abs(residuals[i] - centre) <= threshold * scale ? nil : (i, residuals[i])
-        }
+        let outside = OutlierRejection(threshold: threshold).outliers(residuals, scaleFromAtMost: 1024)
         // Outliers are rare: when more than a fifth of the newest rows are outside, the key has changed (the
         // installed set no longer describes it), and those rows are what the update must learn from.
         let newest = min(heldOutRows, rows.count)
-        let outsideNewest = outside.reversed().prefix { $0.0 >= rows.count - newest }.count
-        return outsideNewest * 5 > newest ? [] : outside
+        let outsideNewest = outside.reversed().prefix { $0 >= rows.count - newest }.count
+        return outsideNewest * 5 > newest ? [] : outside.map { ($0, residuals[$0]) }
     }
 
     // MARK: - Family choice
 
-    /// True when the key may choose its family again: more than one family configured, enough rows whose steps
-    /// report `K` or `Q`, and ``AgentConfiguration/familySelectionEvery`` observations since the last choice.
+    /// True when the key may choose its family again: more than one family configured, refits allowed, enough rows
+    /// whose steps report `K` or `Q`, and ``AgentConfiguration/familySelectionEvery`` observations since the last
+    /// choice.
     private func isFamilyChoiceDue(_ adaptation: KeyAdaptation, rows: [StepObservation], work: Work) -> Bool {
         let c = state.configuration
-        guard c.families.count > 1, rows.count >= c.familySelectionRows else { return false }
+        // A new family is installed by a refit: with the updater alone there is nothing to choose.
+        guard c.families.count > 1, c.adaptationPaths != .updater, rows.count >= c.familySelectionRows else {
+            return false
+        }
         if let last = adaptation.familyChoice, work.observations - last.atObservation < UInt64(c.familySelectionEvery) {
             return false
         }
@@ -440,7 +437,7 @@ final class AdaptationWorker: Sendable {
     /// bounded refit's (``Refit``) behind the robust gate. A richer family is chosen only when it wins out of sample,
     /// by ``AgentConfiguration/familyMargin`` and one standard error.
     private func chooseFamily(rows: [StepObservation], at observations: UInt64, key: ModelKey,
-                              adaptation: inout KeyAdaptation) {
+                              installed: ModelFamily, adaptation: inout KeyAdaptation) {
         let c = state.configuration
         let started = ContinuousClock.now
         let sample = Refit(rowLimit: c.familySelectionRows).subsample(rows[...])
@@ -467,7 +464,7 @@ final class AdaptationWorker: Sendable {
             // Too few distinct settings for the folds, or the base model could not be fitted: try again later.
             logger.info("family choice skipped", metadata: ["key": "\(key)", "reason": "\(error)"])
             adaptation.familyChoice = FamilyChoice(
-                chosen: adaptation.family ?? .base, candidates: [], rows: sample.count, rejectedRows: 0,
+                chosen: adaptation.family ?? installed, candidates: [], rows: sample.count, rejectedRows: 0,
                 atObservation: observations, durationMs: (ContinuousClock.now - started).inSeconds * 1000)
         }
     }

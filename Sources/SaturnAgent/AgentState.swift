@@ -69,11 +69,12 @@ final class AgentState: Sendable {
         return p
     }
 
-    /// A prior for a key nobody has data for (DESIGN section 3).
+    /// A prior for a key nobody has data for (DESIGN section 3): a base set (a known key of a richer family lends its
+    /// decision parameters, the terms folded in at its defaults).
     func prior(for key: ModelKey) -> ParameterSnapshot {
         let known = snapshots.withLock { all in
             all.values.filter(\.source.isFitted)
-                .map { (model: $0.key.model, hardware: $0.key.hardware, parameters: $0.parameters) }
+                .map { (model: $0.key.model, hardware: $0.key.hardware, parameters: $0.decisionParameters) }
         }
         let (p, choice) = catalog.choose(model: key.model, hardware: key.hardware, known: known)
         switch choice {
@@ -94,7 +95,8 @@ final class AgentState: Sendable {
         case keyTableFull
     }
 
-    /// Records validated steps `(B, S, T)` of one key under one lock (the ingest hot path).
+    /// Records validated steps (`B`, `S`, `T`, and `K`, `Q` when reported) of one key under one lock (the ingest hot
+    /// path).
     func record(_ steps: [StepObservation], for key: ModelKey) -> BatchOutcome {
         let current = snapshot(for: key)
         let c = configuration

@@ -8,9 +8,10 @@
 /// thread keeps appending. The lock that guards the window orders the writes of the slots a snapshot covers before
 /// its reads. Dropped chunks are freed when the last snapshot holding them is gone.
 ///
-/// Before this type the adaptation thread copied 5,000 rows (160 KB, an allocation above glibc's mmap threshold)
-/// under the keys lock, and the socket thread waited for it before recording the next telemetry batch, with the
-/// queries queued behind it; longer still when the copying thread, at a lower priority, was preempted there.
+/// Before this type the adaptation thread copied 5,000 rows (160 KB then, 240 KB now with `K` and `Q`: an
+/// allocation above glibc's mmap threshold) under the keys lock, and the socket thread waited for it before
+/// recording the next telemetry batch, with the queries queued behind it; longer still when the copying thread, at a
+/// lower priority, was preempted there.
 struct ObservationWindow: Sendable {
     /// Rows per chunk.
     static let chunkSize = 512

@@ -170,6 +170,7 @@ public struct QueryService {
             parameters: snapshot.parameters, originNode: snapshot.originNode)
         prediction.family = snapshot.model.family
         prediction.termCoefficients = snapshot.model.coefficients
+        prediction.termDefaults = snapshot.termDefaults
         return .success(prediction)
     }
 

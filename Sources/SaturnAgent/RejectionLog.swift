@@ -9,7 +9,7 @@ struct RejectionLog: Sendable, Equatable {
 
     /// Distinct observations rejected so far.
     private(set) var total: UInt64 = 0
-    /// The last ones, oldest first.
+    /// The last ones (the highest observation numbers), oldest first.
     private(set) var recent: [RejectedObservation] = []
     /// Observation numbers already counted that may still be judged (those in the window).
     private var counted: Set<UInt64> = []
@@ -21,6 +21,7 @@ struct RejectionLog: Sendable, Equatable {
             total += 1
             recent.append(row)
         }
+        recent.sort { $0.observation < $1.observation }
         if recent.count > Self.recentLimit { recent.removeFirst(recent.count - Self.recentLimit) }
         if counted.contains(where: { $0 < oldestInWindow }) { counted = counted.filter { $0 >= oldestInWindow } }
     }

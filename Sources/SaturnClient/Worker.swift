@@ -81,7 +81,7 @@ public final class Worker {
     ///   - batchSize: B, requests in the step.
     ///   - tokens: S, tokens computed in the step.
     ///   - latencyMs: the step's wall time in ms.
-    ///   - kvContextTokens: KV-context tokens read by the step's decoding requests, when known.
+    ///   - kvContextTokens: `K`, the KV-context tokens attention reads in the step, when known.
     ///   - prefillAttentionTokens: `Q`, the sum over the step's prefill chunks of chunk², when known.
     @discardableResult
     public func publish(batchSize: Int, tokens: Int, latencyMs: Double, kvContextTokens: UInt64? = nil,

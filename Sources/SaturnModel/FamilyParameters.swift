@@ -3,8 +3,8 @@
 ///     T = T_base(B, S) + τ_K K + τ_Q Q        ms
 ///
 /// with `τ_K` in ms per KV-context token and `τ_Q` in ms per token² of prefill chunk. A coefficient the family
-/// lacks is 0, and a prediction without `K` or `Q` uses 0 for them (the defaults of ``ModelTerm/values(in:)``),
-/// so it equals the base model's.
+/// lacks is 0. Offline, a table without the `K` or `Q` columns gives 0 for them (``ModelTerm/values(in:)``); the
+/// agent gives a question without them the set's ``TermDefaults`` instead.
 ///
 /// ```swift
 /// let p = FamilyParameters(family: .kv, base: base, coefficients: [.kvContext: 2.9e-4])

@@ -37,9 +37,19 @@ public struct OutlierRejection: Sendable, Hashable {
 
     /// Positions (ascending) of the residuals outside the gate. Non-finite residuals are always outside.
     public func outliers(_ residuals: [Double]) -> [Int] {
-        let finite = residuals.filter(\.isFinite)
-        guard !finite.isEmpty else { return Array(residuals.indices) }
-        let (m, sigma) = centreAndScale(finite)
+        outliers(residuals, scaleFromAtMost: residuals.count)
+    }
+
+    /// ``outliers(_:)`` with the centre and scale estimated from at most `limit` evenly spaced residuals (the newest,
+    /// last, always among them): for long windows, where two medians of every residual would cost more than the
+    /// gate is worth and a sample's median and MAD serve a 5σ gate as well. - Precondition: `limit ≥ 1`.
+    public func outliers(_ residuals: [Double], scaleFromAtMost limit: Int) -> [Int] {
+        precondition(limit >= 1)
+        let stride = Swift.max(1, (residuals.count + limit - 1) / limit)
+        let sample = Swift.stride(from: residuals.count - 1, through: 0, by: -stride).map { residuals[$0] }
+            .filter(\.isFinite)
+        guard !sample.isEmpty else { return Array(residuals.indices) }
+        let (m, sigma) = centreAndScale(sample)
         return residuals.indices.filter { !(abs(residuals[$0] - m) <= threshold * sigma) }
     }
 }

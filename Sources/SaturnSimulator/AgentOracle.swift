@@ -52,8 +52,10 @@ public final class AgentOracle: AdmissionOracle {
         queries += 1
         version = reply.version
         source = reply.source
-        latest = reply.parameters
-        return reply.parameters
+        // The base set the agent's decisions use (a richer family's terms folded in at the set's defaults), so that
+        // a bus decision's basis can be compared with it.
+        latest = reply.decisionParameters
+        return reply.decisionParameters
     }
 
     public func decide(runningCount: Int, runningTokens: Double, waiting: [AdmissionCandidate], slaMs: Double,

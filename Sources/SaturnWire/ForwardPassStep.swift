@@ -50,8 +50,8 @@ public enum ForwardPassStep: Sendable, Equatable {
         }
     }
 
-    /// Largest KV context of one step (tokens) before it is absurd.
-    public static let maximumKVContextTokens: Int64 = 1_000_000_000_000
+    /// Largest KV context of one step (tokens) before it is absurd: ``WireLimits/maximumKVContextTokens``.
+    static let maximumKVContextTokens = Int64(WireLimits.maximumKVContextTokens)
 
     /// Maps a decoded message to a step or a heartbeat.
     /// - Returns: a ``DropReason`` when the message has no `wall_time` or `scheduled_requests` (`missingField`),

@@ -12,7 +12,7 @@ public struct Prediction: Sendable, Equatable {
     public var recentMeanRelativeError: Double
     /// Observations behind ``recentMeanRelativeError``.
     public var recentObservations: UInt64
-    /// The parameter set used.
+    /// The set's base parameters (with ``family`` and ``termCoefficients``, the whole set).
     public var parameters: LatencyParameters
     /// The node that fitted the set (empty for priors).
     public var originNode: String
@@ -20,6 +20,18 @@ public struct Prediction: Sendable, Equatable {
     public var family: ModelFamily = .base
     /// Its term coefficients, in ``ModelFamily/terms`` order (empty for ``ModelFamily/base``).
     public var termCoefficients: [Double] = []
+    /// The set's term defaults (what a request without `K` or `Q` was given).
+    public var termDefaults = TermDefaults()
+
+    /// The set the prediction used, or nil when its family is unknown to this build or the coefficients do not
+    /// match it.
+    public var model: FamilyParameters? {
+        FamilyParameters(family: family.rawValue, base: parameters, coefficients: termCoefficients)
+    }
+
+    /// The base set the agent's decisions use for this set (``FamilyParameters/effectiveBase(_:)``): ``parameters``
+    /// for a base set.
+    public var decisionParameters: LatencyParameters { model?.effectiveBase(termDefaults) ?? parameters }
 
     public init(latencyMs: Double, version: UInt64, source: ParameterSource, recentMeanRelativeError: Double,
                 recentObservations: UInt64, parameters: LatencyParameters, originNode: String) {
@@ -44,6 +56,7 @@ extension Prediction {
             parameters: LatencyParameters(proto.parameters), originNode: proto.originNode)
         family = ModelFamily(rawValue: proto.family) ?? .base
         termCoefficients = proto.termCoefficients
+        termDefaults = TermDefaults(vector: proto.termDefaults)
     }
 
     /// To the wire.
@@ -58,6 +71,7 @@ extension Prediction {
         r.originNode = originNode
         r.family = family.rawValue
         r.termCoefficients = termCoefficients
+        r.termDefaults = family == .base ? [] : termDefaults.vector
         return r
     }
 }

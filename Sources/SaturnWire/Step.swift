@@ -14,7 +14,7 @@ public struct Step: Sendable, Equatable {
     public var timestampNs: Int64
     /// Per-worker sequence number (0: not numbered).
     public var sequence: UInt64
-    /// KV-context tokens read by the step's decoding requests, when the engine reports them.
+    /// `K`, the KV-context tokens attention reads in the step, when the engine reports them.
     public var kvContextTokens: UInt64?
     /// `Q`, the sum over the step's prefill chunks of chunk², when the engine reports it.
     public var prefillAttentionTokens: UInt64? = nil

@@ -30,9 +30,13 @@ struct FamilyChoiceTests {
         return (folds.folds[0].train.map { rows[$0] }, folds.folds[0].test.map { rows[$0] })
     }
 
-    static func agent(_ node: String, families: [ModelFamily] = ModelFamily.allCases) throws -> Agent {
+    static func agent(
+        _ node: String, families: [ModelFamily] = ModelFamily.allCases,
+        paths: AgentConfiguration.AdaptationPaths = .both
+    ) throws -> Agent {
         var c = AgentConfiguration.ephemeralLoopback(nodeID: node)
         c.families = families
+        c.adaptationPaths = paths
         return try Agent(configuration: c, logger: logger)
     }
 
@@ -112,9 +116,9 @@ struct FamilyChoiceTests {
     /// `families == [base]`, the same number of steps), and returns its held-out error, health and the set.
     static func run(
         _ node: String, families: [ModelFamily], key: ModelKey, rows: (streamed: [StepObservation], heldOut: [StepObservation]),
-        steps: Int, seed: UInt64
+        steps: Int, seed: UInt64, paths: AgentConfiguration.AdaptationPaths = .both
     ) async throws -> (error: Double, health: HealthReport.Key?, set: Prediction) {
-        let agent = try agent(node, families: families)
+        let agent = try agent(node, families: families, paths: paths)
         return try await agent.withRunning { e in
             let feed = try Feed(e, key: key, seed: seed)
             defer { feed.close() }
@@ -155,6 +159,17 @@ struct FamilyChoiceTests {
         #expect(rich.set.family == choice.chosen && rich.set.termCoefficients.count == choice.chosen.terms.count)
         #expect(base.health?.family == .base && base.health?.familyChoice == nil)
         #expect(rich.error < 0.7 * base.error, "held-out error \(rich.error) against \(base.error) on base only")
+    }
+
+    /// With the updater alone (`adaptationPaths` `updater`) no family can be installed, so none is chosen: the
+    /// key stays on base and its updates keep their own triggers.
+    @Test func withTheUpdaterAloneNoFamilyIsChosen() async throws {
+        let rows = try Self.split(Self.vidur, where: [("fits_kv_capacity", "1")])
+        let key = ModelKey(model: "llama2-7b", hardware: "a100-tp1-updater")
+        let run = try await Self.run(
+            "family-updater", families: ModelFamily.allCases, key: key, rows: rows, steps: 1_000, seed: 5,
+            paths: .updater)
+        #expect(run.health?.familyChoice == nil && run.health?.family == .base)
     }
 
     /// A stream from a Splitwise table, whose `K` is nearly a function of `(B, S)` and the step kind: the choice

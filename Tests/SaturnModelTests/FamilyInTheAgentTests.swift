@@ -111,4 +111,16 @@ struct FamilyInTheAgentTests {
         let plain = StepTable(observations: [StepObservation(batchSize: 1, tokens: 1, latencyMs: 1)])
         #expect(!plain.has(.kvTokens) && !plain.has(.prefillAttention))
     }
+
+    /// The gate's scale from a sample of a long window: the same outliers as from every residual when the sample
+    /// represents the window; non-finite residuals always outside.
+    @Test func theGateFromASampleFindsThePlantedOutliers() {
+        var residuals = (0..<5_000).map { 0.02 * (Double($0 % 41) / 20 - 1) }
+        for i in [10, 2_500, 4_999] { residuals[i] = -0.75 }
+        residuals[77] = .nan
+        let rule = OutlierRejection()
+        #expect(rule.outliers(residuals, scaleFromAtMost: 1024) == [10, 77, 2_500, 4_999])
+        #expect(rule.outliers(residuals) == [10, 77, 2_500, 4_999])
+        #expect(rule.outliers([.nan, .infinity], scaleFromAtMost: 1) == [0, 1])
+    }
 }

@@ -67,4 +67,21 @@ struct FamilyProtoTests {
         unknown.family = "nope"
         #expect(UpdateRecord(unknown) == nil)
     }
+
+    /// A prediction names the whole set and its defaults, from which a client gets the base set the agent's decisions
+    /// use (the simulator's bus oracle compares decision bases with it).
+    @Test func predictionsCarryTheSetAndItsDecisionParameters() throws {
+        let model = FamilyParameters(family: .kv, base: Self.base, coefficients: [.kvContext: 3e-4])
+        let defaults = TermDefaults(kvTokensPerRequest: 800)
+        var p = Prediction(
+            latencyMs: 12, version: 2, source: .localFit, recentMeanRelativeError: 0.03, recentObservations: 9,
+            parameters: Self.base, originNode: "n")
+        p.family = .kv
+        p.termCoefficients = model.coefficients
+        p.termDefaults = defaults
+        let back = try #require(Prediction(p.proto))
+        #expect(back == p && back.model == model)
+        let snapshot = ParameterSnapshot(key: Self.key, model: model, source: .localFit, termDefaults: defaults)
+        #expect(back.decisionParameters == snapshot.decisionParameters && back.decisionParameters != Self.base)
+    }
 }

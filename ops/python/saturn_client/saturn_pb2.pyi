@@ -567,7 +567,7 @@ class PlanRequest(_message.Message):
     def __init__(self, model: _Optional[str] = ..., hardware: _Optional[str] = ..., sla_ms: _Optional[float] = ..., ttft_ms: _Optional[float] = ..., rate: _Optional[float] = ..., mean_prompt_tokens: _Optional[float] = ..., prompt_tokens_sd: _Optional[float] = ..., prompt_tokens_at_quantile: _Optional[float] = ..., quantile: _Optional[float] = ..., mean_output_tokens: _Optional[float] = ..., margin: _Optional[_Union[SafetyMargin, _Mapping]] = ..., utilisation_cap: _Optional[float] = ..., sequence_caps: _Optional[_Iterable[int]] = ..., token_granularity: _Optional[int] = ...) -> None: ...
 
 class PredictReply(_message.Message):
-    __slots__ = ["family", "latency_ms", "origin_node", "parameters", "recent_mean_relative_error", "recent_observations", "source", "term_coefficients", "version"]
+    __slots__ = ["family", "latency_ms", "origin_node", "parameters", "recent_mean_relative_error", "recent_observations", "source", "term_coefficients", "term_defaults", "version"]
     FAMILY_FIELD_NUMBER: _ClassVar[int]
     LATENCY_MS_FIELD_NUMBER: _ClassVar[int]
     ORIGIN_NODE_FIELD_NUMBER: _ClassVar[int]
@@ -576,6 +576,7 @@ class PredictReply(_message.Message):
     RECENT_OBSERVATIONS_FIELD_NUMBER: _ClassVar[int]
     SOURCE_FIELD_NUMBER: _ClassVar[int]
     TERM_COEFFICIENTS_FIELD_NUMBER: _ClassVar[int]
+    TERM_DEFAULTS_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
     family: str
     latency_ms: float
@@ -585,8 +586,9 @@ class PredictReply(_message.Message):
     recent_observations: int
     source: ParameterSource
     term_coefficients: _containers.RepeatedScalarFieldContainer[float]
+    term_defaults: _containers.RepeatedScalarFieldContainer[float]
     version: int
-    def __init__(self, latency_ms: _Optional[float] = ..., version: _Optional[int] = ..., source: _Optional[_Union[ParameterSource, str]] = ..., recent_mean_relative_error: _Optional[float] = ..., recent_observations: _Optional[int] = ..., parameters: _Optional[_Union[Parameters, _Mapping]] = ..., origin_node: _Optional[str] = ..., family: _Optional[str] = ..., term_coefficients: _Optional[_Iterable[float]] = ...) -> None: ...
+    def __init__(self, latency_ms: _Optional[float] = ..., version: _Optional[int] = ..., source: _Optional[_Union[ParameterSource, str]] = ..., recent_mean_relative_error: _Optional[float] = ..., recent_observations: _Optional[int] = ..., parameters: _Optional[_Union[Parameters, _Mapping]] = ..., origin_node: _Optional[str] = ..., family: _Optional[str] = ..., term_coefficients: _Optional[_Iterable[float]] = ..., term_defaults: _Optional[_Iterable[float]] = ...) -> None: ...
 
 class PredictRequest(_message.Message):
     __slots__ = ["batch_size", "hardware", "kv_context_tokens", "model", "prefill_attention_tokens", "tokens"]

@@ -694,7 +694,7 @@ public nonisolated struct Saturn_V1_PredictRequest: Sendable {
   /// >= 1 and <= 1e9
   public var tokens: Double = 0
 
-  /// K of the step, >= 0 and <= 1e12; absent: 0
+  /// K of the step, >= 0 and <= 1e12; absent: the set's default (term_defaults[0] x batch_size; 0 for a base set)
   public var kvContextTokens: Double {
     get {_kvContextTokens ?? 0}
     set {_kvContextTokens = newValue}
@@ -704,7 +704,7 @@ public nonisolated struct Saturn_V1_PredictRequest: Sendable {
   /// Clears the value of `kvContextTokens`. Subsequent reads from it will return its default value.
   public mutating func clearKvContextTokens() {self._kvContextTokens = nil}
 
-  /// Q of the step, >= 0 and <= tokens^2; absent: 0
+  /// Q of the step, >= 0 and <= tokens^2; absent: the set's default (term_defaults[1] x tokens; 0 for a base set)
   public var prefillAttentionTokens: Double {
     get {_prefillAttentionTokens ?? 0}
     set {_prefillAttentionTokens = newValue}
@@ -722,46 +722,77 @@ public nonisolated struct Saturn_V1_PredictRequest: Sendable {
   fileprivate var _prefillAttentionTokens: Double? = nil
 }
 
-public nonisolated struct Saturn_V1_PredictReply: Sendable {
+public nonisolated struct Saturn_V1_PredictReply: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  public var latencyMs: Double = 0
+  public var latencyMs: Double {
+    get {_storage._latencyMs}
+    set {_uniqueStorage()._latencyMs = newValue}
+  }
 
   /// version of the parameter set used
-  public var version: UInt64 = 0
+  public var version: UInt64 {
+    get {_storage._version}
+    set {_uniqueStorage()._version = newValue}
+  }
 
-  public var source: Saturn_V1_ParameterSource = .unspecified
+  public var source: Saturn_V1_ParameterSource {
+    get {_storage._source}
+    set {_uniqueStorage()._source = newValue}
+  }
 
   /// over this key's last observations (0 when none)
-  public var recentMeanRelativeError: Double = 0
+  public var recentMeanRelativeError: Double {
+    get {_storage._recentMeanRelativeError}
+    set {_uniqueStorage()._recentMeanRelativeError = newValue}
+  }
 
   /// observations behind recent_mean_relative_error
-  public var recentObservations: UInt64 = 0
+  public var recentObservations: UInt64 {
+    get {_storage._recentObservations}
+    set {_uniqueStorage()._recentObservations = newValue}
+  }
 
+  /// the set's base parameters (with family and term_coefficients: the set)
   public var parameters: Saturn_V1_Parameters {
-    get {_parameters ?? Saturn_V1_Parameters()}
-    set {_parameters = newValue}
+    get {_storage._parameters ?? Saturn_V1_Parameters()}
+    set {_uniqueStorage()._parameters = newValue}
   }
   /// Returns true if `parameters` has been explicitly set.
-  public var hasParameters: Bool {self._parameters != nil}
+  public var hasParameters: Bool {_storage._parameters != nil}
   /// Clears the value of `parameters`. Subsequent reads from it will return its default value.
-  public mutating func clearParameters() {self._parameters = nil}
+  public mutating func clearParameters() {_uniqueStorage()._parameters = nil}
 
-  public var originNode: String = String()
+  public var originNode: String {
+    get {_storage._originNode}
+    set {_uniqueStorage()._originNode = newValue}
+  }
 
   /// as in ParameterSet
-  public var family: String = String()
+  public var family: String {
+    get {_storage._family}
+    set {_uniqueStorage()._family = newValue}
+  }
 
   /// as in ParameterSet
-  public var termCoefficients: [Double] = []
+  public var termCoefficients: [Double] {
+    get {_storage._termCoefficients}
+    set {_uniqueStorage()._termCoefficients = newValue}
+  }
+
+  /// as in ParameterSet (what a request without K or Q was given)
+  public var termDefaults: [Double] {
+    get {_storage._termDefaults}
+    set {_uniqueStorage()._termDefaults = newValue}
+  }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
-  fileprivate var _parameters: Saturn_V1_Parameters? = nil
+  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
 public nonisolated struct Saturn_V1_ParametersRequest: Sendable {
@@ -2424,104 +2455,95 @@ public nonisolated struct Saturn_V1_Request: @unchecked Sendable {
   fileprivate var _storage = _StorageClass.defaultInstance
 }
 
-public nonisolated struct Saturn_V1_Reply: @unchecked Sendable {
+public nonisolated struct Saturn_V1_Reply: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  public var protocolVersion: UInt32 {
-    get {_storage._protocolVersion}
-    set {_uniqueStorage()._protocolVersion = newValue}
-  }
+  public var protocolVersion: UInt32 = 0
 
-  public var requestID: UInt64 {
-    get {_storage._requestID}
-    set {_uniqueStorage()._requestID = newValue}
-  }
+  public var requestID: UInt64 = 0
 
-  public var body: OneOf_Body? {
-    get {return _storage._body}
-    set {_uniqueStorage()._body = newValue}
-  }
+  public var body: Saturn_V1_Reply.OneOf_Body? = nil
 
   public var error: Saturn_V1_Error {
     get {
-      if case .error(let v)? = _storage._body {return v}
+      if case .error(let v)? = body {return v}
       return Saturn_V1_Error()
     }
-    set {_uniqueStorage()._body = .error(newValue)}
+    set {body = .error(newValue)}
   }
 
   public var predict: Saturn_V1_PredictReply {
     get {
-      if case .predict(let v)? = _storage._body {return v}
+      if case .predict(let v)? = body {return v}
       return Saturn_V1_PredictReply()
     }
-    set {_uniqueStorage()._body = .predict(newValue)}
+    set {body = .predict(newValue)}
   }
 
   public var parameters: Saturn_V1_ParametersReply {
     get {
-      if case .parameters(let v)? = _storage._body {return v}
+      if case .parameters(let v)? = body {return v}
       return Saturn_V1_ParametersReply()
     }
-    set {_uniqueStorage()._body = .parameters(newValue)}
+    set {body = .parameters(newValue)}
   }
 
   public var health: Saturn_V1_HealthReply {
     get {
-      if case .health(let v)? = _storage._body {return v}
+      if case .health(let v)? = body {return v}
       return Saturn_V1_HealthReply()
     }
-    set {_uniqueStorage()._body = .health(newValue)}
+    set {body = .health(newValue)}
   }
 
   public var updateHistory: Saturn_V1_UpdateHistoryReply {
     get {
-      if case .updateHistory(let v)? = _storage._body {return v}
+      if case .updateHistory(let v)? = body {return v}
       return Saturn_V1_UpdateHistoryReply()
     }
-    set {_uniqueStorage()._body = .updateHistory(newValue)}
+    set {body = .updateHistory(newValue)}
   }
 
   public var slaInverse: Saturn_V1_SlaInverseReply {
     get {
-      if case .slaInverse(let v)? = _storage._body {return v}
+      if case .slaInverse(let v)? = body {return v}
       return Saturn_V1_SlaInverseReply()
     }
-    set {_uniqueStorage()._body = .slaInverse(newValue)}
+    set {body = .slaInverse(newValue)}
   }
 
   public var capacity: Saturn_V1_CapacityReply {
     get {
-      if case .capacity(let v)? = _storage._body {return v}
+      if case .capacity(let v)? = body {return v}
       return Saturn_V1_CapacityReply()
     }
-    set {_uniqueStorage()._body = .capacity(newValue)}
+    set {body = .capacity(newValue)}
   }
 
   public var admission: Saturn_V1_AdmissionReply {
     get {
-      if case .admission(let v)? = _storage._body {return v}
+      if case .admission(let v)? = body {return v}
       return Saturn_V1_AdmissionReply()
     }
-    set {_uniqueStorage()._body = .admission(newValue)}
+    set {body = .admission(newValue)}
   }
 
   public var allocation: Saturn_V1_AllocationReply {
     get {
-      if case .allocation(let v)? = _storage._body {return v}
+      if case .allocation(let v)? = body {return v}
       return Saturn_V1_AllocationReply()
     }
-    set {_uniqueStorage()._body = .allocation(newValue)}
+    set {body = .allocation(newValue)}
   }
 
   public var plan: Saturn_V1_PlanReply {
     get {
-      if case .plan(let v)? = _storage._body {return v}
+      if case .plan(let v)? = body {return v}
       return Saturn_V1_PlanReply()
     }
-    set {_uniqueStorage()._body = .plan(newValue)}
+    set {body = .plan(newValue)}
   }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -2541,8 +2563,6 @@ public nonisolated struct Saturn_V1_Reply: @unchecked Sendable {
   }
 
   public init() {}
-
-  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
@@ -3136,73 +3156,132 @@ nonisolated extension Saturn_V1_PredictRequest: SwiftProtobuf.Message, SwiftProt
 
 nonisolated extension Saturn_V1_PredictReply: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".PredictReply"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}latency_ms\0\u{1}version\0\u{1}source\0\u{3}recent_mean_relative_error\0\u{3}recent_observations\0\u{1}parameters\0\u{3}origin_node\0\u{1}family\0\u{3}term_coefficients\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}latency_ms\0\u{1}version\0\u{1}source\0\u{3}recent_mean_relative_error\0\u{3}recent_observations\0\u{1}parameters\0\u{3}origin_node\0\u{1}family\0\u{3}term_coefficients\0\u{3}term_defaults\0")
+
+  fileprivate class _StorageClass {
+    var _latencyMs: Double = 0
+    var _version: UInt64 = 0
+    var _source: Saturn_V1_ParameterSource = .unspecified
+    var _recentMeanRelativeError: Double = 0
+    var _recentObservations: UInt64 = 0
+    var _parameters: Saturn_V1_Parameters? = nil
+    var _originNode: String = String()
+    var _family: String = String()
+    var _termCoefficients: [Double] = []
+    var _termDefaults: [Double] = []
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _latencyMs = source._latencyMs
+      _version = source._version
+      _source = source._source
+      _recentMeanRelativeError = source._recentMeanRelativeError
+      _recentObservations = source._recentObservations
+      _parameters = source._parameters
+      _originNode = source._originNode
+      _family = source._family
+      _termCoefficients = source._termCoefficients
+      _termDefaults = source._termDefaults
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeSingularDoubleField(value: &self.latencyMs) }()
-      case 2: try { try decoder.decodeSingularUInt64Field(value: &self.version) }()
-      case 3: try { try decoder.decodeSingularEnumField(value: &self.source) }()
-      case 4: try { try decoder.decodeSingularDoubleField(value: &self.recentMeanRelativeError) }()
-      case 5: try { try decoder.decodeSingularUInt64Field(value: &self.recentObservations) }()
-      case 6: try { try decoder.decodeSingularMessageField(value: &self._parameters) }()
-      case 7: try { try decoder.decodeSingularStringField(value: &self.originNode) }()
-      case 8: try { try decoder.decodeSingularStringField(value: &self.family) }()
-      case 9: try { try decoder.decodeRepeatedDoubleField(value: &self.termCoefficients) }()
-      default: break
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularDoubleField(value: &_storage._latencyMs) }()
+        case 2: try { try decoder.decodeSingularUInt64Field(value: &_storage._version) }()
+        case 3: try { try decoder.decodeSingularEnumField(value: &_storage._source) }()
+        case 4: try { try decoder.decodeSingularDoubleField(value: &_storage._recentMeanRelativeError) }()
+        case 5: try { try decoder.decodeSingularUInt64Field(value: &_storage._recentObservations) }()
+        case 6: try { try decoder.decodeSingularMessageField(value: &_storage._parameters) }()
+        case 7: try { try decoder.decodeSingularStringField(value: &_storage._originNode) }()
+        case 8: try { try decoder.decodeSingularStringField(value: &_storage._family) }()
+        case 9: try { try decoder.decodeRepeatedDoubleField(value: &_storage._termCoefficients) }()
+        case 10: try { try decoder.decodeRepeatedDoubleField(value: &_storage._termDefaults) }()
+        default: break
+        }
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    // The use of inline closures is to circumvent an issue where the compiler
-    // allocates stack space for every if/case branch local when no optimizations
-    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-    // https://github.com/apple/swift-protobuf/issues/1182
-    if self.latencyMs.bitPattern != 0 {
-      try visitor.visitSingularDoubleField(value: self.latencyMs, fieldNumber: 1)
-    }
-    if self.version != 0 {
-      try visitor.visitSingularUInt64Field(value: self.version, fieldNumber: 2)
-    }
-    if self.source != .unspecified {
-      try visitor.visitSingularEnumField(value: self.source, fieldNumber: 3)
-    }
-    if self.recentMeanRelativeError.bitPattern != 0 {
-      try visitor.visitSingularDoubleField(value: self.recentMeanRelativeError, fieldNumber: 4)
-    }
-    if self.recentObservations != 0 {
-      try visitor.visitSingularUInt64Field(value: self.recentObservations, fieldNumber: 5)
-    }
-    try { if let v = self._parameters {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
-    } }()
-    if !self.originNode.isEmpty {
-      try visitor.visitSingularStringField(value: self.originNode, fieldNumber: 7)
-    }
-    if !self.family.isEmpty {
-      try visitor.visitSingularStringField(value: self.family, fieldNumber: 8)
-    }
-    if !self.termCoefficients.isEmpty {
-      try visitor.visitPackedDoubleField(value: self.termCoefficients, fieldNumber: 9)
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if _storage._latencyMs.bitPattern != 0 {
+        try visitor.visitSingularDoubleField(value: _storage._latencyMs, fieldNumber: 1)
+      }
+      if _storage._version != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._version, fieldNumber: 2)
+      }
+      if _storage._source != .unspecified {
+        try visitor.visitSingularEnumField(value: _storage._source, fieldNumber: 3)
+      }
+      if _storage._recentMeanRelativeError.bitPattern != 0 {
+        try visitor.visitSingularDoubleField(value: _storage._recentMeanRelativeError, fieldNumber: 4)
+      }
+      if _storage._recentObservations != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._recentObservations, fieldNumber: 5)
+      }
+      try { if let v = _storage._parameters {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
+      } }()
+      if !_storage._originNode.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._originNode, fieldNumber: 7)
+      }
+      if !_storage._family.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._family, fieldNumber: 8)
+      }
+      if !_storage._termCoefficients.isEmpty {
+        try visitor.visitPackedDoubleField(value: _storage._termCoefficients, fieldNumber: 9)
+      }
+      if !_storage._termDefaults.isEmpty {
+        try visitor.visitPackedDoubleField(value: _storage._termDefaults, fieldNumber: 10)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Saturn_V1_PredictReply, rhs: Saturn_V1_PredictReply) -> Bool {
-    if lhs.latencyMs != rhs.latencyMs {return false}
-    if lhs.version != rhs.version {return false}
-    if lhs.source != rhs.source {return false}
-    if lhs.recentMeanRelativeError != rhs.recentMeanRelativeError {return false}
-    if lhs.recentObservations != rhs.recentObservations {return false}
-    if lhs._parameters != rhs._parameters {return false}
-    if lhs.originNode != rhs.originNode {return false}
-    if lhs.family != rhs.family {return false}
-    if lhs.termCoefficients != rhs.termCoefficients {return false}
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._latencyMs != rhs_storage._latencyMs {return false}
+        if _storage._version != rhs_storage._version {return false}
+        if _storage._source != rhs_storage._source {return false}
+        if _storage._recentMeanRelativeError != rhs_storage._recentMeanRelativeError {return false}
+        if _storage._recentObservations != rhs_storage._recentObservations {return false}
+        if _storage._parameters != rhs_storage._parameters {return false}
+        if _storage._originNode != rhs_storage._originNode {return false}
+        if _storage._family != rhs_storage._family {return false}
+        if _storage._termCoefficients != rhs_storage._termCoefficients {return false}
+        if _storage._termDefaults != rhs_storage._termDefaults {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -6187,250 +6266,210 @@ nonisolated extension Saturn_V1_Reply: SwiftProtobuf.Message, SwiftProtobuf._Mes
   public static let protoMessageName: String = _protobuf_package + ".Reply"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}protocol_version\0\u{3}request_id\0\u{1}error\0\u{2}\u{7}predict\0\u{1}parameters\0\u{1}health\0\u{3}update_history\0\u{3}sla_inverse\0\u{1}capacity\0\u{1}admission\0\u{1}allocation\0\u{1}plan\0")
 
-  fileprivate class _StorageClass {
-    var _protocolVersion: UInt32 = 0
-    var _requestID: UInt64 = 0
-    var _body: Saturn_V1_Reply.OneOf_Body?
-
-      // This property is used as the initial default value for new instances of the type.
-      // The type itself is protecting the reference to its storage via CoW semantics.
-      // This will force a copy to be made of this reference when the first mutation occurs;
-      // hence, it is safe to mark this as `nonisolated(unsafe)`.
-      static nonisolated(unsafe) let defaultInstance = _StorageClass()
-
-    private init() {}
-
-    init(copying source: _StorageClass) {
-      _protocolVersion = source._protocolVersion
-      _requestID = source._requestID
-      _body = source._body
-    }
-  }
-
-  fileprivate mutating func _uniqueStorage() -> _StorageClass {
-    if !isKnownUniquelyReferenced(&_storage) {
-      _storage = _StorageClass(copying: _storage)
-    }
-    return _storage
-  }
-
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    _ = _uniqueStorage()
-    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
-      while let fieldNumber = try decoder.nextFieldNumber() {
-        // The use of inline closures is to circumvent an issue where the compiler
-        // allocates stack space for every case branch when no optimizations are
-        // enabled. https://github.com/apple/swift-protobuf/issues/1034
-        switch fieldNumber {
-        case 1: try { try decoder.decodeSingularUInt32Field(value: &_storage._protocolVersion) }()
-        case 2: try { try decoder.decodeSingularUInt64Field(value: &_storage._requestID) }()
-        case 3: try {
-          var v: Saturn_V1_Error?
-          var hadOneofValue = false
-          if let current = _storage._body {
-            hadOneofValue = true
-            if case .error(let m) = current {v = m}
-          }
-          try decoder.decodeSingularMessageField(value: &v)
-          if let v = v {
-            if hadOneofValue {try decoder.handleConflictingOneOf()}
-            _storage._body = .error(v)
-          }
-        }()
-        case 10: try {
-          var v: Saturn_V1_PredictReply?
-          var hadOneofValue = false
-          if let current = _storage._body {
-            hadOneofValue = true
-            if case .predict(let m) = current {v = m}
-          }
-          try decoder.decodeSingularMessageField(value: &v)
-          if let v = v {
-            if hadOneofValue {try decoder.handleConflictingOneOf()}
-            _storage._body = .predict(v)
-          }
-        }()
-        case 11: try {
-          var v: Saturn_V1_ParametersReply?
-          var hadOneofValue = false
-          if let current = _storage._body {
-            hadOneofValue = true
-            if case .parameters(let m) = current {v = m}
-          }
-          try decoder.decodeSingularMessageField(value: &v)
-          if let v = v {
-            if hadOneofValue {try decoder.handleConflictingOneOf()}
-            _storage._body = .parameters(v)
-          }
-        }()
-        case 12: try {
-          var v: Saturn_V1_HealthReply?
-          var hadOneofValue = false
-          if let current = _storage._body {
-            hadOneofValue = true
-            if case .health(let m) = current {v = m}
-          }
-          try decoder.decodeSingularMessageField(value: &v)
-          if let v = v {
-            if hadOneofValue {try decoder.handleConflictingOneOf()}
-            _storage._body = .health(v)
-          }
-        }()
-        case 13: try {
-          var v: Saturn_V1_UpdateHistoryReply?
-          var hadOneofValue = false
-          if let current = _storage._body {
-            hadOneofValue = true
-            if case .updateHistory(let m) = current {v = m}
-          }
-          try decoder.decodeSingularMessageField(value: &v)
-          if let v = v {
-            if hadOneofValue {try decoder.handleConflictingOneOf()}
-            _storage._body = .updateHistory(v)
-          }
-        }()
-        case 14: try {
-          var v: Saturn_V1_SlaInverseReply?
-          var hadOneofValue = false
-          if let current = _storage._body {
-            hadOneofValue = true
-            if case .slaInverse(let m) = current {v = m}
-          }
-          try decoder.decodeSingularMessageField(value: &v)
-          if let v = v {
-            if hadOneofValue {try decoder.handleConflictingOneOf()}
-            _storage._body = .slaInverse(v)
-          }
-        }()
-        case 15: try {
-          var v: Saturn_V1_CapacityReply?
-          var hadOneofValue = false
-          if let current = _storage._body {
-            hadOneofValue = true
-            if case .capacity(let m) = current {v = m}
-          }
-          try decoder.decodeSingularMessageField(value: &v)
-          if let v = v {
-            if hadOneofValue {try decoder.handleConflictingOneOf()}
-            _storage._body = .capacity(v)
-          }
-        }()
-        case 16: try {
-          var v: Saturn_V1_AdmissionReply?
-          var hadOneofValue = false
-          if let current = _storage._body {
-            hadOneofValue = true
-            if case .admission(let m) = current {v = m}
-          }
-          try decoder.decodeSingularMessageField(value: &v)
-          if let v = v {
-            if hadOneofValue {try decoder.handleConflictingOneOf()}
-            _storage._body = .admission(v)
-          }
-        }()
-        case 17: try {
-          var v: Saturn_V1_AllocationReply?
-          var hadOneofValue = false
-          if let current = _storage._body {
-            hadOneofValue = true
-            if case .allocation(let m) = current {v = m}
-          }
-          try decoder.decodeSingularMessageField(value: &v)
-          if let v = v {
-            if hadOneofValue {try decoder.handleConflictingOneOf()}
-            _storage._body = .allocation(v)
-          }
-        }()
-        case 18: try {
-          var v: Saturn_V1_PlanReply?
-          var hadOneofValue = false
-          if let current = _storage._body {
-            hadOneofValue = true
-            if case .plan(let m) = current {v = m}
-          }
-          try decoder.decodeSingularMessageField(value: &v)
-          if let v = v {
-            if hadOneofValue {try decoder.handleConflictingOneOf()}
-            _storage._body = .plan(v)
-          }
-        }()
-        default: break
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt32Field(value: &self.protocolVersion) }()
+      case 2: try { try decoder.decodeSingularUInt64Field(value: &self.requestID) }()
+      case 3: try {
+        var v: Saturn_V1_Error?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .error(let m) = current {v = m}
         }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .error(v)
+        }
+      }()
+      case 10: try {
+        var v: Saturn_V1_PredictReply?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .predict(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .predict(v)
+        }
+      }()
+      case 11: try {
+        var v: Saturn_V1_ParametersReply?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .parameters(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .parameters(v)
+        }
+      }()
+      case 12: try {
+        var v: Saturn_V1_HealthReply?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .health(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .health(v)
+        }
+      }()
+      case 13: try {
+        var v: Saturn_V1_UpdateHistoryReply?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .updateHistory(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .updateHistory(v)
+        }
+      }()
+      case 14: try {
+        var v: Saturn_V1_SlaInverseReply?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .slaInverse(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .slaInverse(v)
+        }
+      }()
+      case 15: try {
+        var v: Saturn_V1_CapacityReply?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .capacity(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .capacity(v)
+        }
+      }()
+      case 16: try {
+        var v: Saturn_V1_AdmissionReply?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .admission(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .admission(v)
+        }
+      }()
+      case 17: try {
+        var v: Saturn_V1_AllocationReply?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .allocation(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .allocation(v)
+        }
+      }()
+      case 18: try {
+        var v: Saturn_V1_PlanReply?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .plan(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .plan(v)
+        }
+      }()
+      default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every if/case branch local when no optimizations
-      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-      // https://github.com/apple/swift-protobuf/issues/1182
-      if _storage._protocolVersion != 0 {
-        try visitor.visitSingularUInt32Field(value: _storage._protocolVersion, fieldNumber: 1)
-      }
-      if _storage._requestID != 0 {
-        try visitor.visitSingularUInt64Field(value: _storage._requestID, fieldNumber: 2)
-      }
-      switch _storage._body {
-      case .error?: try {
-        guard case .error(let v)? = _storage._body else { preconditionFailure() }
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
-      }()
-      case .predict?: try {
-        guard case .predict(let v)? = _storage._body else { preconditionFailure() }
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 10)
-      }()
-      case .parameters?: try {
-        guard case .parameters(let v)? = _storage._body else { preconditionFailure() }
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 11)
-      }()
-      case .health?: try {
-        guard case .health(let v)? = _storage._body else { preconditionFailure() }
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 12)
-      }()
-      case .updateHistory?: try {
-        guard case .updateHistory(let v)? = _storage._body else { preconditionFailure() }
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 13)
-      }()
-      case .slaInverse?: try {
-        guard case .slaInverse(let v)? = _storage._body else { preconditionFailure() }
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 14)
-      }()
-      case .capacity?: try {
-        guard case .capacity(let v)? = _storage._body else { preconditionFailure() }
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 15)
-      }()
-      case .admission?: try {
-        guard case .admission(let v)? = _storage._body else { preconditionFailure() }
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 16)
-      }()
-      case .allocation?: try {
-        guard case .allocation(let v)? = _storage._body else { preconditionFailure() }
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 17)
-      }()
-      case .plan?: try {
-        guard case .plan(let v)? = _storage._body else { preconditionFailure() }
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 18)
-      }()
-      case nil: break
-      }
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if self.protocolVersion != 0 {
+      try visitor.visitSingularUInt32Field(value: self.protocolVersion, fieldNumber: 1)
+    }
+    if self.requestID != 0 {
+      try visitor.visitSingularUInt64Field(value: self.requestID, fieldNumber: 2)
+    }
+    switch self.body {
+    case .error?: try {
+      guard case .error(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    }()
+    case .predict?: try {
+      guard case .predict(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 10)
+    }()
+    case .parameters?: try {
+      guard case .parameters(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 11)
+    }()
+    case .health?: try {
+      guard case .health(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 12)
+    }()
+    case .updateHistory?: try {
+      guard case .updateHistory(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 13)
+    }()
+    case .slaInverse?: try {
+      guard case .slaInverse(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 14)
+    }()
+    case .capacity?: try {
+      guard case .capacity(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 15)
+    }()
+    case .admission?: try {
+      guard case .admission(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 16)
+    }()
+    case .allocation?: try {
+      guard case .allocation(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 17)
+    }()
+    case .plan?: try {
+      guard case .plan(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 18)
+    }()
+    case nil: break
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Saturn_V1_Reply, rhs: Saturn_V1_Reply) -> Bool {
-    if lhs._storage !== rhs._storage {
-      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
-        let _storage = _args.0
-        let rhs_storage = _args.1
-        if _storage._protocolVersion != rhs_storage._protocolVersion {return false}
-        if _storage._requestID != rhs_storage._requestID {return false}
-        if _storage._body != rhs_storage._body {return false}
-        return true
-      }
-      if !storagesAreEqual {return false}
-    }
+    if lhs.protocolVersion != rhs.protocolVersion {return false}
+    if lhs.requestID != rhs.requestID {return false}
+    if lhs.body != rhs.body {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
