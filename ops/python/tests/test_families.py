@@ -64,6 +64,7 @@ def test_a_kv_varying_stream_from_python_ends_on_a_kv_aware_family(agents):
         long = router.predict(MODEL, HARDWARE, 32, 32, kv_context_tokens=64_000)
         assert short.family == selection["chosen"] and len(short.term_coefficients) == {"kv": 1, "kvq": 2}[short.family]
         tau_k = short.term_coefficients[0]
+        print(f"chosen {selection['chosen']}, cross-validated {errors}, tau_K {tau_k:.3g} ms per token")
         assert 1e-5 < tau_k < 1e-2, tau_k
         assert abs((long.latency_ms - short.latency_ms) - tau_k * 32_000) < 1e-6 * long.latency_ms
         # Without K the agent assumes the set's default (K per request of the recent steps).
