@@ -9,8 +9,8 @@ public struct ParameterSnapshot: Sendable, Hashable {
         get { model.base }
         set { model.base = newValue }
     }
-    /// What a prediction assumes for `K` and `Q` when not given (from the steps the set was fitted on; zero for a
-    /// base set or steps without `K` and `Q`).
+    /// What a prediction assumes for `K` and `Q` when not given (from the key's newest steps when the set was made;
+    /// zero for steps without `K` and `Q`; a base set does not use them).
     public var termDefaults = TermDefaults()
     /// The base set the decisions use: the set with ``termDefaults`` folded into `τ_B` and `τ_S`
     /// (``FamilyParameters/effectiveBase(_:)``); ``parameters`` itself for a base set.

@@ -599,7 +599,7 @@ public nonisolated struct Saturn_V1_ParameterSet: @unchecked Sendable {
   }
 
   /// What predictions assume for each term's quantity when a question does not give it: [K per request, Q per
-  /// token] of the steps the set was fitted on (ratios of sums; >= 0). Decisions, which ask about (B, S) only, use
+  /// token] of the key's newest steps (up to 1,000) when the set was made (ratios of sums; >= 0). Decisions, which ask about (B, S) only, use
   /// the set with these folded into tau_B and tau_S. Empty: zeros.
   public var termDefaults: [Double] {
     get {_storage._termDefaults}
