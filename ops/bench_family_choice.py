@@ -20,7 +20,7 @@ os.environ.setdefault("SATURN_BINARY", ".build/release/saturn")
 
 import conftest  # noqa: E402
 import test_families as families  # noqa: E402
-from conftest import wait_for, wait_worker_ready  # noqa: E402
+from conftest import wait_worker_ready  # noqa: E402
 from saturn_client import Router, Worker  # noqa: E402
 
 
@@ -31,20 +31,7 @@ def run(seed):
     try:
         assert worker.wait_connected(settle=0)
         wait_worker_ready(worker, router)
-        rows = families.steps()
-        rng = random.Random(seed)
-        published = 0
-        while published < 6000:
-            h = families.key_health(router)
-            decided = h["fits_accepted"] + h["fits_rejected"] if h else 0
-            for _ in range(100):
-                b, s, t, k, q = rows[rng.randrange(len(rows))]
-                worker.publish_step(b, s, t * (1 + 0.02 * rng.gauss(0, 1)), kv_context_tokens=k,
-                                    prefill_attention_tokens=q)
-            published += 100
-            wait_for(lambda: (families.key_health(router) or {}).get("observations") == published, 20)
-            wait_for(lambda: (lambda k: k["fits_accepted"] + k["fits_rejected"] > decided)(families.key_health(router)),
-                     60)
+        families.stream(worker, router, families.steps(), 6000, random.Random(seed))
         records = router.update_history(families.MODEL, families.HARDWARE)
         family = families.key_health(router)["family"]
     finally:

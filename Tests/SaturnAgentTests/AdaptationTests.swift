@@ -17,20 +17,13 @@ struct AdaptationTests {
     static let h100 = "steps_splitwise_llama2-70b_h100-80gb_tp4.csv"
     static let a100 = "steps_splitwise_llama2-70b_a100-80gb_tp2.csv"
 
-    struct Row {
-        var b: Int
-        var s: Int
-        var t: Double
-    }
-
     /// The rows of `data/<name>` that the fit's row filter keeps (the agent drops the others from every fit).
-    static func rows(_ name: String) throws -> [Row] {
+    static func rows(_ name: String) throws -> [StepObservation] {
         let text = try String(contentsOf: Repository.dataFile(name), encoding: .utf8)
-        let table = try StepCSV.parse(text)
-        let filter = RowFilter()
-        let rows = (0..<table.count).compactMap { i -> Row? in
-            let (b, s, t) = (table.batchSizes[i], table.tokens[i], table.latencies[i])
-            return filter.dropReason(batchSize: b, tokens: s, latency: t) == nil ? Row(b: Int(b), s: Int(s), t: t) : nil
+        let (table, _) = RowFilter().apply(to: try StepCSV.parse(text))
+        // B, S and T only: these tests are about adaptation of the base model.
+        let rows = (0..<table.count).map {
+            StepObservation(batchSize: table.batchSizes[$0], tokens: table.tokens[$0], latencyMs: table.latencies[$0])
         }
         try #require(rows.count > 100, "\(name) has only \(rows.count) usable rows")
         return rows
@@ -42,76 +35,9 @@ struct AdaptationTests {
         return try Agent(configuration: c, logger: logger)
     }
 
-    /// A worker and a router on one agent, publishing resampled table rows and waiting for them to arrive.
-    final class Feed {
-        let worker: Worker
-        let router: Router
-        let key: ModelKey
-        var rng: SplitMix64
-        private(set) var published: UInt64 = 0
-
-        init(_ e: BoundEndpoints, key: ModelKey = AdaptationTests.key, seed: UInt64) throws {
-            self.key = key
-            worker = try Worker(endpoint: e.telemetry, workerID: "adapt-w", key: key)
-            router = try Router(endpoint: e.query, timeout: .seconds(5))
-            rng = SplitMix64(seed: seed)
-        }
-
-        /// Readiness of the worker's PUB: probe steps with B = 0 (dropped as non_positive before any key state is
-        /// touched) until the agent has counted one.
-        func connect() throws -> Bool {
-            guard try worker.waitUntilConnected(settle: .zero) else { return false }
-            let before = try router.health().drops["telemetry.non_positive"] ?? 0
-            return try eventually(.seconds(10)) {
-                try worker.publish(batchSize: 0, tokens: 1, latencyMs: 1)
-                return try router.health().drops["telemetry.non_positive"] ?? 0 > before
-            }
-        }
-
-        func close() {
-            worker.close()
-            router.close()
-        }
-
-        /// One standard normal draw (Box-Muller).
-        func gaussian() -> Double {
-            let u = Double.random(in: Double.ulpOfOne..<1, using: &rng)
-            let v = Double.random(in: 0..<1, using: &rng)
-            return (-2 * log(u)).squareRoot() * cos(2 * .pi * v)
-        }
-
-        /// Publishes `count` rows drawn with replacement from `rows`, latencies times (1 + noise·N(0, 1)), and
-        /// returns once the agent has recorded all of them.
-        func publish(_ count: Int, of rows: [Row], noise: Double = 0) throws -> Bool {
-            for _ in 0..<count {
-                let r = rows[Int(rng.next() % UInt64(rows.count))]
-                try worker.publish(batchSize: r.b, tokens: r.s, latencyMs: r.t * max(0.5, 1 + noise * gaussian()))
-            }
-            published += UInt64(count)
-            return try eventually { try health()?.observations == published }
-        }
-
-        func health() throws -> HealthReport.Key? { try router.health().keys.first { $0.key == key } }
-
-        /// Update candidates the agent has decided on for the key (accepted and rejected; not capped at 100).
-        func updates() throws -> UInt64 { try health().map { $0.fitsAccepted + $0.fitsRejected } ?? 0 }
-
-        /// Publishes one chunk and waits until the agent has decided on at least one more candidate.
-        func publishChunk(_ count: Int, of rows: [Row], noise: Double) throws -> Bool {
-            let before = try updates()
-            guard try publish(count, of: rows, noise: noise) else { return false }
-            return try eventually(.seconds(60)) { try updates() > before }
-        }
-
-        /// Mean relative error of the agent's predictions on `rows` (the table itself, without noise).
-        func meanRelativeError(on rows: [Row]) throws -> Double {
-            var sum = 0.0
-            for r in rows {
-                let p = try router.predict(key, batchSize: Double(r.b), tokens: Double(r.s))
-                sum += abs(p.latencyMs - r.t) / r.t
-            }
-            return sum / Double(rows.count)
-        }
+    /// A feed of one agent's key (``StepFeed``) for these tests' key and worker.
+    static func feed(_ e: BoundEndpoints, key: ModelKey = AdaptationTests.key, seed: UInt64) throws -> StepFeed {
+        try StepFeed(e, key: key, workerID: "adapt-w", seed: seed)
     }
 
     /// The invariants every record must meet; returns how many were checked.
@@ -158,7 +84,7 @@ struct AdaptationTests {
         let rows = try Self.rows(Self.h100)
         let agent = try Self.agent("adapt-cold")
         try await agent.withRunning { e in
-            let feed = try Feed(e, seed: 11)
+            let feed = try Self.feed(e, seed: 11)
             defer { feed.close() }
             #expect(try feed.connect())
             let before = try feed.router.predict(Self.key, batchSize: 16, tokens: 512)
@@ -198,10 +124,10 @@ struct AdaptationTests {
             $0.idleFitInterval = .milliseconds(200)
         }
         try await agent.withRunning { e in
-            let feed = try Feed(e, seed: 15)
+            let feed = try Self.feed(e, seed: 15)
             defer { feed.close() }
             #expect(try feed.connect())
-            let slow = rows.map { Row(b: $0.b, s: $0.s, t: 600) }
+            let slow = rows.map { StepObservation(batchSize: $0.batchSize, tokens: $0.tokens, latencyMs: 600) }
             #expect(try feed.publish(10, of: slow, noise: 0))  // all outside 0.1 < T < 500 ms
             #expect(try feed.publish(6, of: rows, noise: 0.02))
             #expect(try !eventually(.seconds(1)) { try !feed.router.updateHistory(Self.key).isEmpty })
@@ -222,7 +148,7 @@ struct AdaptationTests {
             $0.minimumFitInterval = .zero
         }
         try await agent.withRunning { e in
-            let feed = try Feed(e, seed: 12)
+            let feed = try Self.feed(e, seed: 12)
             defer { feed.close() }
             #expect(try feed.connect())
             #expect(try feed.router.updateHistory(Self.key).isEmpty)
@@ -269,7 +195,7 @@ struct AdaptationTests {
             $0.coldStartEvery = 25
         }
         try await agent.withRunning { e in
-            let feed = try Feed(e, seed: 13)
+            let feed = try Self.feed(e, seed: 13)
             defer { feed.close() }
             #expect(try feed.connect())
             // ~1,500 observations of the h100 table, one update decided per chunk.
@@ -343,7 +269,7 @@ struct AdaptationTests {
         // refit on the first few dozen noisy rows beats on held-out rows only by luck (the key would stay cold).
         let key = ModelKey(model: "llama2-70b", hardware: "unknown-gpu")
         try await agent.withRunning { e in
-            let feed = try Feed(e, key: key, seed: 14)
+            let feed = try Self.feed(e, key: key, seed: 14)
             defer { feed.close() }
             #expect(try feed.connect())
             while feed.published < 600 {

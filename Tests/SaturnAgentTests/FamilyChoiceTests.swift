@@ -40,78 +40,6 @@ struct FamilyChoiceTests {
         return try Agent(configuration: c, logger: logger)
     }
 
-    /// A worker and a router on one agent, publishing steps drawn from a table with 2% noise.
-    final class Feed {
-        let worker: Worker
-        let router: Router
-        let key: ModelKey
-        var rng: SplitMix64
-        private(set) var published: UInt64 = 0
-
-        init(_ e: BoundEndpoints, key: ModelKey, seed: UInt64) throws {
-            self.key = key
-            worker = try Worker(endpoint: e.telemetry, workerID: "family-w", key: key)
-            router = try Router(endpoint: e.query, timeout: .seconds(5))
-            rng = SplitMix64(seed: seed)
-        }
-
-        func connect() throws -> Bool {
-            guard try worker.waitUntilConnected(settle: .zero) else { return false }
-            let before = try router.health().drops["telemetry.non_positive"] ?? 0
-            return try eventually(.seconds(10)) {
-                try worker.publish(batchSize: 0, tokens: 1, latencyMs: 1)
-                return try router.health().drops["telemetry.non_positive"] ?? 0 > before
-            }
-        }
-
-        func close() {
-            worker.close()
-            router.close()
-        }
-
-        func gaussian() -> Double {
-            let u = Double.random(in: Double.ulpOfOne..<1, using: &rng)
-            let v = Double.random(in: 0..<1, using: &rng)
-            return (-2 * log(u)).squareRoot() * cos(2 * .pi * v)
-        }
-
-        /// Publishes `count` steps drawn with replacement from `rows` (every one with its `K` and `Q`), latencies
-        /// times (1 + 0.02 N(0, 1)), then the steps `stalls` stalled (4 times their latency),
-        /// and returns once the agent has recorded all of them.
-        func publish(_ count: Int, of rows: [StepObservation], stalls: [StepObservation] = []) throws -> Bool {
-            for _ in 0..<count {
-                let r = rows[Int(rng.next() % UInt64(rows.count))]
-                try publish(r, latencyMs: r.latencyMs * max(0.5, 1 + 0.02 * gaussian()))
-            }
-            for r in stalls { try publish(r, latencyMs: r.latencyMs * 4) }
-            published += UInt64(count + stalls.count)
-            return try eventually { try health()?.observations == published }
-        }
-
-        private func publish(_ r: StepObservation, latencyMs: Double) throws {
-            try worker.publish(
-                batchSize: Int(r.batchSize), tokens: Int(r.tokens), latencyMs: latencyMs,
-                kvContextTokens: UInt64(r.kvTokens), prefillAttentionTokens: UInt64(r.prefillAttentionTokens))
-        }
-
-        func health() throws -> HealthReport.Key? { try router.health().keys.first { $0.key == key } }
-
-        /// Update candidates decided on for the key.
-        func updates() throws -> UInt64 { try health().map { $0.fitsAccepted + $0.fitsRejected } ?? 0 }
-
-        /// Mean relative error of the agent's predictions (given each step's `K` and `Q`) on `rows`.
-        func meanRelativeError(on rows: [StepObservation]) throws -> Double {
-            var sum = 0.0
-            for r in rows {
-                let p = try router.predict(
-                    key, batchSize: r.batchSize, tokens: r.tokens, kvTokens: r.kvTokens,
-                    prefillAttentionTokens: r.prefillAttentionTokens)
-                sum += abs(p.latencyMs - r.latencyMs) / r.latencyMs
-            }
-            return sum / Double(rows.count)
-        }
-    }
-
     /// Streams `rows` to an agent until its key has a set of its own and one choice of family has run (or, with
     /// `families == [base]`, the same number of steps), and returns its held-out error, health and the set.
     static func run(
@@ -120,14 +48,14 @@ struct FamilyChoiceTests {
     ) async throws -> (error: Double, health: HealthReport.Key?, set: Prediction) {
         let agent = try agent(node, families: families, paths: paths)
         return try await agent.withRunning { e in
-            let feed = try Feed(e, key: key, seed: seed)
+            let feed = try StepFeed(e, key: key, workerID: "family-w", seed: seed)
             defer { feed.close() }
             #expect(try feed.connect())
             // Chunks of 100 (the update interval), each followed by one more decided candidate: the agent sees the
             // stream at the pace it adapts, whatever the machine's load.
             while feed.published < UInt64(steps) {
                 let before = try feed.updates()
-                #expect(try feed.publish(100, of: rows.streamed))
+                #expect(try feed.publish(100, of: rows.streamed, noise: 0.02))
                 try #require(try eventually(.seconds(60)) { try feed.updates() > before }, "no update after \(feed.published)")
             }
             let set = try feed.router.predict(key, batchSize: 1, tokens: 1)
@@ -193,25 +121,25 @@ struct FamilyChoiceTests {
         let key = ModelKey(model: "llama2-70b", hardware: "a100-80gb-tp4-stalls")
         let agent = try Self.agent("family-stalls", families: [.base])
         try await agent.withRunning { e in
-            let feed = try Feed(e, key: key, seed: 3)
+            let feed = try StepFeed(e, key: key, workerID: "family-w", seed: 3)
             defer { feed.close() }
             #expect(try feed.connect())
             // A set of the key's own first (the gate judges with it), then the stalls.
             while try feed.router.predict(key, batchSize: 1, tokens: 1).source != .localFit || feed.published < 500 {
                 try #require(feed.published < 3_000, "no local set after \(feed.published) steps")
                 let before = try feed.updates()
-                #expect(try feed.publish(100, of: rows.streamed))
+                #expect(try feed.publish(100, of: rows.streamed, noise: 0.02))
                 _ = try eventually(.seconds(60)) { try feed.updates() > before }
             }
             let clean = try feed.meanRelativeError(on: rows.heldOut)
             let stalls = Array(rows.streamed.filter { $0.latencyMs < 100 }.prefix(5))
             try #require(stalls.count == 5)
             let firstStall = feed.published + 101
-            #expect(try feed.publish(100, of: rows.streamed, stalls: stalls))
+            #expect(try feed.publish(100, of: rows.streamed, noise: 0.02, stalls: stalls))
             // Five more updates after the stalls: each judges the stalls again while they stay in the window.
             for _ in 0..<5 {
                 let before = try feed.updates()
-                #expect(try feed.publish(100, of: rows.streamed))
+                #expect(try feed.publish(100, of: rows.streamed, noise: 0.02))
                 try #require(try eventually(.seconds(60)) { try feed.updates() > before })
             }
             let health = try #require(try feed.health())

@@ -54,14 +54,41 @@ public enum Validation {
     public static func heldOutLoss<Model: AdaptiveLatencyModel>(
         _ model: Model, on rows: ArraySlice<StepObservation>, residual: OnlineObjective.Residual
     ) -> Double {
+        meanSquaredResidual(on: rows, residual: residual) { model.latency(at: $0) }
+    }
+
+    /// `(1/n) Σ ρᵢ²` of the predictions `predict` over `rows`. - Precondition: `rows` is not empty.
+    @inlinable
+    static func meanSquaredResidual(
+        on rows: ArraySlice<StepObservation>, residual: OnlineObjective.Residual,
+        _ predict: (StepObservation) -> Double
+    ) -> Double {
         precondition(!rows.isEmpty, "no held-out rows")
         var sum = 0.0
         for row in rows {
-            var r = model.latency(at: row) - row.latencyMs
+            var r = predict(row) - row.latencyMs
             if residual == .relative { r /= row.latencyMs }
             sum += r * r
         }
         return sum / Double(rows.count)
+    }
+
+    /// The verdict on two held-out losses of a candidate that is (or is not) physical and finite.
+    static func verdict(
+        candidateLoss: Double, currentLoss: Double, isPhysical: Bool, isFinite: Bool, heldOutCount: Int
+    ) -> Verdict {
+        let reason: Reason
+        if !isPhysical {
+            reason = isFinite ? .outOfBounds : .nonFinite
+        } else if !candidateLoss.isFinite {
+            reason = .nonFinite
+        } else if candidateLoss < currentLoss || !currentLoss.isFinite {
+            reason = .improved
+        } else {
+            reason = .notBetter
+        }
+        return Verdict(
+            reason: reason, candidateLoss: candidateLoss, currentLoss: currentLoss, heldOutCount: heldOutCount)
     }
 
     /// Compares `candidate` with `current` on `heldOut` (see the type's discussion).
@@ -72,20 +99,11 @@ public enum Validation {
         guard !heldOut.isEmpty else {
             return Verdict(reason: .tooFewObservations, candidateLoss: .nan, currentLoss: .nan, heldOutCount: 0)
         }
-        let candidateLoss = heldOutLoss(candidate, on: heldOut, residual: residual)
-        let currentLoss = heldOutLoss(current, on: heldOut, residual: residual)
-        let reason: Reason
-        if !Model.physicalBounds.contains(candidate.packed) {
-            reason = candidate.packed.indices.allSatisfy({ candidate.packed[$0].isFinite }) ? .outOfBounds : .nonFinite
-        } else if !candidateLoss.isFinite {
-            reason = .nonFinite
-        } else if candidateLoss < currentLoss || !currentLoss.isFinite {
-            reason = .improved
-        } else {
-            reason = .notBetter
-        }
-        return Verdict(
-            reason: reason, candidateLoss: candidateLoss, currentLoss: currentLoss, heldOutCount: heldOut.count)
+        return verdict(
+            candidateLoss: heldOutLoss(candidate, on: heldOut, residual: residual),
+            currentLoss: heldOutLoss(current, on: heldOut, residual: residual),
+            isPhysical: Model.physicalBounds.contains(candidate.packed),
+            isFinite: candidate.packed.indices.allSatisfy { candidate.packed[$0].isFinite }, heldOutCount: heldOut.count)
     }
 
     /// ``compare(candidate:current:heldOut:residual:)`` on a whole array of held-out rows.
@@ -102,14 +120,7 @@ extension Validation {
     public static func heldOutLoss(
         _ model: FamilyParameters, on rows: ArraySlice<StepObservation>, residual: OnlineObjective.Residual
     ) -> Double {
-        precondition(!rows.isEmpty, "no held-out rows")
-        var sum = 0.0
-        for row in rows {
-            var r = model.latency(at: row) - row.latencyMs
-            if residual == .relative { r /= row.latencyMs }
-            sum += r * r
-        }
-        return sum / Double(rows.count)
+        meanSquaredResidual(on: rows, residual: residual) { model.latency(at: $0) }
     }
 
     /// The acceptance rule for sets of any family members (a refit that changes the family, or fits the terms, is
@@ -123,21 +134,12 @@ extension Validation {
         guard !heldOut.isEmpty else {
             return Verdict(reason: .tooFewObservations, candidateLoss: .nan, currentLoss: .nan, heldOutCount: 0)
         }
-        let candidateLoss = heldOutLoss(candidate, on: heldOut, residual: residual)
-        let currentLoss = heldOutLoss(current, on: heldOut, residual: residual)
-        let finite = (candidate.base.packed.indices.allSatisfy { candidate.base.packed[$0].isFinite })
-            && candidate.tauK.isFinite && candidate.tauQ.isFinite
-        let reason: Reason
-        if !candidate.isWithin(.physical) {
-            reason = finite ? .outOfBounds : .nonFinite
-        } else if !candidateLoss.isFinite {
-            reason = .nonFinite
-        } else if candidateLoss < currentLoss || !currentLoss.isFinite {
-            reason = .improved
-        } else {
-            reason = .notBetter
-        }
-        return Verdict(
-            reason: reason, candidateLoss: candidateLoss, currentLoss: currentLoss, heldOutCount: heldOut.count)
+        let b = candidate.base.packed
+        return verdict(
+            candidateLoss: heldOutLoss(candidate, on: heldOut, residual: residual),
+            currentLoss: heldOutLoss(current, on: heldOut, residual: residual),
+            isPhysical: candidate.isWithin(.physical),
+            isFinite: b.indices.allSatisfy { b[$0].isFinite } && candidate.tauK.isFinite && candidate.tauQ.isFinite,
+            heldOutCount: heldOut.count)
     }
 }

@@ -27,6 +27,24 @@ def key_health(router):
     return keys[0] if keys else None
 
 
+def stream(worker, router, rows, count, rng):
+    """Publishes count steps drawn from rows (2% noise, with K and Q) in chunks of 100, the update interval, each
+    followed by one more decided candidate: the agent sees the stream at the pace it adapts."""
+    published = (key_health(router) or {}).get("observations", 0)
+    for _ in range(count // 100):
+        h = key_health(router)
+        decided = h["fits_accepted"] + h["fits_rejected"] if h else 0
+        for _ in range(100):
+            b, s, t, k, q = rows[rng.randrange(len(rows))]
+            worker.publish_step(b, s, t * (1 + 0.02 * rng.gauss(0, 1)), kv_context_tokens=k,
+                                prefill_attention_tokens=q)
+        published += 100
+        wait_for(lambda: (key_health(router) or {}).get("observations") == published, 20,
+                 message=f"{published} observations recorded")
+        wait_for(lambda: (lambda k: k["fits_accepted"] + k["fits_rejected"] > decided)(key_health(router)), 60,
+                 message=f"a candidate decided on after {published} observations")
+
+
 def test_a_kv_varying_stream_from_python_ends_on_a_kv_aware_family(agents):
     agent = agents("py-family", config={"familySelectionEvery": 500})
     router = Router(agent.query, timeout_ms=5000)
@@ -34,22 +52,7 @@ def test_a_kv_varying_stream_from_python_ends_on_a_kv_aware_family(agents):
     try:
         assert worker.wait_connected(settle=0)
         wait_worker_ready(worker, router)
-        rows = steps()
-        rng = random.Random(3)
-        published = 0
-        # Chunks of 100 (the update interval), each followed by one more decided candidate.
-        while published < 2000:
-            h = key_health(router)
-            decided = h["fits_accepted"] + h["fits_rejected"] if h else 0
-            for _ in range(100):
-                b, s, t, k, q = rows[rng.randrange(len(rows))]
-                worker.publish_step(b, s, t * (1 + 0.02 * rng.gauss(0, 1)), kv_context_tokens=k,
-                                    prefill_attention_tokens=q)
-            published += 100
-            wait_for(lambda: (key_health(router) or {}).get("observations") == published, 20,
-                     message=f"{published} observations recorded")
-            wait_for(lambda: (lambda k: k["fits_accepted"] + k["fits_rejected"] > decided)(key_health(router)), 60,
-                     message=f"a candidate decided on after {published} observations")
+        stream(worker, router, steps(), 2000, random.Random(3))
 
         h = key_health(router)
         selection = h["family_selection"]
