@@ -43,6 +43,10 @@ final class AdaptationWorker: Sendable {
     private let flags = Locked<(stop: Bool, pending: Bool)>((false, false))
     /// Per-key adaptation state; touched by the adaptation thread only (the lock is uncontended).
     private let keys = Locked<[ModelKey: KeyAdaptation]>([:])
+    /// The adaptation thread's Linux thread id, once it runs.
+    private let threadID = Locked<Int32?>(nil)
+    /// The thread's priority level as its updates' wall and CPU times call for; touched by the thread only.
+    private let starvation = Locked(StarvationGuard())
 
     /// What the worker remembers of one key between updates.
     struct KeyAdaptation: Sendable {
@@ -93,10 +97,12 @@ final class AdaptationWorker: Sendable {
     /// that is refused), so that updates run only on a core nothing else wants: a waking socket thread preempts them
     /// at once, and queries do not wait behind a fit. With nice +10 a waking socket thread could still wait for the
     /// running update (predict p99 9x with updates running back to back on a quiet 2-core machine; with
-    /// `SCHED_IDLE` 0.96-1.18x). The price: on a node whose cores are saturated by other work, updates slow down
-    /// or wait until a core is free.
-    static func lowerThreadPriority() {
-        ThreadPriority.lowerCurrentThread()
+    /// `SCHED_IDLE` 0.96-1.18x). On a node whose cores are saturated by other work the thread is starved; then
+    /// ``StarvationGuard`` gives it a floor (nice +19) until its updates get a core again. Records the thread's id,
+    /// through which ``stop()`` lets the update in progress finish at normal priority.
+    func lowerThreadPriority() {
+        threadID.withLock { $0 = ThreadPriority.currentThreadID() }
+        ThreadPriority.set(.idle, thread: 0)
     }
 
     /// Asks the worker to look for due updates now.
@@ -109,6 +115,10 @@ final class AdaptationWorker: Sendable {
 
     func stop() {
         flags.withLock { $0.stop = true }
+        // An update in progress on a saturated node would hold up the shutdown (at SCHED_IDLE or the floor, a fit of
+        // a few hundred ms of CPU can take a minute): nothing waits behind it any more, so it finishes at normal
+        // priority.
+        if let id = threadID.withLock({ $0 }), id != 0 { ThreadPriority.set(.normal, thread: id) }
         signal.lock()
         signal.broadcast()
         signal.unlock()
@@ -382,6 +392,12 @@ final class AdaptationWorker: Sendable {
             gatedRows: gated.count)
         record.model = outcome.candidate
         state.keep(record)
+        if let level = starvation.withLock({ $0.observe(wallMs: record.durationMs, cpuMs: record.cpuMs) }) {
+            ThreadPriority.set(level, thread: 0)
+            logger.info(
+                level == .floor ? "adaptation thread starved: nice +19 floor" : "adaptation thread back to SCHED_IDLE",
+                metadata: ["update_ms": "\(record.durationMs)", "cpu_ms": "\(record.cpuMs)"])
+        }
         logger.info(
             outcome.accepted ? "update accepted" : "update rejected",
             metadata: [

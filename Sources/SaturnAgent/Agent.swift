@@ -108,7 +108,7 @@ public final class Agent: Service, Sendable {
         let fitExit = Completion<Void>()
         let fit = Thread {
             // Below the socket thread: on a busy machine an update waits for a core rather than a query.
-            AdaptationWorker.lowerThreadPriority()
+            fitWorker.lowerThreadPriority()
             fitWorker.run()
             fitExit.complete(())
         }
