@@ -22,9 +22,11 @@ done
 if ((${#targets[@]} == 0)); then
     targets=($(ls ops/fuzz/corpus))
 fi
-# SwiftPM keeps the root package's manifest of an earlier build (a new target there is "no such module"): start the
-# build over when Package.swift changed, keeping the corpora.
-manifest=$(sha256sum Package.swift ops/fuzz/Package.swift | sha256sum | cut -c1-16)
+# SwiftPM keeps the path dependency's manifest and source list of an earlier build (a new target there is "no such
+# module", a new file "cannot find ... in scope"): start the build over when Package.swift or the list of source
+# files changed, keeping the corpora.
+manifest=$( (sha256sum Package.swift ops/fuzz/Package.swift; find Sources ops/fuzz/Sources -name '*.swift' | sort) \
+    | sha256sum | cut -c1-16)
 if [[ -d .build-fuzz && "$(cat .build-fuzz/manifest.sha 2>/dev/null)" != "$manifest" ]]; then
     find .build-fuzz -mindepth 1 -maxdepth 1 ! -name corpus -exec rm -rf {} +
 fi
