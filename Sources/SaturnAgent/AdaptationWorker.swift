@@ -30,7 +30,7 @@ import SaturnModel
 /// default, ``testInterval(_:)``) and after every installed set; updates in between read their last results.
 ///
 /// The robust gate: in the steady state (observations, interval, updater failing) rows the installed set predicts
-/// far worse than the rest are kept out of training and validation and counted (``gate(_:model:threshold:)``,
+/// far worse than the rest are kept out of training and validation and counted (``gate(_:threshold:)``,
 /// ``RejectionLog``).
 ///
 /// Validation: the newest observations (100, or a fifth of a short window) are held out from training; a candidate
@@ -222,15 +222,23 @@ final class AdaptationWorker: Sendable {
         let arrivalErrors = kept.map { abs($0.predictedMs - $0.latencyMs) / $0.latencyMs }
         monitor.accuracy = AccuracySummary(relativeErrors: arrivalErrors, lastCount: c.accuracyWindow)
         let recent = c.driftRecentObservations
+        // The installed set's relative residuals on the rows, computed once for the drift test, the change point
+        // and the gate, whichever of them run.
+        var currentResiduals: [Double]? = nil
+        func residuals() -> [Double] {
+            if let r = currentResiduals { return r }
+            let r = DriftDetector.residuals(of: current.parameters, on: rows)
+            currentResiduals = r
+            return r
+        }
         if let last = adaptation.lastTests, work.observations - adaptation.testedAt < Self.testInterval(c) {
             (monitor.drift, monitor.degradation) = last
         } else {
             monitor.degradation =
                 try? DegradationDetector(recentCount: recent).test(relativeErrors: arrivalErrors) ?? nil
-            let residuals = DriftDetector.residuals(of: current.parameters, on: rows)
             monitor.drift =
                 try? DriftDetector(recentCount: recent, significanceLevel: c.driftSignificance).test(
-                    residuals: residuals) ?? nil
+                    residuals: residuals()) ?? nil
             adaptation.lastTests = (monitor.drift, monitor.degradation)
             adaptation.testedAt = work.observations
         }
@@ -247,7 +255,7 @@ final class AdaptationWorker: Sendable {
         } else if let d = monitor.drift, d.isDrift {
             trigger = .drift
             path = .refit
-            trainFrom = ChangePoint.latest(in: DriftDetector.residuals(of: current.parameters, on: rows))?.index ?? 0
+            trainFrom = ChangePoint.latest(in: residuals())?.index ?? 0
         } else if adaptation.consecutiveUpdaterRejections >= c.updaterFailureLimit {
             trigger = .updaterFailing
             path = .refit
@@ -279,7 +287,6 @@ final class AdaptationWorker: Sendable {
         let started = ContinuousClock.now
         let startedCPU = ThreadCPUTime.now()
         var window = Array(rows[trainFrom...])
-        var windowNumbers = Array(numbers[trainFrom...])
         // The robust gate: in the steady state (observations, interval, updater failing), rows the installed set of
         // the key's own predicts far worse than the rest (robust z of the relative residual above
         // rejectionThreshold) neither train nor validate, on either path. After a drift, from a prior, with a high
@@ -288,16 +295,15 @@ final class AdaptationWorker: Sendable {
         var gated: [RejectedObservation] = []
         let steady: Set<UpdateTrigger> = [.observations, .interval, .updaterFailing]
         if steady.contains(trigger), current.source == .localFit, c.rejectionThreshold > 0 {
-            let outside = Self.gate(window, model: current.model, threshold: c.rejectionThreshold)
+            let windowResiduals = Array(residuals()[trainFrom...])
+            let outside = Self.gate(windowResiduals, threshold: c.rejectionThreshold)
             if !outside.isEmpty && window.count - outside.count >= 2 * LatencyFitter.minimumRows {
-                let out = Set(outside.map(\.position))
                 gated = outside.map {
                     RejectedObservation(
-                        step: window[$0.position], relativeResidual: $0.residual,
-                        observation: windowNumbers[$0.position])
+                        step: window[$0], relativeResidual: windowResiduals[$0], observation: numbers[trainFrom + $0])
                 }
+                let out = Set(outside)
                 window = window.indices.filter { !out.contains($0) }.map { window[$0] }
-                windowNumbers = windowNumbers.indices.filter { !out.contains($0) }.map { windowNumbers[$0] }
             }
         }
         let heldOut = min(Self.heldOutRows, max(4, window.count / 5))
@@ -414,21 +420,18 @@ final class AdaptationWorker: Sendable {
 
     // MARK: - Robust gate
 
-    /// Positions of `rows` outside the robust gate of `model`'s relative residuals (``OutlierRejection`` with
-    /// `threshold`), with their residuals. The centre and scale come from at most 1,024 evenly spaced rows (a
-    /// median of the whole 5,000-row window would cost the update a few tenths of a millisecond; the sample's
-    /// median and MAD are as good for a 5σ gate). Nothing is outside when more than a fifth of the newest
-    /// ``heldOutRows`` rows would be: that is a change of the key, not outliers.
-    static func gate(_ rows: [StepObservation], model: FamilyParameters, threshold: Double)
-        -> [(position: Int, residual: Double)]
-    {
-        let residuals = rows.map { (model.latency(at: $0) - $0.latencyMs) / $0.latencyMs }
+    /// Positions (ascending) of the rows whose relative `residuals` under the installed set (oldest first) fall
+    /// outside the robust gate (``OutlierRejection`` with `threshold`). The centre and scale come from at most 1,024
+    /// evenly spaced rows (a median of the whole 5,000-row window would cost the update a few tenths of a
+    /// millisecond; the sample's median and MAD are as good for a 5σ gate). Nothing is outside when more than a
+    /// fifth of the newest ``heldOutRows`` rows would be: that is a change of the key, not outliers.
+    static func gate(_ residuals: [Double], threshold: Double) -> [Int] {
         let outside = OutlierRejection(threshold: threshold).outliers(residuals, scaleFromAtMost: 1024)
         // Outliers are rare: when more than a fifth of the newest rows are outside, the key has changed (the
         // installed set no longer describes it), and those rows are what the update must learn from.
-        let newest = min(heldOutRows, rows.count)
-        let outsideNewest = outside.reversed().prefix { $0 >= rows.count - newest }.count
-        return outsideNewest * 5 > newest ? [] : outside.map { ($0, residuals[$0]) }
+        let newest = min(heldOutRows, residuals.count)
+        let outsideNewest = outside.reversed().prefix { $0 >= residuals.count - newest }.count
+        return outsideNewest * 5 > newest ? [] : outside
     }
 
     // MARK: - Family choice
