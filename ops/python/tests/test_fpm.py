@@ -8,19 +8,11 @@ import zmq
 from conftest import read_rows, wait_for, wait_subscribed, wait_worker_ready
 from saturn_client import Router, Worker
 
-
 from fpm_format import ForwardPassMetrics, QueuedRequestMetrics, ScheduledRequestMetrics
 
 
-class ScheduledWithPrefixCache(msgspec.Struct):
-    """A producer variant that adds prefix-cache fields (unknown keys: skipped and counted)."""
-    num_prefill_requests: int = 0
-    sum_prefill_tokens: int = 0
-    var_prefill_length: float = 0.0
-    sum_prefill_kv_tokens: int = 0
-    num_decode_requests: int = 0
-    sum_decode_kv_tokens: int = 0
-    var_decode_kv_tokens: float = 0.0
+class ScheduledWithPrefixCache(ScheduledRequestMetrics):
+    """A producer variant that adds prefix-cache fields after the v1 ones (unknown keys: skipped and counted)."""
     sum_prefill_cached_tokens: int = 0
     sum_prefill_uncached_tokens: int = 0
 
